@@ -1,0 +1,64 @@
+// hipp train flow: trains a Glow on image folders.
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "train/flow_trainer.h"
+
+namespace hipp::cli {
+
+void add_train_commands(CLI::App& app, Globals& g) {
+  auto* train = app.add_subcommand("train", "train a model (flow)");
+  train->require_subcommand(1);
+  auto* cmd = train->add_subcommand("flow", "train a Glow by maximum likelihood on image folders");
+  auto o = std::make_shared<train::FlowTrainOptions>();
+  auto coupling = std::make_shared<std::string>("additive");
+  cmd->add_option("--data", o->data, "image folders (searched recursively) or files")->required();
+  cmd->add_option("--out", o->out, "output folder: glow.weights, checkpoint.weights, train_log.jsonl, samples/")
+      ->required();
+  cmd->add_option("--identities", o->identity_file,
+                  "identity list (CelebA identity_CelebA.txt) to hold out whole identities for testing");
+  cmd->add_option("--test-fraction", o->test_fraction, "share held out for testing (0: none)")
+      ->default_val(0.05)->check(CLI::Range(0.0, 0.9));
+  cmd->add_option("--size", o->size, "training resolution (square)")->default_val(64)->check(CLI::PositiveNumber);
+  cmd->add_option("--crop", o->crop, "center square crop as a fraction of the short side, before resizing")
+      ->default_val(1.0)->check(CLI::Range(0.05, 1.0));
+  cmd->add_option("--levels", o->config.levels, "multi-scale levels L (size must divide by 2^L)")
+      ->default_val(3)->check(CLI::Range(1, 8));
+  cmd->add_option("--steps", o->config.steps, "flow steps per level")->default_val(8)->check(CLI::Range(1, 256));
+  cmd->add_option("--hidden", o->config.hidden, "hidden channels of each coupling network")
+      ->default_val(256)->check(CLI::Range(1, 4096));
+  cmd->add_option("--n-bits", o->config.n_bits, "bits per colour channel modelled (8 = full)")
+      ->default_val(8)->check(CLI::Range(1, 8));
+  cmd->add_option("--coupling", *coupling, "additive (volume-preserving) or affine (bounded scale)")
+      ->default_val("additive")->check(CLI::IsMember({"additive", "affine"}));
+  cmd->add_option("--scale-bound", o->config.scale_bound, "affine coupling: |log scale| stays below this")
+      ->default_val(1.0)->check(CLI::PositiveNumber);
+  cmd->add_option("--batch", o->batch, "images per step")->default_val(32)->check(CLI::PositiveNumber);
+  cmd->add_option("--iters", o->iters, "total optimisation steps (a resumed run counts earlier ones)")
+      ->default_val(10000)->check(CLI::PositiveNumber);
+  cmd->add_option("--lr", o->lr, "peak learning rate (Adam)")->default_val(1e-3)->check(CLI::PositiveNumber);
+  cmd->add_option("--warmup", o->warmup, "linear learning-rate warm-up steps")->default_val(500);
+  cmd->add_option("--clip", o->clip, "gradient-norm clip")->default_val(50.0)->check(CLI::PositiveNumber);
+  cmd->add_flag("--resume", o->resume, "continue from <out>/checkpoint.weights");
+  cmd->add_option("--checkpoint-minutes", o->checkpoint_minutes, "minutes between checkpoints")->default_val(5.0);
+  cmd->add_option("--time-limit", o->time_limit_minutes, "stop cleanly (with a checkpoint) after this many minutes")
+      ->default_val(0.0);
+  cmd->add_option("--log-every", o->log_every, "steps between train_log.jsonl lines")->default_val(50);
+  cmd->add_option("--eval-every", o->eval_every, "steps between held-out bits/dim evaluations (0: never)")
+      ->default_val(1000);
+  cmd->add_option("--eval-images", o->eval_images, "held-out images evaluated")->default_val(512);
+  cmd->add_option("--sample-every", o->sample_every, "steps between sample grids (0: never)")->default_val(1000);
+  cmd->add_option("--temperature", o->temperature, "sampling temperature of the grids")->default_val(0.7);
+  cmd->add_option("--limit", o->limit, "use at most this many training images (0: all)")->default_val(0);
+  cmd->add_option("--seed", o->seed, "random seed")->default_val(0);
+  cmd->callback([o, coupling, &g] {
+    apply_globals(g);
+    o->device = g.device;
+    o->config.coupling = flow::parse_coupling(*coupling);
+    auto r = train::train_flow(*o);
+    std::printf("step %ld  train bits/dim %.4f  test bits/dim %.4f  %.1f images/s\n", static_cast<long>(r.step),
+                r.train_bpd, r.test_bpd, r.images_per_second);
+  });
+}
+
+}  // namespace hipp::cli

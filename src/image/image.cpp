@@ -1,0 +1,178 @@
+#include "image/image.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "common/error.h"
+
+namespace hipp::image {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<uint8_t> read_bytes(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw Error(path + ": no such file");
+  if (fs::is_directory(path, ec)) throw Error(path + ": is a directory, not an image");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open for reading");
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+bool is_jpeg(const std::vector<uint8_t>& b) {
+  return b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
+}
+
+// OpenCV decodes a cut-off JPEG into a grey-filled image with only a warning, so look for
+// the end-of-image marker ourselves. Some writers pad after it, so search the tail.
+bool jpeg_complete(const std::vector<uint8_t>& b) {
+  size_t from = b.size() > 64 ? b.size() - 64 : 0;
+  for (size_t i = b.size() - 1; i > from; --i)
+    if (b[i - 1] == 0xFF && b[i] == 0xD9) return true;
+  return false;
+}
+
+cv::Mat to_mat(const torch::Tensor& rgb) {
+  TORCH_CHECK(rgb.dim() == 3 && rgb.size(0) == 3 && rgb.scalar_type() == torch::kUInt8,
+              "expected a uint8 [3,H,W] image tensor");
+  auto hwc = rgb.permute({1, 2, 0}).contiguous().cpu();
+  cv::Mat m(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC3, hwc.data_ptr<uint8_t>());
+  cv::Mat bgr;
+  cv::cvtColor(m, bgr, cv::COLOR_RGB2BGR);  // copies, so the tensor may go
+  return bgr;
+}
+
+torch::Tensor from_mat(const cv::Mat& bgr) {
+  cv::Mat rgb;
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  auto t = torch::from_blob(rgb.data, {rgb.rows, rgb.cols, 3}, torch::kUInt8);
+  return t.permute({2, 0, 1}).contiguous();  // contiguous() copies out of the Mat
+}
+
+}  // namespace
+
+torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name) {
+  if (bytes.empty()) throw Error(name + ": empty file");
+  if (is_jpeg(bytes) && !jpeg_complete(bytes)) throw Error(name + ": truncated JPEG (no end-of-image marker)");
+  cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8U, const_cast<uint8_t*>(bytes.data()));
+  cv::Mat m = cv::imdecode(buf, cv::IMREAD_UNCHANGED);
+  if (m.empty()) throw Error(name + ": not a readable image (corrupt, truncated or unsupported format)");
+  if (m.depth() != CV_8U) {
+    spdlog::warn("{}: {}-bit image converted to 8 bits", name, m.depth() == CV_16U ? 16 : 32);
+    double scale = m.depth() == CV_16U ? 1.0 / 257.0 : 255.0;
+    m.convertTo(m, CV_8U, scale);
+  }
+  cv::Mat bgr;
+  switch (m.channels()) {
+    case 3: bgr = m; break;
+    case 1:
+      spdlog::warn("{}: grayscale image converted to RGB", name);
+      cv::cvtColor(m, bgr, cv::COLOR_GRAY2BGR);
+      break;
+    case 4:
+      spdlog::warn("{}: alpha channel dropped (RGBA converted to RGB)", name);
+      cv::cvtColor(m, bgr, cv::COLOR_BGRA2BGR);
+      break;
+    default: throw Error(name + ": unsupported channel count " + std::to_string(m.channels()));
+  }
+  return from_mat(bgr);
+}
+
+torch::Tensor load(const std::string& path) { return decode(read_bytes(path), path); }
+
+std::vector<uint8_t> encode_png(const torch::Tensor& rgb) {
+  std::vector<uint8_t> out;
+  if (!cv::imencode(".png", to_mat(rgb), out, {cv::IMWRITE_PNG_COMPRESSION, 9}))
+    throw Error("PNG encoding failed");
+  return out;
+}
+
+std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality) {
+  std::vector<uint8_t> out;
+  if (!cv::imencode(".jpg", to_mat(rgb), out, {cv::IMWRITE_JPEG_QUALITY, quality}))
+    throw Error("JPEG encoding failed");
+  return out;
+}
+
+void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes) {
+  fs::path target(path);
+  if (target.has_parent_path() && !fs::is_directory(target.parent_path()))
+    throw Error(path + ": folder " + target.parent_path().string() + " does not exist");
+  std::string tmp = path + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error(path + ": cannot open for writing");
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      out.close();
+      std::remove(tmp.c_str());
+      throw Error(path + ": write failed (disk full?)");
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    std::remove(tmp.c_str());
+    throw Error(path + ": cannot write: " + ec.message());
+  }
+}
+
+void save_png(const std::string& path, const torch::Tensor& rgb) { write_file_atomic(path, encode_png(rgb)); }
+
+torch::Tensor to_float(const torch::Tensor& rgb) { return rgb.to(torch::kFloat32) / 255.0; }
+
+torch::Tensor from_float(const torch::Tensor& x) {
+  return (x * 255.0).round().clamp(0, 255).to(torch::kUInt8);
+}
+
+torch::Tensor thumbnail(const torch::Tensor& rgb, int block) {
+  if (block < 1) throw Error("block size must be at least 1");
+  auto x = rgb.to(torch::kFloat64).unsqueeze(0);
+  // ceil_mode with no padding divides edge windows by their in-image pixel count.
+  auto t = torch::nn::functional::avg_pool2d(
+      x, torch::nn::functional::AvgPool2dFuncOptions(block).stride(block).ceil_mode(true));
+  return t.squeeze(0).to(torch::kFloat32);
+}
+
+torch::Tensor resize(const torch::Tensor& rgb, int width, int height) {
+  if (width < 1 || height < 1) throw Error("resize to an empty image");
+  cv::Mat m = to_mat(rgb), out;
+  bool shrink = width <= m.cols && height <= m.rows;
+  cv::resize(m, out, cv::Size(width, height), 0, 0, shrink ? cv::INTER_AREA : cv::INTER_CUBIC);
+  return from_mat(out);
+}
+
+torch::Tensor center_crop_resize(const torch::Tensor& rgb, int size, double crop_fraction) {
+  int h = static_cast<int>(rgb.size(1)), w = static_cast<int>(rgb.size(2));
+  int side = std::max(1, static_cast<int>(std::min(h, w) * crop_fraction + 0.5));
+  side = std::min({side, h, w});
+  int top = (h - side) / 2, left = (w - side) / 2;
+  auto crop = rgb.slice(1, top, top + side).slice(2, left, left + side);
+  if (side == size) return crop.contiguous();
+  return resize(crop, size, size);
+}
+
+torch::Tensor make_grid(const torch::Tensor& batch, int cols, int pad, uint8_t fill) {
+  TORCH_CHECK(batch.dim() == 4 && batch.size(1) == 3, "make_grid expects [N,3,H,W]");
+  long n = batch.size(0), h = batch.size(2), w = batch.size(3);
+  cols = static_cast<int>(std::max<long>(1, std::min<long>(cols, n)));
+  long rows = (n + cols - 1) / cols;
+  auto grid = torch::full({3, rows * (h + pad) + pad, cols * (w + pad) + pad}, fill, torch::kUInt8);
+  auto src = batch.to(torch::kCPU, torch::kUInt8);
+  for (long i = 0; i < n; ++i) {
+    long r = i / cols, c = i % cols;
+    grid.slice(1, pad + r * (h + pad), pad + r * (h + pad) + h)
+        .slice(2, pad + c * (w + pad), pad + c * (w + pad) + w)
+        .copy_(src[i]);
+  }
+  return grid;
+}
+
+}  // namespace hipp::image

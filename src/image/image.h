@@ -1,0 +1,44 @@
+#pragma once
+// Image I/O and the pixel operations hipp needs. An image is a uint8 tensor [3, H, W] (RGB).
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace hipp::image {
+
+// Loads PNG/JPEG (anything OpenCV decodes) as 8-bit RGB. Grayscale and RGBA are converted
+// with a warning. Throws hipp::Error naming the file when it is missing, empty, truncated
+// or not an image.
+torch::Tensor load(const std::string& path);
+
+// Decodes an in-memory encoded image; `name` only labels errors.
+torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name);
+
+// Lossless PNG encoding of a uint8 [3,H,W] tensor.
+std::vector<uint8_t> encode_png(const torch::Tensor& rgb);
+// JPEG at `quality`, used to compare file sizes.
+std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality);
+
+// Writes atomically (temporary file, then rename): a failure never leaves half a file.
+void save_png(const std::string& path, const torch::Tensor& rgb);
+void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes);
+
+// uint8 [3,H,W] <-> float [3,H,W] in [0,1].
+torch::Tensor to_float(const torch::Tensor& rgb);
+torch::Tensor from_float(const torch::Tensor& x);  // rounds and clamps
+
+// Block-average thumbnail at block size `block`: float [3, ceil(H/B), ceil(W/B)] on the
+// 0..255 scale. Edge blocks that are cut short average only their own pixels.
+torch::Tensor thumbnail(const torch::Tensor& rgb, int block);
+
+// Center square crop of side `crop_fraction * min(H,W)`, then area-resize to size x size.
+torch::Tensor center_crop_resize(const torch::Tensor& rgb, int size, double crop_fraction = 1.0);
+
+// Resize to exactly width x height (area when shrinking, cubic when enlarging).
+torch::Tensor resize(const torch::Tensor& rgb, int width, int height);
+
+// Tiles images [N,3,H,W] (uint8) into a grid with `cols` columns and a `pad`-pixel border.
+torch::Tensor make_grid(const torch::Tensor& batch, int cols, int pad = 2, uint8_t fill = 255);
+
+}  // namespace hipp::image

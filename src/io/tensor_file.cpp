@@ -1,0 +1,139 @@
+#include "io/tensor_file.h"
+
+#include <cstring>
+#include <fstream>
+
+#include "common/error.h"
+#include "image/image.h"
+
+namespace hipp::io {
+namespace {
+
+constexpr char kMagic[8] = {'H', 'I', 'P', 'P', 'T', 'E', 'N', 'S'};
+constexpr uint32_t kVersion = 1;
+
+const std::map<std::string, torch::ScalarType>& dtypes() {
+  static const std::map<std::string, torch::ScalarType> m = {
+      {"f16", torch::kFloat16}, {"f32", torch::kFloat32}, {"f64", torch::kFloat64},
+      {"i64", torch::kInt64},   {"i32", torch::kInt32},   {"u8", torch::kUInt8}};
+  return m;
+}
+
+std::string dtype_name(torch::ScalarType t) {
+  for (auto& [name, type] : dtypes())
+    if (type == t) return name;
+  throw Error(std::string("tensor file: unsupported dtype ") + c10::toString(t));
+}
+
+template <typename T>
+void put(std::vector<uint8_t>& out, T v) {
+  uint8_t b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T));  // x86-64 and aarch64 are both little-endian
+  out.insert(out.end(), b, b + sizeof(T));
+}
+
+}  // namespace
+
+void save_tensor_file(const std::string& path, const TensorFile& file, bool half) {
+  nlohmann::json index = nlohmann::json::array();
+  std::vector<torch::Tensor> blobs;
+  uint64_t offset = 0;
+  for (auto& [name, t] : file.tensors) {
+    auto dtype = t.scalar_type();
+    bool shrink = half && (dtype == torch::kFloat32 || dtype == torch::kFloat64);
+    auto stored = t.detach().to(torch::kCPU).to(shrink ? torch::kFloat16 : dtype).contiguous();
+    uint64_t bytes = stored.numel() * stored.element_size();
+    index.push_back({{"name", name},
+                     {"dtype", dtype_name(shrink ? torch::kFloat32 : dtype)},
+                     {"stored", dtype_name(stored.scalar_type())},
+                     {"shape", t.sizes().vec()},
+                     {"offset", offset},
+                     {"bytes", bytes}});
+    offset += bytes;
+    blobs.push_back(stored);
+  }
+  std::string header = nlohmann::json{{"meta", file.meta}, {"tensors", index}}.dump();
+  std::vector<uint8_t> out(kMagic, kMagic + 8);
+  put<uint32_t>(out, kVersion);
+  put<uint64_t>(out, header.size());
+  out.insert(out.end(), header.begin(), header.end());
+  out.reserve(out.size() + offset);
+  for (auto& b : blobs) {
+    auto p = static_cast<const uint8_t*>(b.data_ptr());
+    out.insert(out.end(), p, p + b.numel() * b.element_size());
+  }
+  image::write_file_atomic(path, out);
+}
+
+TensorFile load_tensor_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open (no such file?)");
+  std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), {});
+  const std::string bad = path + ": not a hipp weights file";
+  if (data.size() < 20 || std::memcmp(data.data(), kMagic, 8) != 0) throw Error(bad + " (wrong magic)");
+  uint32_t version;
+  uint64_t hlen;
+  std::memcpy(&version, data.data() + 8, 4);
+  std::memcpy(&hlen, data.data() + 12, 8);
+  if (version != kVersion) throw Error(path + ": unsupported weights file version " + std::to_string(version));
+  if (hlen > data.size() - 20) throw Error(bad + " (truncated header)");
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(data.begin() + 20, data.begin() + 20 + hlen);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(bad + " (corrupt header: " + e.what() + ")");
+  }
+  const uint8_t* base = data.data() + 20 + hlen;
+  uint64_t avail = data.size() - 20 - hlen;
+  TensorFile file;
+  try {
+    file.meta = header.at("meta");
+    for (auto& e : header.at("tensors")) {
+      auto name = e.at("name").get<std::string>();
+      auto stored = dtypes().at(e.at("stored").get<std::string>());
+      auto dtype = dtypes().at(e.at("dtype").get<std::string>());
+      auto shape = e.at("shape").get<std::vector<int64_t>>();
+      auto off = e.at("offset").get<uint64_t>(), bytes = e.at("bytes").get<uint64_t>();
+      if (off + bytes > avail) throw Error(path + ": truncated (tensor '" + name + "' is cut off)");
+      auto t = torch::empty(shape, torch::TensorOptions().dtype(stored));
+      if (static_cast<uint64_t>(t.numel() * t.element_size()) != bytes)
+        throw Error(bad + " (tensor '" + name + "' has a size that does not match its shape)");
+      std::memcpy(t.data_ptr(), base + off, bytes);
+      file.tensors[name] = t.to(dtype);
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(bad + " (bad header: " + e.what() + ")");
+  } catch (const std::out_of_range&) {
+    throw Error(bad + " (unknown dtype)");
+  }
+  return file;
+}
+
+}  // namespace hipp::io
+
+namespace hipp::io {
+
+std::map<std::string, torch::Tensor> module_state(const torch::nn::Module& module) {
+  std::map<std::string, torch::Tensor> out;
+  for (auto& p : module.named_parameters()) out[p.key()] = p.value();
+  for (auto& b : module.named_buffers()) out[b.key()] = b.value();
+  return out;
+}
+
+void load_module_state(torch::nn::Module& module, const std::map<std::string, torch::Tensor>& tensors,
+                       const std::string& where) {
+  auto own = module_state(module);
+  for (auto& [name, t] : tensors)
+    if (!own.count(name)) throw Error(where + ": unexpected tensor '" + name + "' (file and configuration disagree)");
+  torch::NoGradGuard ng;
+  for (auto& [name, t] : own) {
+    auto it = tensors.find(name);
+    if (it == tensors.end()) throw Error(where + ": missing tensor '" + name + "'");
+    if (it->second.sizes() != t.sizes())
+      throw Error(where + ": tensor '" + name + "' has shape " + c10::str(it->second.sizes()) + ", expected " +
+                  c10::str(t.sizes()));
+    t.copy_(it->second);
+  }
+}
+
+}  // namespace hipp::io

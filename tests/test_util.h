@@ -1,0 +1,80 @@
+#pragma once
+// Shared helpers for the test suite.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <sys/wait.h>
+
+namespace hipp::test {
+
+inline std::string fixture(const std::string& name) { return std::string(HIPP_FIXTURES) + "/" + name; }
+
+// A fresh, empty folder under the system temp dir, removed when the object goes.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::random_device rd;
+    path = std::filesystem::temp_directory_path() / ("hipp_test_" + std::to_string(rd()));
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string operator/(const std::string& name) const { return (path / name).string(); }
+};
+
+inline void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+inline std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+struct RunResult {
+  int code;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs the hipp binary with `args` (a shell-quoted string).
+inline RunResult run_hipp(const std::string& args) {
+  std::string cmd = std::string(HIPP_BINARY) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+}  // namespace hipp::test
+
+namespace hipp::test {
+
+// Moves every parameter off its (often zero) initial value, so tests exercise real transforms.
+inline void perturb(torch::nn::Module& m, double scale) {
+  torch::NoGradGuard ng;
+  for (auto& p : m.parameters()) p.add_(torch::randn_like(p) * scale);
+}
+
+// log|det J| of f at x, from the Jacobian built one output row at a time by autograd.
+template <typename F>
+double brute_force_logdet(F&& f, const torch::Tensor& x) {
+  auto xi = x.detach().clone().requires_grad_(true);
+  auto y = f(xi).flatten();
+  int64_t d = y.numel();
+  EXPECT_EQ(d, xi.numel()) << "the map must be square";
+  auto jac = torch::zeros({d, d}, x.options());
+  for (int64_t i = 0; i < d; ++i) {
+    auto g = torch::autograd::grad({y[i]}, {xi}, {}, /*retain_graph=*/true, false, /*allow_unused=*/true)[0];
+    if (g.defined()) jac[i] = g.flatten();
+  }
+  return std::get<1>(torch::linalg::slogdet(jac)).item<double>();
+}
+
+}  // namespace hipp::test
