@@ -15,6 +15,14 @@ void expect_error_containing(const std::function<void()>& f, const std::string& 
     EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
   }
 }
+
+flow::GlowConfig config(int levels, int steps, int hidden) {
+  flow::GlowConfig c;
+  c.levels = levels;
+  c.steps = steps;
+  c.hidden = hidden;
+  return c;
+}
 }  // namespace
 
 TEST(TensorFile, RoundTripKeepsValuesTypesAndMeta) {
@@ -64,10 +72,7 @@ TEST(TensorFile, CorruptFilesFailClearly) {
 
 TEST(GlowFile, SaveLoadRoundTripGivesTheSameFlow) {
   test::TempDir dir;
-  flow::GlowConfig c;
-  c.levels = 2;
-  c.steps = 2;
-  c.hidden = 8;
+  auto c = config(2, 2, 8);
   c.coupling = flow::CouplingType::Affine;
   c.scale_bound = 0.7;
   auto g = std::make_shared<flow::Glow>(c);
@@ -87,11 +92,7 @@ TEST(GlowFile, SaveLoadRoundTripGivesTheSameFlow) {
 
 TEST(GlowFile, MissingOrWrongFieldsFailClearly) {
   test::TempDir dir;
-  flow::GlowConfig c;
-  c.levels = 1;
-  c.steps = 1;
-  c.hidden = 4;
-  flow::Glow g(c);
+  flow::Glow g(config(1, 1, 4));
   flow::save_glow(dir / "good", g, 8, {});
   auto good = io::load_tensor_file(dir / "good");
 
@@ -118,11 +119,7 @@ TEST(GlowFile, MissingOrWrongFieldsFailClearly) {
 
 TEST(GlowFile, LargeModelsAreStoredInHalfPrecisionUnder16MiB) {
   test::TempDir dir;
-  flow::GlowConfig c;
-  c.levels = 3;
-  c.steps = 16;
-  c.hidden = 256;
-  flow::Glow g(c);
+  flow::Glow g(config(3, 16, 256));
   int64_t fp32_bytes = 0;
   for (auto& p : g.parameters()) fp32_bytes += p.numel() * 4;
   ASSERT_GT(fp32_bytes, 16 << 20);

@@ -56,8 +56,9 @@ void add_train_commands(CLI::App& app, Globals& g) {
     o->device = g.device;
     o->config.coupling = flow::parse_coupling(*coupling);
     auto r = train::train_flow(*o);
-    std::printf("step %ld  train bits/dim %.4f  test bits/dim %.4f  %.1f images/s\n", static_cast<long>(r.step),
-                r.train_bpd, r.test_bpd, r.images_per_second);
+    std::string test = r.test_bpd >= 0 ? fmt::format("{:.4f}", r.test_bpd) : "n/a (no held-out images)";
+    std::printf("step %ld  train bits/dim %.4f  test bits/dim %s  %.1f images/s\n", static_cast<long>(r.step),
+                r.train_bpd, test.c_str(), r.images_per_second);
   });
 }
 

@@ -189,8 +189,9 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
       window_bpd = 0;
       window_n = 0;
     }
-    char extra[128];
-    std::snprintf(extra, sizeof extra, "| loss %.4f bpd | test %.4f | %.1f img/s", loss, st.test_bpd, ips);
+    char extra[128], test[32] = "n/a";
+    if (st.test_bpd >= 0) std::snprintf(test, sizeof test, "%.4f", st.test_bpd);
+    std::snprintf(extra, sizeof extra, "| loss %.4f bpd | test %s | %.1f img/s", loss, test, ips);
     progress.update(st.step, extra);
     result.images_per_second = ips;
     if (std::chrono::steady_clock::now() - last_ckpt > std::chrono::duration<double>(o.checkpoint_minutes * 60)) {
@@ -203,7 +204,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   if (st.step > first_step || !o.resume) write_checkpoint(st.seconds_before + progress.elapsed_seconds());
   progress.finish(st.step);
   if (g_stop) spdlog::warn("interrupted at step {}: checkpoint written, continue with --resume", st.step);
-  spdlog::info("wrote {} (step {}, test bits/dim {:.4f})", weights_path, st.step, st.test_bpd);
+  spdlog::info("wrote {} (step {})", weights_path, st.step);
   result.step = st.step;
   result.test_bpd = st.test_bpd;
   return result;

@@ -1,0 +1,36 @@
+#include "baselines/scheme.h"
+
+#include "baselines/shuffle.h"
+#include "baselines/tpe_ideal.h"
+#include "common/error.h"
+
+namespace hipp::baselines {
+
+std::unique_ptr<Scheme> make_scheme(const std::string& name, int block, int rounds) {
+  if (block < 1) throw Error("block size must be at least 1, got " + std::to_string(block));
+  if (name == "shuffle") return std::make_unique<Shuffle>(block);
+  if (name == "tpe-ideal") {
+    if (rounds < 1) throw Error("tpe-ideal needs at least 1 round, got " + std::to_string(rounds));
+    return std::make_unique<TpeIdeal>(block, rounds);
+  }
+  throw Error("unknown scheme '" + name + "' (known: shuffle, tpe-ideal)");
+}
+
+BlockLayout::BlockLayout(int64_t height, int64_t width, int block) {
+  order.reserve(static_cast<size_t>(height * width));
+  offsets.push_back(0);
+  for (int64_t by = 0; by < height; by += block)
+    for (int64_t bx = 0; bx < width; bx += block) {
+      for (int64_t y = by; y < std::min<int64_t>(by + block, height); ++y)
+        for (int64_t x = bx; x < std::min<int64_t>(bx + block, width); ++x) order.push_back(y * width + x);
+      offsets.push_back(static_cast<int64_t>(order.size()));
+    }
+}
+
+torch::Tensor checked_copy(const torch::Tensor& rgb) {
+  if (!rgb.defined() || rgb.dim() != 3 || rgb.size(0) != 3 || rgb.scalar_type() != torch::kUInt8)
+    throw Error("expected a uint8 RGB image [3,H,W]");
+  return rgb.to(torch::kCPU).contiguous().clone();
+}
+
+}  // namespace hipp::baselines

@@ -1,0 +1,40 @@
+#pragma once
+// Thumbnail-preserving encryption baselines behind one interface, so the CLI and the
+// evaluation can compare them with hipp's own scheme by name.
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crypto/keystream.h"
+
+namespace hipp::baselines {
+
+class Scheme {
+ public:
+  virtual ~Scheme() = default;
+  virtual std::string name() const = 0;
+  // uint8 [3,H,W] in and out, any H, W.
+  virtual torch::Tensor protect(const torch::Tensor& rgb, const crypto::Key&, const crypto::Nonce&) const = 0;
+  virtual torch::Tensor restore(const torch::Tensor& protected_rgb, const crypto::Key&,
+                                const crypto::Nonce&) const = 0;
+};
+
+// "shuffle" or "tpe-ideal"; throws hipp::Error listing the known names otherwise.
+std::unique_ptr<Scheme> make_scheme(const std::string& name, int block, int rounds = 10);
+
+// The pixels of an H x W image grouped by thumbnail block: `order` lists pixel indices
+// (y*W + x) block after block (row-major inside and across blocks), block b spanning
+// order[offsets[b] .. offsets[b+1]). Edge blocks cut short are simply smaller.
+struct BlockLayout {
+  std::vector<int64_t> order;
+  std::vector<int64_t> offsets;
+  BlockLayout(int64_t height, int64_t width, int block);
+  int64_t blocks() const { return static_cast<int64_t>(offsets.size()) - 1; }
+};
+
+// Checks for a uint8 [3,H,W] image and returns a contiguous CPU copy the schemes may edit.
+torch::Tensor checked_copy(const torch::Tensor& rgb);
+
+}  // namespace hipp::baselines
