@@ -16,7 +16,7 @@ struct Golden {
 
 // Recorded with the shipped weights; a change here needs a reason in the commit.
 const Golden kGolden[] = {
-    {"celeba64-glow", 64, GOLDEN_CELEBA64_BPD},
+    {"celeba64-glow", 64, 5.1281},
 };
 
 std::string model_path(const char* name) { return std::string(HIPP_SOURCE_DIR) + "/models/" + name; }

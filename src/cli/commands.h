@@ -15,6 +15,7 @@ struct Globals {
 void add_train_commands(CLI::App& app, Globals& g);
 void add_flow_commands(CLI::App& app, Globals& g);
 void add_image_commands(CLI::App& app, Globals& g);
+void add_key_commands(CLI::App& app, Globals& g);
 
 // Applies --threads and TF32 settings; call at the start of every subcommand.
 void apply_globals(const Globals& g);

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   hipp::cli::add_train_commands(app, g);
   hipp::cli::add_flow_commands(app, g);
   hipp::cli::add_image_commands(app, g);
+  hipp::cli::add_key_commands(app, g);
   // CLI11 would call a mistyped command a missing one; name it instead.
   if (argc > 1 && argv[1][0] != '-' &&
       app.get_subcommands([&](CLI::App* s) { return s->check_name(argv[1]); }).empty()) {

@@ -1,0 +1,64 @@
+// hipp keygen: a fresh random key file; hipp info: what a protected image's header says
+// (nothing secret is stored there, and nothing secret is printed).
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "container/protected_png.h"
+#include "keys/key.h"
+
+namespace hipp::cli {
+
+namespace {
+
+std::string to_hex(const uint8_t* p, size_t n) {
+  std::string s(2 * n + 1, '\0');
+  sodium_bin2hex(s.data(), s.size(), p, n);
+  s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+void add_key_commands(CLI::App& app, Globals& g) {
+  {
+    auto out = std::make_shared<std::string>();
+    auto* cmd = app.add_subcommand("keygen", "write a new random key file (mode 0600) for protect/restore");
+    cmd->add_option("-o,--out", *out, "key file to create (an existing file is never replaced)")->required();
+    cmd->callback([out, &g] {
+      apply_globals(g);
+      keys::generate_key_file(*out);
+      spdlog::info("wrote a new key to {} (keep it secret and keep a copy: without it, images protected "
+                   "with it cannot be restored)", *out);
+    });
+  }
+  {
+    auto in = std::make_shared<std::string>();
+    auto* cmd = app.add_subcommand("info", "show the hipp header of a protected image (no key needed, nothing secret)");
+    cmd->add_option("file", *in, "protected PNG")->required();
+    cmd->callback([in, &g] {
+      apply_globals(g);
+      auto bytes = container::read_file_bytes(*in);
+      auto h = container::read_header(bytes, *in);
+      bool model = false;
+      for (auto b : h.model_id) model = model || b;
+      std::cout << "file:       " << *in << "\n"
+                << "format:     hipp protected PNG, header version " << int(h.version) << " ("
+                << container::serialize(h).size() << " bytes)\n"
+                << "scheme:     " << h.scheme << "\n"
+                << "model:      " << (model ? to_hex(h.model_id.data(), h.model_id.size()) : std::string("none"))
+                << "\n"
+                << "block:      " << h.block << "\n"
+                << "size:       " << h.width << "x" << h.height << "\n";
+      if (h.passphrase)
+        std::cout << "key:        passphrase (Argon2id, " << h.argon2.ops << " passes, " << h.argon2.mem_kib
+                  << " KiB memory)\n";
+      else
+        std::cout << "key:        raw key file (hipp keygen)\n";
+    });
+  }
+}
+
+}  // namespace hipp::cli

@@ -1,0 +1,368 @@
+#include "container/protected_png.h"
+
+#include <sodium.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "common/error.h"
+#include "image/image.h"
+
+namespace hipp::container {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr uint8_t kPngSignature[8] = {137, 80, 78, 71, 13, 10, 26, 10};
+constexpr char kMagic[4] = {'H', 'I', 'P', 'P'};
+constexpr uint8_t kFlagPassphrase = 1, kFlagModel = 2;
+// What the check tag authenticates: a constant, so the tag only proves knowledge of the key.
+constexpr char kCheckMessage[] = "hipp key check v1";
+
+// --- CRC-32 (ISO 3309 / PNG), table-driven ---
+struct CrcTable {
+  uint32_t t[256];
+  CrcTable() {
+    for (uint32_t n = 0; n < 256; ++n) {
+      uint32_t c = n;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[n] = c;
+    }
+  }
+};
+
+uint32_t crc32(const uint8_t* a, size_t na, const uint8_t* b, size_t nb) {
+  static const CrcTable table;
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t i = 0; i < na; ++i) c = table.t[(c ^ a[i]) & 0xFF] ^ (c >> 8);
+  for (size_t i = 0; i < nb; ++i) c = table.t[(c ^ b[i]) & 0xFF] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
+void put_be32(std::vector<uint8_t>& out, uint32_t v) {
+  for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<uint8_t>(v >> s));
+}
+
+bool is_png(const std::vector<uint8_t>& b) {
+  return b.size() >= sizeof kPngSignature && std::memcmp(b.data(), kPngSignature, sizeof kPngSignature) == 0;
+}
+
+bool is_letter(uint8_t c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
+struct ChunkRef {
+  size_t start;  // offset of the length field
+  uint32_t length;
+  std::string type;
+};
+
+// Every chunk from IHDR to IEND, each CRC checked. Bytes after IEND are ignored (as libpng does).
+std::vector<ChunkRef> walk_chunks(const std::vector<uint8_t>& png) {
+  if (!is_png(png)) throw Error("not a PNG file");
+  std::vector<ChunkRef> chunks;
+  size_t pos = sizeof kPngSignature;
+  for (;;) {
+    if (png.size() - pos < 12) throw Error("damaged PNG: truncated (it ends before the IEND chunk)");
+    uint32_t len = be32(&png[pos]);
+    const uint8_t* type = &png[pos + 4];
+    if (!(is_letter(type[0]) && is_letter(type[1]) && is_letter(type[2]) && is_letter(type[3])))
+      throw Error("damaged PNG: invalid chunk type at byte " + std::to_string(pos + 4));
+    std::string tname(reinterpret_cast<const char*>(type), 4);
+    if (len > 0x7FFFFFFFu) throw Error("damaged PNG: invalid length in chunk '" + tname + "'");
+    if (png.size() - pos - 12 < len) throw Error("damaged PNG: truncated inside chunk '" + tname + "'");
+    uint32_t stored = be32(&png[pos + 8 + len]);
+    if (crc32(type, 4, &png[pos + 8], len) != stored)
+      throw Error("damaged PNG: CRC mismatch in chunk '" + tname + "'");
+    if (chunks.empty() && tname != "IHDR") throw Error("damaged PNG: first chunk is not IHDR");
+    chunks.push_back({pos, len, tname});
+    pos += 12 + size_t(len);
+    if (tname == "IEND") return chunks;
+  }
+}
+
+void check_type(const char type[4]) {
+  for (int i = 0; i < 4; ++i)
+    if (!is_letter(static_cast<uint8_t>(type[i]))) throw Error("invalid PNG chunk type");
+}
+
+// --- little-endian header fields ---
+struct Writer {
+  std::vector<uint8_t> out;
+  void u8(uint8_t v) { out.push_back(v); }
+  void u16(uint16_t v) { for (int i = 0; i < 2; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i))); }
+  void u32(uint32_t v) { for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i))); }
+  template <size_t N>
+  void bytes(const std::array<uint8_t, N>& a) { out.insert(out.end(), a.begin(), a.end()); }
+  void bytes(const void* p, size_t n) {
+    auto b = static_cast<const uint8_t*>(p);
+    out.insert(out.end(), b, b + n);
+  }
+};
+
+struct Reader {
+  const std::vector<uint8_t>& in;
+  size_t pos = 0;
+  void need(size_t n) const {
+    if (in.size() - pos < n) throw Error("damaged hipp header (truncated)");
+  }
+  uint8_t u8() { need(1); return in[pos++]; }
+  uint16_t u16() {
+    need(2);
+    uint16_t v = uint16_t(in[pos] | in[pos + 1] << 8);
+    pos += 2;
+    return v;
+  }
+  uint32_t u32() {
+    need(4);
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= uint32_t(in[pos + i]) << (8 * i);
+    pos += 4;
+    return v;
+  }
+  template <size_t N>
+  void bytes(std::array<uint8_t, N>& a) {
+    need(N);
+    std::memcpy(a.data(), &in[pos], N);
+    pos += N;
+  }
+};
+
+bool valid_scheme(const std::string& s) {
+  if (s.empty() || s.size() > 255) return false;
+  for (char c : s)
+    if (c < 0x21 || c > 0x7E) return false;
+  return true;
+}
+
+template <size_t N>
+bool all_zero(const std::array<uint8_t, N>& a) {
+  for (auto v : a)
+    if (v) return false;
+  return true;
+}
+
+// Keyed BLAKE2b-128 under `key` of the concatenation of the given byte ranges.
+std::array<uint8_t, 16> tag128(const crypto::Key& key, std::initializer_list<std::pair<const void*, size_t>> parts) {
+  crypto_generichash_state st;
+  std::array<uint8_t, 16> out;
+  crypto_generichash_init(&st, key.data(), key.size(), out.size());
+  for (auto& [p, n] : parts) crypto_generichash_update(&st, static_cast<const unsigned char*>(p), n);
+  crypto_generichash_final(&st, out.data(), out.size());
+  sodium_memzero(&st, sizeof st);
+  return out;
+}
+
+std::array<uint8_t, 16> check_tag_for(const crypto::Key& master, const crypto::Nonce& nonce) {
+  auto k = keys::derive_subkey(master, nonce, "check");
+  auto t = tag128(k, {{kCheckMessage, sizeof kCheckMessage - 1}});
+  sodium_memzero(k.data(), k.size());
+  return t;
+}
+
+// MAC over (header with mac zeroed) || pixels; `rgb` must be contiguous uint8 on the CPU.
+std::array<uint8_t, 16> mac_for(Header h, const torch::Tensor& rgb, const crypto::Key& master) {
+  h.mac.fill(0);
+  auto hb = serialize(h);
+  auto k = keys::derive_subkey(master, h.nonce, "mac");
+  auto t = tag128(k, {{hb.data(), hb.size()}, {rgb.data_ptr<uint8_t>(), static_cast<size_t>(rgb.numel())}});
+  sodium_memzero(k.data(), k.size());
+  return t;
+}
+
+torch::Tensor checked_rgb(const torch::Tensor& rgb) {
+  if (!rgb.defined() || rgb.dim() != 3 || rgb.size(0) != 3 || rgb.scalar_type() != torch::kUInt8)
+    throw Error("write_protected_png: expected a uint8 [3,H,W] image tensor");
+  if (rgb.size(1) < 1 || rgb.size(2) < 1 || rgb.size(1) > UINT32_MAX || rgb.size(2) > UINT32_MAX)
+    throw Error("write_protected_png: impossible image size");
+  return rgb.to(torch::kCPU).contiguous();
+}
+
+std::string size_text(uint32_t w, uint32_t h) { return std::to_string(w) + "x" + std::to_string(h); }
+
+}  // namespace
+
+std::vector<uint8_t> serialize(const Header& h) {
+  if (h.version != kHeaderVersion)
+    throw Error("hipp header: cannot write version " + std::to_string(h.version));
+  if (!valid_scheme(h.scheme)) throw Error("hipp header: scheme must be 1-255 printable ASCII characters");
+  const bool model = !all_zero(h.model_id);
+  Writer w;
+  w.bytes(kMagic, sizeof kMagic);
+  w.u8(h.version);
+  w.u8(static_cast<uint8_t>((h.passphrase ? kFlagPassphrase : 0) | (model ? kFlagModel : 0)));
+  w.u8(static_cast<uint8_t>(h.scheme.size()));
+  w.bytes(h.scheme.data(), h.scheme.size());
+  if (model) w.bytes(h.model_id);
+  w.u16(h.block);
+  w.u32(h.width);
+  w.u32(h.height);
+  if (h.passphrase) {
+    w.bytes(h.salt);
+    w.u32(h.argon2.ops);
+    w.u32(h.argon2.mem_kib);
+  }
+  w.bytes(h.nonce);
+  w.bytes(h.check_tag);
+  w.bytes(h.mac);
+  return std::move(w.out);
+}
+
+Header parse_header(const std::vector<uint8_t>& bytes) {
+  Reader r{bytes};
+  if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    throw Error("damaged hipp header (bad magic)");
+  r.pos = sizeof kMagic;
+  Header h;
+  h.version = r.u8();
+  if (h.version != kHeaderVersion)
+    throw Error("unsupported hipp header version " + std::to_string(h.version) + " (this hipp reads version " +
+                std::to_string(kHeaderVersion) + "; a newer hipp may read it)");
+  uint8_t flags = r.u8();
+  if (flags & ~(kFlagPassphrase | kFlagModel)) throw Error("damaged hipp header (unknown flags)");
+  h.passphrase = flags & kFlagPassphrase;
+  uint8_t n = r.u8();
+  r.need(n);
+  h.scheme.assign(reinterpret_cast<const char*>(&bytes[r.pos]), n);
+  r.pos += n;
+  if (!valid_scheme(h.scheme)) throw Error("damaged hipp header (invalid scheme name)");
+  if (flags & kFlagModel) {
+    r.bytes(h.model_id);
+    if (all_zero(h.model_id)) throw Error("damaged hipp header (zero model id)");
+  }
+  h.block = r.u16();
+  h.width = r.u32();
+  h.height = r.u32();
+  if (h.passphrase) {
+    r.bytes(h.salt);
+    h.argon2.ops = r.u32();
+    h.argon2.mem_kib = r.u32();
+    try {
+      keys::check_argon2(h.argon2);
+    } catch (const Error& e) {
+      throw Error(std::string("damaged hipp header (") + e.what() + ")");
+    }
+  }
+  r.bytes(h.nonce);
+  r.bytes(h.check_tag);
+  r.bytes(h.mac);
+  if (r.pos != bytes.size())
+    throw Error("damaged hipp header (" + std::to_string(bytes.size() - r.pos) + " unexpected trailing bytes)");
+  return h;
+}
+
+std::vector<uint8_t> add_chunk(const std::vector<uint8_t>& png, const char type[4], const std::vector<uint8_t>& payload) {
+  check_type(type);
+  if (payload.size() > 0x7FFFFFFFu) throw Error("PNG chunk payload too large");
+  auto chunks = walk_chunks(png);
+  size_t iend = chunks.back().start;
+  std::vector<uint8_t> chunk;
+  chunk.reserve(payload.size() + 12);
+  put_be32(chunk, static_cast<uint32_t>(payload.size()));
+  chunk.insert(chunk.end(), type, type + 4);
+  chunk.insert(chunk.end(), payload.begin(), payload.end());
+  put_be32(chunk, crc32(&chunk[4], 4, payload.data(), payload.size()));
+  std::vector<uint8_t> out;
+  out.reserve(png.size() + chunk.size());
+  out.insert(out.end(), png.begin(), png.begin() + static_cast<std::ptrdiff_t>(iend));
+  out.insert(out.end(), chunk.begin(), chunk.end());
+  out.insert(out.end(), png.begin() + static_cast<std::ptrdiff_t>(iend), png.end());
+  return out;
+}
+
+std::optional<std::vector<uint8_t>> find_chunk(const std::vector<uint8_t>& png, const char type[4]) {
+  check_type(type);
+  std::optional<std::vector<uint8_t>> found;
+  for (const auto& c : walk_chunks(png)) {
+    if (std::memcmp(c.type.data(), type, 4) != 0) continue;
+    if (found) throw Error("damaged PNG: more than one '" + c.type + "' chunk");
+    auto begin = png.begin() + static_cast<std::ptrdiff_t>(c.start + 8);
+    found.emplace(begin, begin + c.length);
+  }
+  return found;
+}
+
+std::vector<uint8_t> write_protected_png(const torch::Tensor& protected_rgb, Header header, const crypto::Key& master) {
+  auto rgb = checked_rgb(protected_rgb);
+  if (all_zero(header.nonce)) throw Error("write_protected_png: the header's nonce is not set");
+  if (header.passphrase) {
+    if (all_zero(header.salt)) throw Error("write_protected_png: the header's salt is not set");
+    keys::check_argon2(header.argon2);
+  }
+  header.height = static_cast<uint32_t>(rgb.size(1));
+  header.width = static_cast<uint32_t>(rgb.size(2));
+  header.check_tag = check_tag_for(master, header.nonce);
+  header.mac = mac_for(header, rgb, master);
+  return add_chunk(image::encode_png(rgb), kChunkType, serialize(header));
+}
+
+Header read_header(const std::vector<uint8_t>& bytes, const std::string& name) {
+  if (bytes.empty()) throw Error(name + ": empty file");
+  if (!is_png(bytes)) {
+    bool jpeg = bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
+    throw Error(name + ": " + (jpeg ? "a JPEG image" : "not a PNG file") +
+                ", so not a hipp protected image (those are PNGs made by 'hipp protect')");
+  }
+  std::optional<std::vector<uint8_t>> payload;
+  try {
+    payload = find_chunk(bytes, kChunkType);
+  } catch (const Error& e) {
+    throw Error(name + ": " + e.what());
+  }
+  if (!payload)
+    throw Error(name + ": a PNG that was not made by hipp (it has no hipp header; 'hipp protect' makes protected images)");
+  try {
+    return parse_header(*payload);
+  } catch (const Error& e) {
+    throw Error(name + ": " + e.what());
+  }
+}
+
+Parsed read_protected_png(const std::vector<uint8_t>& bytes, const std::string& name) {
+  Parsed p;
+  p.header = read_header(bytes, name);
+  p.rgb = image::decode(bytes, name);
+  uint32_t h = static_cast<uint32_t>(p.rgb.size(1)), w = static_cast<uint32_t>(p.rgb.size(2));
+  if (w != p.header.width || h != p.header.height)
+    throw Error(name + ": the image is " + size_text(w, h) + " but its hipp header says " +
+                size_text(p.header.width, p.header.height) + ": the file was altered or damaged");
+  return p;
+}
+
+std::vector<uint8_t> read_file_bytes(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw Error(path + ": no such file");
+  if (fs::is_directory(path, ec)) throw Error(path + ": is a directory, not a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open for reading");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+  if (in.bad()) throw Error(path + ": read failed");
+  return bytes;
+}
+
+Parsed read_protected_file(const std::string& path) { return read_protected_png(read_file_bytes(path), path); }
+
+crypto::Key master_for(const Header& h, const keys::KeySource& src, const std::string& name) {
+  const bool pass = src.kind == keys::KeySource::Passphrase;
+  if (h.passphrase && !pass)
+    throw Error(name + ": wrong key: this image was protected with a passphrase, but the key file holds a raw hipp key");
+  if (!h.passphrase && pass)
+    throw Error(name + ": wrong key: this image was protected with a raw key file (hipp keygen), but the key file holds a passphrase");
+  return keys::derive_master(src, h.salt, h.argon2);
+}
+
+void verify(const Parsed& p, const crypto::Key& master, const std::string& name) {
+  auto check = check_tag_for(master, p.header.nonce);
+  if (sodium_memcmp(check.data(), p.header.check_tag.data(), check.size()) != 0)
+    throw Error(name + ": wrong key (it is not the key this image was protected with)");
+  auto rgb = p.rgb.defined() ? p.rgb.to(torch::kCPU).contiguous() : torch::Tensor();
+  if (!rgb.defined() || rgb.dim() != 3 || rgb.size(0) != 3 || rgb.scalar_type() != torch::kUInt8 ||
+      rgb.size(1) != p.header.height || rgb.size(2) != p.header.width)
+    throw Error(name + ": the image was altered: its size no longer matches its hipp header");
+  auto mac = mac_for(p.header, rgb, master);
+  if (sodium_memcmp(mac.data(), p.header.mac.data(), mac.size()) != 0)
+    throw Error(name + ": the image or its hipp header was altered after protection (authentication failed); "
+                       "it cannot be restored faithfully");
+}
+
+}  // namespace hipp::container
