@@ -15,17 +15,9 @@ using hipp::test::fixture;
 
 namespace {
 
-crypto::Key key_of(uint8_t v) {
-  crypto::Key k;
-  k.fill(v);
-  return k;
-}
+const auto key_of = &test::filled<32>;
 
-crypto::Nonce nonce_of(uint8_t v) {
-  crypto::Nonce n;
-  n.fill(v);
-  return n;
-}
+const auto nonce_of = &test::filled<24>;
 
 double mean_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().mean().item<double>();

@@ -15,28 +15,7 @@ using namespace hipp::container;
 
 namespace {
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no hipp::Error thrown";
-  return "";
-}
-
-#define EXPECT_ERROR_HAS(stmt, text)                       \
-  do {                                                     \
-    std::string msg_ = error_of([&] { stmt; });            \
-    EXPECT_NE(msg_.find(text), std::string::npos) << msg_; \
-  } while (0)
-
-crypto::Key key_of(uint8_t v) {
-  crypto::Key k;
-  k.fill(v);
-  return k;
-}
+const auto key_of = &test::filled<32>;
 
 keys::Argon2Params small_argon2() {
   return {crypto_pwhash_argon2id_OPSLIMIT_MIN, crypto_pwhash_argon2id_MEMLIMIT_MIN / 1024};
@@ -280,7 +259,7 @@ TEST(Container, ChangedHeaderIsDetected) {
     auto payload = s.payload;
     payload[i] ^= 0x01;
     auto bytes = repack(photo(), payload);
-    std::string msg = error_of([&] { verify(read_protected_png(bytes, "p.png"), master, "p.png"); });
+    std::string msg = test::error_of([&] { verify(read_protected_png(bytes, "p.png"), master, "p.png"); });
     bool clear = msg.find("altered") != std::string::npos || msg.find("damaged") != std::string::npos ||
                  msg.find("unsupported") != std::string::npos || msg.find("wrong key") != std::string::npos;
     EXPECT_TRUE(clear) << "byte " << i << ": " << msg;

@@ -21,40 +21,14 @@ namespace {
 
 std::string q(const std::string& s) { return "'" + s + "'"; }
 
-// The message of the hipp::Error `f` throws (fails the test if it throws none).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no hipp::Error thrown";
-  return "";
-}
-
-#define EXPECT_ERROR_HAS(stmt, text)                       \
-  do {                                                     \
-    std::string msg_ = error_of([&] { stmt; });            \
-    EXPECT_NE(msg_.find(text), std::string::npos) << msg_; \
-  } while (0)
-
 // The cheapest parameters libsodium accepts, so passphrase tests take milliseconds.
 keys::Argon2Params small_argon2() {
   return {crypto_pwhash_argon2id_OPSLIMIT_MIN, crypto_pwhash_argon2id_MEMLIMIT_MIN / 1024};
 }
 
-std::array<uint8_t, 16> salt_of(uint8_t v) {
-  std::array<uint8_t, 16> s;
-  s.fill(v);
-  return s;
-}
+const auto salt_of = &test::filled<16>;
 
-crypto::Nonce nonce_of(uint8_t v) {
-  crypto::Nonce n;
-  n.fill(v);
-  return n;
-}
+const auto nonce_of = &test::filled<24>;
 
 keys::KeySource passphrase(const std::string& p) {
   keys::KeySource s;

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <array>
+#include "common/error.h"
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -78,3 +81,33 @@ double brute_force_logdet(F&& f, const torch::Tensor& x) {
 }
 
 }  // namespace hipp::test
+
+namespace hipp::test {
+
+// The message of the hipp::Error `f` throws (fails the test if it throws none).
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const hipp::Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no hipp::Error thrown";
+  return "";
+}
+
+// An array of N bytes all equal to v: readable fixed keys, nonces and salts.
+template <size_t N>
+std::array<uint8_t, N> filled(uint8_t v) {
+  std::array<uint8_t, N> a;
+  a.fill(v);
+  return a;
+}
+
+}  // namespace hipp::test
+
+#define EXPECT_ERROR_HAS(stmt, text)                                 \
+  do {                                                               \
+    std::string msg_ = ::hipp::test::error_of([&] { stmt; });        \
+    EXPECT_NE(msg_.find(text), std::string::npos) << msg_;           \
+  } while (0)

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "container/protected_png.h"
+#include "image/image.h"
 #include "keys/key.h"
 
 namespace hipp::cli {
@@ -40,7 +41,7 @@ void add_key_commands(CLI::App& app, Globals& g) {
     cmd->add_option("file", *in, "protected PNG")->required();
     cmd->callback([in, &g] {
       apply_globals(g);
-      auto bytes = container::read_file_bytes(*in);
+      auto bytes = image::read_file(*in);
       auto h = container::read_header(bytes, *in);
       bool model = false;
       for (auto b : h.model_id) model = model || b;

@@ -3,14 +3,11 @@
 #include <sodium.h>
 
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 
 #include "common/error.h"
 #include "image/image.h"
 
 namespace hipp::container {
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -329,18 +326,7 @@ Parsed read_protected_png(const std::vector<uint8_t>& bytes, const std::string& 
   return p;
 }
 
-std::vector<uint8_t> read_file_bytes(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw Error(path + ": no such file");
-  if (fs::is_directory(path, ec)) throw Error(path + ": is a directory, not a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open for reading");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
-  if (in.bad()) throw Error(path + ": read failed");
-  return bytes;
-}
-
-Parsed read_protected_file(const std::string& path) { return read_protected_png(read_file_bytes(path), path); }
+Parsed read_protected_file(const std::string& path) { return read_protected_png(image::read_file(path), path); }
 
 crypto::Key master_for(const Header& h, const keys::KeySource& src, const std::string& name) {
   const bool pass = src.kind == keys::KeySource::Passphrase;

@@ -69,7 +69,6 @@ Header read_header(const std::vector<uint8_t>& bytes, const std::string& name);
 Parsed read_protected_png(const std::vector<uint8_t>& bytes, const std::string& name);
 // Reads the file at `path` first (missing/unreadable -> hipp::Error naming it).
 Parsed read_protected_file(const std::string& path);
-std::vector<uint8_t> read_file_bytes(const std::string& path);
 
 // The master key for this image: checks that the key kind matches the header (a raw key for
 // a passphrase image is a "wrong key" error) and runs Argon2 with the stored salt and cost.

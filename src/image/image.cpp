@@ -16,15 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<uint8_t> read_bytes(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw Error(path + ": no such file");
-  if (fs::is_directory(path, ec)) throw Error(path + ": is a directory, not an image");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open for reading");
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
-}
-
 bool is_jpeg(const std::vector<uint8_t>& b) {
   return b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
 }
@@ -84,7 +75,18 @@ torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name)
   return from_mat(bgr);
 }
 
-torch::Tensor load(const std::string& path) { return decode(read_bytes(path), path); }
+std::vector<uint8_t> read_file(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw Error(path + ": no such file");
+  if (fs::is_directory(path, ec)) throw Error(path + ": is a directory, not a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open for reading");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+  if (in.bad()) throw Error(path + ": read failed");
+  return bytes;
+}
+
+torch::Tensor load(const std::string& path) { return decode(read_file(path), path); }
 
 std::vector<uint8_t> encode_png(const torch::Tensor& rgb) {
   std::vector<uint8_t> out;
