@@ -3,6 +3,7 @@
 #include "baselines/shuffle.h"
 #include "baselines/tpe_ideal.h"
 #include "common/error.h"
+#include "image/image.h"
 
 namespace hipp::baselines {
 
@@ -28,8 +29,7 @@ BlockLayout::BlockLayout(int64_t height, int64_t width, int block) {
 }
 
 torch::Tensor checked_copy(const torch::Tensor& rgb) {
-  if (!rgb.defined() || rgb.dim() != 3 || rgb.size(0) != 3 || rgb.scalar_type() != torch::kUInt8)
-    throw Error("expected a uint8 RGB image [3,H,W]");
+  image::require_rgb(rgb, "TPE scheme");
   return rgb.to(torch::kCPU).contiguous().clone();
 }
 

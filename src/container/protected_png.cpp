@@ -168,8 +168,7 @@ std::array<uint8_t, 16> mac_for(Header h, const torch::Tensor& rgb, const crypto
 }
 
 torch::Tensor checked_rgb(const torch::Tensor& rgb) {
-  if (!rgb.defined() || rgb.dim() != 3 || rgb.size(0) != 3 || rgb.scalar_type() != torch::kUInt8)
-    throw Error("write_protected_png: expected a uint8 [3,H,W] image tensor");
+  image::require_rgb(rgb, "write_protected_png");
   if (rgb.size(1) < 1 || rgb.size(2) < 1 || rgb.size(1) > UINT32_MAX || rgb.size(2) > UINT32_MAX)
     throw Error("write_protected_png: impossible image size");
   return rgb.to(torch::kCPU).contiguous();
@@ -296,8 +295,7 @@ std::vector<uint8_t> write_protected_png(const torch::Tensor& protected_rgb, Hea
 Header read_header(const std::vector<uint8_t>& bytes, const std::string& name) {
   if (bytes.empty()) throw Error(name + ": empty file");
   if (!is_png(bytes)) {
-    bool jpeg = bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
-    throw Error(name + ": " + (jpeg ? "a JPEG image" : "not a PNG file") +
+    throw Error(name + ": " + (image::is_jpeg(bytes) ? "a JPEG image" : "not a PNG file") +
                 ", so not a hipp protected image (those are PNGs made by 'hipp protect')");
   }
   std::optional<std::vector<uint8_t>> payload;

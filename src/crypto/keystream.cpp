@@ -7,14 +7,10 @@
 #include "common/error.h"
 
 namespace hipp::crypto {
-namespace {
-
 void ensure_sodium() {
   static const int rc = sodium_init();  // 0 or 1 (already initialised) are both fine
   if (rc < 0) throw Error("libsodium failed to initialise");
 }
-
-}  // namespace
 
 Key random_key() {
   ensure_sodium();

@@ -12,6 +12,9 @@ namespace hipp::crypto {
 using Key = std::array<uint8_t, 32>;
 using Nonce = std::array<uint8_t, 24>;
 
+// Initialises libsodium once; every entry point that calls libsodium calls this first.
+void ensure_sodium();
+
 // Fresh random key / nonce from the OS generator (randombytes_buf).
 Key random_key();
 Nonce random_nonce();

@@ -16,10 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_jpeg(const std::vector<uint8_t>& b) {
-  return b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
-}
-
 // OpenCV decodes a cut-off JPEG into a grey-filled image with only a warning, so look for
 // the end-of-image marker ourselves. Some writers pad after it, so search the tail.
 bool jpeg_complete(const std::vector<uint8_t>& b) {
@@ -30,8 +26,7 @@ bool jpeg_complete(const std::vector<uint8_t>& b) {
 }
 
 cv::Mat to_mat(const torch::Tensor& rgb) {
-  TORCH_CHECK(rgb.dim() == 3 && rgb.size(0) == 3 && rgb.scalar_type() == torch::kUInt8,
-              "expected a uint8 [3,H,W] image tensor");
+  require_rgb(rgb, "image encoding");
   auto hwc = rgb.permute({1, 2, 0}).contiguous().cpu();
   cv::Mat m(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC3, hwc.data_ptr<uint8_t>());
   cv::Mat bgr;
@@ -47,6 +42,15 @@ torch::Tensor from_mat(const cv::Mat& bgr) {
 }
 
 }  // namespace
+
+bool is_jpeg(const std::vector<uint8_t>& b) {
+  return b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
+}
+
+void require_rgb(const torch::Tensor& rgb, const std::string& who) {
+  if (!rgb.defined() || rgb.dim() != 3 || rgb.size(0) != 3 || rgb.scalar_type() != torch::kUInt8)
+    throw Error(who + ": expected a uint8 RGB image [3,H,W]");
+}
 
 torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name) {
   if (bytes.empty()) throw Error(name + ": empty file");

@@ -15,6 +15,11 @@ torch::Tensor load(const std::string& path);
 // Decodes an in-memory encoded image; `name` only labels errors.
 torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name);
 
+// Throws hipp::Error (prefixed with `who`) unless `rgb` is a uint8 [3,H,W] image tensor.
+void require_rgb(const torch::Tensor& rgb, const std::string& who);
+// True when `bytes` start with the JPEG signature.
+bool is_jpeg(const std::vector<uint8_t>& bytes);
+
 // Lossless PNG encoding of a uint8 [3,H,W] tensor.
 std::vector<uint8_t> encode_png(const torch::Tensor& rgb);
 // JPEG at `quality`, used to compare file sizes.

@@ -19,11 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void ensure_sodium() {
-  static const int rc = sodium_init();  // 0 or 1 (already initialised) are both fine
-  if (rc < 0) throw Error("libsodium failed to initialise");
-}
-
 constexpr size_t kMaxKeyFileBytes = 64 * 1024;  // a passphrase file, not a data file
 constexpr uint32_t kMaxOps = 64;
 constexpr uint32_t kMaxMemKib = 4u * 1024 * 1024;  // 4 GiB
@@ -66,7 +61,7 @@ int hex_value(char c) {
 }  // namespace
 
 void generate_key_file(const std::string& path) {
-  ensure_sodium();
+  crypto::ensure_sodium();
   fs::path target(path);
   std::error_code ec;
   if (target.has_parent_path() && !fs::is_directory(target.parent_path(), ec))
@@ -168,7 +163,7 @@ void check_argon2(const Argon2Params& p) {
 
 crypto::Key derive_master(const KeySource& src, const std::array<uint8_t, 16>& salt, const Argon2Params& p) {
   if (src.kind == KeySource::Raw) return src.raw;
-  ensure_sodium();
+  crypto::ensure_sodium();
   static_assert(std::tuple_size<std::array<uint8_t, 16>>::value == crypto_pwhash_SALTBYTES, "salt size");
   check_argon2(p);
   if (src.passphrase.empty()) throw Error("empty passphrase");
@@ -181,7 +176,7 @@ crypto::Key derive_master(const KeySource& src, const std::array<uint8_t, 16>& s
 }
 
 crypto::Key derive_subkey(const crypto::Key& master, const crypto::Nonce& nonce, const std::string& purpose) {
-  ensure_sodium();
+  crypto::ensure_sodium();
   if (purpose.empty()) throw Error("derive_subkey: empty purpose");
   crypto_generichash_state st;
   crypto::Key out;
