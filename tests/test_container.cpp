@@ -181,7 +181,7 @@ TEST(PngChunks, EveryCrcAndTheStructureAreChecked) {
 TEST(Container, IsAnOrdinaryLosslessPng) {
   test::TempDir dir;
   auto s = protect(key_of(1));
-  image::write_file_atomic(dir / "p.png", s.png);
+  hipp::write_file_atomic(dir / "p.png", s.png);
   EXPECT_TRUE(torch::equal(image::load(dir / "p.png"), photo()));
   auto h = parse_header(s.payload);
   EXPECT_EQ(h.width, 45u);
@@ -194,7 +194,7 @@ TEST(Container, ReadAndVerifyRoundTrip) {
   auto master = key_of(1);
   Header h = raw_header();
   auto s = protect(master, h);
-  image::write_file_atomic(dir / "p.png", s.png);
+  hipp::write_file_atomic(dir / "p.png", s.png);
   auto p = read_protected_file(dir / "p.png");
   EXPECT_TRUE(torch::equal(p.rgb, photo()));
   EXPECT_EQ(p.header.scheme, "hipp");

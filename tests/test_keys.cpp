@@ -248,14 +248,14 @@ TEST(KeyCli, InfoPrintsTheHeaderAndNoSecret) {
   h.nonce = crypto::random_nonce();
   crypto::Key master;
   master.fill(9);
-  image::write_file_atomic(dir / "raw.png", container::write_protected_png(img, h, master));
+  hipp::write_file_atomic(dir / "raw.png", container::write_protected_png(img, h, master));
 
   h.passphrase = true;
   h.salt = salt_of(3);
   h.argon2 = small_argon2();
   h.model_id.fill(0);
   h.scheme = "tpe-ideal";
-  image::write_file_atomic(dir / "pass.png", container::write_protected_png(img, h, master));
+  hipp::write_file_atomic(dir / "pass.png", container::write_protected_png(img, h, master));
 
   auto r = run_hipp("info " + q(dir / "raw.png"));
   ASSERT_EQ(r.code, 0) << r.output;

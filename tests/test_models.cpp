@@ -1,7 +1,7 @@
 // Golden checks of the shipped models on the CPU build: they load, invert exactly on the
 // fixtures, and give the bits/dim recorded here when they were trained.
 #include "data/image_folder.h"
-#include "flow/glow_file.h"
+#include "flow/model_file.h"
 #include "test_util.h"
 
 using namespace hipp;

@@ -1,6 +1,6 @@
 // The weights container and Glow model files: round trip, fp16 storage, clear errors.
 #include "common/error.h"
-#include "flow/glow_file.h"
+#include "flow/model_file.h"
 #include "io/tensor_file.h"
 #include "test_util.h"
 

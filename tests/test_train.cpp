@@ -3,7 +3,7 @@
 
 #include "common/error.h"
 #include "data/image_folder.h"
-#include "flow/glow_file.h"
+#include "flow/model_file.h"
 #include "io/tensor_file.h"
 #include "test_util.h"
 #include "train/adam.h"

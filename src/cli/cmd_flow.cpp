@@ -1,4 +1,4 @@
-// hipp flow eval | sample | recon: inspect a trained Glow.
+// hipp flow eval | sample | recon: inspect a trained flow.
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -7,7 +7,7 @@
 #include "common/device.h"
 #include "common/error.h"
 #include "data/image_folder.h"
-#include "flow/glow_file.h"
+#include "flow/model_file.h"
 #include "image/image.h"
 
 namespace hipp::cli {
@@ -38,51 +38,50 @@ struct ReconArgs {
 
 void run_eval(const EvalArgs& a, const Globals& g) {
   auto device = parse_device(g.device);
-  auto m = flow::load_glow(a.model, device);
+  auto m = flow::load_flow(a.model, device);
   int size = a.size > 0 ? a.size : m.size;
-  m.glow->check_size(size, size);
+  m.flow->check_size(size, size);
   auto files = data::select_split(data::list_images(a.data), data::parse_split(a.split), a.identities, a.test_fraction);
   if (files.empty()) throw Error("no images in the '" + a.split + "' split");
   if (a.limit > 0 && static_cast<int64_t>(files.size()) > a.limit) files.resize(a.limit);
   auto set = data::load_images(files, size, a.crop, !g.quiet);
-  double bpd = flow::mean_bits_per_dim(*m.glow, set.images, a.batch, device);
+  double bpd = flow::mean_bits_per_dim(*m.flow, set.images, a.batch, device);
   std::printf("bits/dim %.4f on %ld images at %dx%d (split %s, %d-bit)\n", bpd, static_cast<long>(set.images.size(0)),
-              size, size, a.split.c_str(), m.glow->config().n_bits);
+              size, size, a.split.c_str(), m.flow->n_bits());
   if (!a.json_out.empty()) {
     nlohmann::json j = {{"model", m.path}, {"bits_per_dim", bpd}, {"images", set.images.size(0)},
                         {"size", size},    {"split", a.split},   {"data", a.data}};
     auto s = j.dump(2) + "\n";
-    image::write_file_atomic(a.json_out, std::vector<uint8_t>(s.begin(), s.end()));
+    hipp::write_file_atomic(a.json_out, std::vector<uint8_t>(s.begin(), s.end()));
   }
 }
 
 void run_sample(const SampleArgs& a, const Globals& g) {
   auto device = parse_device(g.device);
-  auto m = flow::load_glow(a.model, device);
+  auto m = flow::load_flow(a.model, device);
   int size = a.size > 0 ? a.size : m.size;
   torch::manual_seed(a.seed);
   torch::NoGradGuard ng;
-  auto x = m.glow->sample(a.n, size, size, a.temperature);
-  image::save_png(a.out, image::make_grid(flow::postprocess(x, m.glow->config().n_bits).cpu(), a.cols));
+  auto x = m.flow->sample(a.n, size, size, a.temperature);
+  image::save_png(a.out, image::make_grid(flow::postprocess(x, m.flow->n_bits()).cpu(), a.cols));
   spdlog::info("wrote {} ({} samples at {}x{}, temperature {})", a.out, a.n, size, size, a.temperature);
 }
 
 void run_recon(const ReconArgs& a, const Globals& g) {
   auto device = parse_device(g.device);
-  auto m = flow::load_glow(a.model, device);
+  auto m = flow::load_flow(a.model, device);
   int size = a.size > 0 ? a.size : m.size;
-  m.glow->check_size(size, size);
+  m.flow->check_size(size, size);
   std::vector<torch::Tensor> originals;
   for (auto& f : a.inputs) originals.push_back(image::center_crop_resize(image::load(f), size, a.crop));
   auto batch = torch::stack(originals);
   torch::NoGradGuard ng;
-  int bits = m.glow->config().n_bits;
+  int bits = m.flow->n_bits();
   auto x = flow::preprocess(batch.to(device), bits, false);
-  auto enc = m.glow->encode(x);
-  auto back = m.glow->decode(enc.z);
+  auto back = m.flow->round_trip(x);
   auto err = (back - x).abs().flatten(1).amax(1).cpu();
   auto restored = flow::postprocess(back, bits).cpu();
-  auto bpd = flow::bits_per_dim(enc, 3LL * size * size, bits).cpu();
+  auto bpd = flow::bits_per_dim(m.flow->log_density(x), 3LL * size * size, bits).cpu();
   for (size_t i = 0; i < a.inputs.size(); ++i) {
     bool exact = torch::equal(restored[i], flow::postprocess(x[i].cpu(), bits));
     std::printf("%s  max |x - G(G^-1(x))| %.3g (%.4f grey levels)  %s  bits/dim %.4f\n", a.inputs[i].c_str(),
@@ -99,11 +98,11 @@ void run_recon(const ReconArgs& a, const Globals& g) {
 }  // namespace
 
 void add_flow_commands(CLI::App& app, Globals& g) {
-  auto* flow = app.add_subcommand("flow", "inspect a trained Glow: eval, sample, recon");
+  auto* flow = app.add_subcommand("flow", "inspect a trained flow: eval, sample, recon");
   flow->require_subcommand(1);
 
   auto ea = std::make_shared<EvalArgs>();
-  auto* eval = flow->add_subcommand("eval", "mean bits/dim of a Glow on image folders");
+  auto* eval = flow->add_subcommand("eval", "mean bits/dim of a flow on image folders");
   eval->add_option("--model", ea->model, "model folder or weights file")->required();
   eval->add_option("--data", ea->data, "image folders or files")->required();
   eval->add_option("--identities", ea->identities, "identity list for --split (CelebA identity_CelebA.txt)");
@@ -119,7 +118,7 @@ void add_flow_commands(CLI::App& app, Globals& g) {
   eval->callback([ea, &g] { apply_globals(g); run_eval(*ea, g); });
 
   auto sa = std::make_shared<SampleArgs>();
-  auto* sample = flow->add_subcommand("sample", "write a grid of samples from a Glow");
+  auto* sample = flow->add_subcommand("sample", "write a grid of samples from a flow");
   sample->add_option("--model", sa->model, "model folder or weights file")->required();
   sample->add_option("-o,--out", sa->out, "output PNG")->required();
   sample->add_option("-n,--count", sa->n, "number of samples")->default_val(16)->check(CLI::Range(1, 1024));

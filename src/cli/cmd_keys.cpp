@@ -41,7 +41,7 @@ void add_key_commands(CLI::App& app, Globals& g) {
     cmd->add_option("file", *in, "protected PNG")->required();
     cmd->callback([in, &g] {
       apply_globals(g);
-      auto bytes = image::read_file(*in);
+      auto bytes = hipp::read_file(*in);
       auto h = container::read_header(bytes, *in);
       bool model = false;
       for (auto b : h.model_id) model = model || b;

@@ -9,11 +9,16 @@ namespace hipp::cli {
 void add_train_commands(CLI::App& app, Globals& g) {
   auto* train = app.add_subcommand("train", "train a model (flow)");
   train->require_subcommand(1);
-  auto* cmd = train->add_subcommand("flow", "train a Glow by maximum likelihood on image folders");
+  auto* cmd = train->add_subcommand("flow", "train a face flow (Glow or wavelet) by maximum likelihood");
   auto o = std::make_shared<train::FlowTrainOptions>();
   auto coupling = std::make_shared<std::string>("additive");
-  cmd->add_option("--data", o->data, "image folders (searched recursively) or files")->required();
-  cmd->add_option("--out", o->out, "output folder: glow.weights, checkpoint.weights, train_log.jsonl, samples/")
+  cmd->add_option("--data", o->data, "image folders (searched recursively), files, or packed sets (*.tensors)")
+      ->required();
+  cmd->add_option("--test-data", o->test_data, "held-out images (folders or packed sets); default: split --data");
+  cmd->add_option("--arch", o->arch,
+                  "glow: multi-scale Glow; wavelet: Haar pyramid with a conditional flow per level (HIPP's G)")
+      ->default_val("glow")->check(CLI::IsMember({"glow", "wavelet"}));
+  cmd->add_option("--out", o->out, "output folder: <arch>.weights, checkpoint.weights, train_log.jsonl, samples/")
       ->required();
   cmd->add_option("--identities", o->identity_file,
                   "identity list (CelebA identity_CelebA.txt) to hold out whole identities for testing");
@@ -22,13 +27,22 @@ void add_train_commands(CLI::App& app, Globals& g) {
   cmd->add_option("--size", o->size, "training resolution (square)")->default_val(64)->check(CLI::PositiveNumber);
   cmd->add_option("--crop", o->crop, "center square crop as a fraction of the short side, before resizing")
       ->default_val(1.0)->check(CLI::Range(0.05, 1.0));
-  cmd->add_option("--levels", o->config.levels, "multi-scale levels L (size must divide by 2^L)")
+  cmd->add_option("--levels", o->config.levels,
+                  "glow: multi-scale levels L (size must divide by 2^L); wavelet: detail levels (thumbnail block 2^L)")
       ->default_val(3)->check(CLI::Range(1, 8));
   cmd->add_option("--steps", o->config.steps, "flow steps per level")->default_val(8)->check(CLI::Range(1, 256));
   cmd->add_option("--hidden", o->config.hidden, "hidden channels of each coupling network")
       ->default_val(256)->check(CLI::Range(1, 4096));
   cmd->add_option("--n-bits", o->config.n_bits, "bits per colour channel modelled (8 = full)")
       ->default_val(8)->check(CLI::Range(1, 8));
+  cmd->add_option("--cond-hidden", o->wavelet.cond_hidden, "wavelet: feature maps computed from each low-pass")
+      ->default_val(64)->check(CLI::Range(1, 4096));
+  cmd->add_option("--base-levels", o->wavelet.base.levels, "wavelet: levels of the thumbnail's Glow")
+      ->default_val(2)->check(CLI::Range(1, 8));
+  cmd->add_option("--base-steps", o->wavelet.base.steps, "wavelet: steps per level of the thumbnail's Glow")
+      ->default_val(8)->check(CLI::Range(1, 256));
+  cmd->add_option("--base-hidden", o->wavelet.base.hidden, "wavelet: hidden channels of the thumbnail's Glow")
+      ->default_val(128)->check(CLI::Range(1, 4096));
   cmd->add_option("--coupling", *coupling, "additive (volume-preserving) or affine (bounded scale)")
       ->default_val("additive")->check(CLI::IsMember({"additive", "affine"}));
   cmd->add_option("--scale-bound", o->config.scale_bound, "affine coupling: |log scale| stays below this")
@@ -55,6 +69,11 @@ void add_train_commands(CLI::App& app, Globals& g) {
     apply_globals(g);
     o->device = g.device;
     o->config.coupling = flow::parse_coupling(*coupling);
+    // The wavelet flow shares the size options; its couplings are always additive.
+    o->wavelet.levels = o->config.levels;
+    o->wavelet.steps = o->config.steps;
+    o->wavelet.hidden = o->config.hidden;
+    o->wavelet.n_bits = o->wavelet.base.n_bits = o->config.n_bits;
     auto r = train::train_flow(*o);
     std::string test = r.test_bpd >= 0 ? fmt::format("{:.4f}", r.test_bpd) : "n/a (no held-out images)";
     std::printf("step %ld  train bits/dim %.4f  test bits/dim %s  %.1f images/s\n", static_cast<long>(r.step),

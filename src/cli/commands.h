@@ -1,6 +1,7 @@
 #pragma once
 // Each file in cli/ adds one family of subcommands to the `hipp` app.
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <string>
 
 namespace hipp::cli {
@@ -16,6 +17,11 @@ void add_train_commands(CLI::App& app, Globals& g);
 void add_flow_commands(CLI::App& app, Globals& g);
 void add_image_commands(CLI::App& app, Globals& g);
 void add_key_commands(CLI::App& app, Globals& g);
+void add_data_commands(CLI::App& app, Globals& g);
+
+// Parses and runs; returns the exit code (0 ok, 1 error, 2 usage).
+int run_main(int argc, char** argv, const std::string& about,
+             const std::function<void(CLI::App&, Globals&)>& add_commands);
 
 // Applies --threads and TF32 settings; call at the start of every subcommand.
 void apply_globals(const Globals& g);

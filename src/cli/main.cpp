@@ -1,55 +1,16 @@
-// hipp: one binary, git-style subcommands. Errors print one line and exit non-zero.
-#include <spdlog/spdlog.h>
-
-#include <iostream>
-
+// hipp: one binary, git-style subcommands.
 #include "cli/commands.h"
-#include "common/device.h"
-#include "common/error.h"
-
-namespace hipp::cli {
-void apply_globals(const Globals& g) {
-  set_threads(g.threads);
-  disable_tf32();
-  if (g.quiet) spdlog::set_level(spdlog::level::warn);
-}
-}  // namespace hipp::cli
 
 int main(int argc, char** argv) {
-  spdlog::set_pattern("hipp: %^%l%$: %v");
-  CLI::App app{
-      "hipp: high-quality, reversible privacy protection for images (HIPP, IJCAI 2025) and its tools.\n"
-      "Run 'hipp <command> --help' for the options of each command."};
-  app.require_subcommand(1);
-  app.fallthrough();  // global options may follow the subcommand
-  hipp::cli::Globals g;
-  app.add_option("--device", g.device, "cpu or cuda")->default_val("cpu");
-  app.add_option("--threads", g.threads, "CPU threads for LibTorch (0: its default)")->default_val(0);
-  app.add_flag("-q,--quiet", g.quiet, "only warnings and errors");
-  hipp::cli::add_train_commands(app, g);
-  hipp::cli::add_flow_commands(app, g);
-  hipp::cli::add_image_commands(app, g);
-  hipp::cli::add_key_commands(app, g);
-  // CLI11 would call a mistyped command a missing one; name it instead.
-  if (argc > 1 && argv[1][0] != '-' &&
-      app.get_subcommands([&](CLI::App* s) { return s->check_name(argv[1]); }).empty()) {
-    std::cerr << "hipp: error: unknown command '" << argv[1] << "' (see hipp --help)\n";
-    return 2;
-  }
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
-  } catch (const hipp::Error& e) {
-    std::cerr << "hipp: error: " << e.what() << "\n";
-    return 1;
-  } catch (const c10::Error& e) {
-    std::cerr << "hipp: error: " << e.what_without_backtrace() << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "hipp: error: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+  using namespace hipp::cli;
+  return run_main(argc, argv,
+                  "hipp: high-quality, reversible privacy protection for images (HIPP, IJCAI 2025) and its tools.\n"
+                  "Run 'hipp <command> --help' for the options of each command.",
+                  [](CLI::App& app, Globals& g) {
+                    add_train_commands(app, g);
+                    add_flow_commands(app, g);
+                    add_image_commands(app, g);
+                    add_key_commands(app, g);
+                    add_data_commands(app, g);
+                  });
 }

@@ -324,7 +324,7 @@ Parsed read_protected_png(const std::vector<uint8_t>& bytes, const std::string& 
   return p;
 }
 
-Parsed read_protected_file(const std::string& path) { return read_protected_png(image::read_file(path), path); }
+Parsed read_protected_file(const std::string& path) { return read_protected_png(hipp::read_file(path), path); }
 
 crypto::Key master_for(const Header& h, const keys::KeySource& src, const std::string& name) {
   const bool pass = src.kind == keys::KeySource::Passphrase;

@@ -54,13 +54,6 @@ std::vector<std::string> list_images(const std::vector<std::string>& paths) {
   return files;
 }
 
-Split parse_split(const std::string& name) {
-  if (name == "all") return Split::All;
-  if (name == "train") return Split::Train;
-  if (name == "test") return Split::Test;
-  throw Error("--split must be all, train or test, not '" + name + "'");
-}
-
 std::vector<std::string> select_split(const std::vector<std::string>& files, Split split,
                                       const std::string& identity_file, double test_fraction) {
   if (split == Split::All) return files;
@@ -111,16 +104,6 @@ ImageSet load_images(const std::vector<std::string>& files, int size, double cro
   set.images = keep.size() == files.size() ? all : all.index_select(0, torch::tensor(keep));
   if (show_progress) progress.finish();
   return set;
-}
-
-torch::Tensor random_batch(const ImageSet& set, int64_t batch, bool flip) {
-  auto idx = torch::randint(set.images.size(0), {batch}, torch::kLong);
-  auto x = set.images.index_select(0, idx);
-  if (flip) {
-    auto mask = torch::rand({batch}) < 0.5;
-    x = torch::where(mask.view({batch, 1, 1, 1}), x.flip({3}), x);
-  }
-  return x;
 }
 
 }  // namespace hipp::data

@@ -6,14 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "data/image_set.h"
+
 namespace hipp::data {
 
 // Image files (jpg, jpeg, png, bmp, webp) under each folder, recursively, sorted.
 // A path that is a file is taken as is. Throws hipp::Error if a folder is missing or nothing is found.
 std::vector<std::string> list_images(const std::vector<std::string>& paths);
 
-enum class Split { All, Train, Test };
-Split parse_split(const std::string& name);
 
 // Keeps the files on one side of the split. With `identity_file` (CelebA's identity_CelebA.txt:
 // "<file name> <identity>"), a file goes to test when a stable hash of its identity falls in
@@ -22,16 +22,8 @@ Split parse_split(const std::string& name);
 std::vector<std::string> select_split(const std::vector<std::string>& files, Split split,
                                       const std::string& identity_file, double test_fraction);
 
-struct ImageSet {
-  torch::Tensor images;  // uint8 [N,3,S,S]
-  std::vector<std::string> paths;
-};
-
 // Decodes in parallel, center-crops (crop_fraction of the short side) and resizes to size x size.
 // Unreadable files are skipped with a warning; none readable throws.
 ImageSet load_images(const std::vector<std::string>& files, int size, double crop_fraction, bool show_progress);
-
-// A random batch, each image flipped horizontally with probability 1/2 when `flip`.
-torch::Tensor random_batch(const ImageSet& set, int64_t batch, bool flip);
 
 }  // namespace hipp::data

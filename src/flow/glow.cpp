@@ -153,38 +153,42 @@ FlowResult Glow::forward(const torch::Tensor& x) {
 
 torch::Tensor Glow::inverse(const torch::Tensor& y) { return decode(unpack(y)); }
 
-torch::Tensor preprocess(const torch::Tensor& images, int n_bits, bool noise) {
-  double bins = std::pow(2.0, n_bits);
-  auto x = images.to(torch::kFloat32);
-  if (n_bits < 8) x = torch::floor(x / std::pow(2.0, 8 - n_bits));
-  x = x / bins - 0.5;
-  return noise ? x + torch::rand_like(x) / bins : x + 0.5 / bins;
+torch::Tensor Glow::log_density(const torch::Tensor& x) {
+  auto enc = encode(x);
+  return enc.logp + enc.logdet;
 }
 
-torch::Tensor postprocess(const torch::Tensor& x, int n_bits) {
-  double bins = std::pow(2.0, n_bits);
-  auto level = torch::floor((x + 0.5) * bins).clamp(0, bins - 1);
-  return (level * std::pow(2.0, 8 - n_bits)).to(torch::kUInt8);
+using nlohmann::json;
+
+json config_to_json(const GlowConfig& c) {
+  return {{"in_channels", c.in_channels}, {"levels", c.levels},
+          {"steps", c.steps},             {"hidden", c.hidden},
+          {"n_bits", c.n_bits},           {"coupling", coupling_name(c.coupling)},
+          {"scale_bound", c.scale_bound}};
 }
 
-torch::Tensor bits_per_dim(const Encoding& enc, int64_t dims, int n_bits) {
-  // The dequantized density lives on bins of width 1/2^n: log P(discrete) = log p - D log 2^n.
-  auto nll = -(enc.logp + enc.logdet) + dims * n_bits * std::log(2.0);
-  return nll / (dims * std::log(2.0));
-}
-
-double mean_bits_per_dim(Glow& glow, const torch::Tensor& images, int64_t batch, torch::Device device) {
-  torch::NoGradGuard ng;
-  glow.eval();
-  torch::manual_seed(1234);
-  double total = 0;
-  int64_t n = images.size(0);
-  int64_t dims = images[0].numel();
-  for (int64_t i = 0; i < n; i += batch) {
-    auto x = preprocess(images.slice(0, i, std::min(n, i + batch)).to(device), glow.config().n_bits, true);
-    total += bits_per_dim(glow.encode(x), dims, glow.config().n_bits).sum().item<double>();
+GlowConfig config_from_json(const json& j, const std::string& where) {
+  auto field = [&](const char* name) -> const json& {
+    if (!j.is_object() || !j.contains(name)) throw Error(where + ": model configuration lacks field '" + name + "'");
+    return j.at(name);
+  };
+  GlowConfig c;
+  try {
+    c.in_channels = field("in_channels").get<int>();
+    c.levels = field("levels").get<int>();
+    c.steps = field("steps").get<int>();
+    c.hidden = field("hidden").get<int>();
+    c.n_bits = field("n_bits").get<int>();
+    c.coupling = parse_coupling(field("coupling").get<std::string>());
+    c.scale_bound = field("scale_bound").get<double>();
+  } catch (const json::exception& e) {
+    throw Error(where + ": model configuration has a field of the wrong type (" + e.what() + ")");
   }
-  return total / n;
+  if (c.in_channels < 1 || c.levels < 1 || c.steps < 1 || c.hidden < 1 || c.n_bits < 1 || c.n_bits > 8)
+    throw Error(where + ": model configuration is out of range");
+  return c;
 }
+
+nlohmann::json Glow::config_json() const { return config_to_json(config_); }
 
 }  // namespace hipp::flow

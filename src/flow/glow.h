@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "flow/density.h"
 #include "flow/layers.h"
 
 namespace hipp::flow {
@@ -26,16 +27,24 @@ struct Encoding {
   torch::Tensor logp;            // [N], log density of z under the learned prior
 };
 
-class Glow : public Invertible {
+class Glow : public Invertible, public DensityFlow {
  public:
   explicit Glow(const GlowConfig& config);
   const GlowConfig& config() const { return config_; }
+
+  // DensityFlow
+  torch::nn::Module& module() override { return *this; }
+  std::string kind() const override { return "glow"; }
+  nlohmann::json config_json() const override;
+  int n_bits() const override { return config_.n_bits; }
+  torch::Tensor log_density(const torch::Tensor& x) override;
+  torch::Tensor round_trip(const torch::Tensor& x) override { return decode(encode(x).z); }
 
   // x: [N, C, H, W] in [-0.5, 0.5] (dequantized, see preprocess()).
   Encoding encode(const torch::Tensor& x);
   torch::Tensor decode(const std::vector<torch::Tensor>& z);
   // Draws from the prior with its standard deviations scaled by `temperature`.
-  torch::Tensor sample(int64_t n, int64_t height, int64_t width, double temperature);
+  torch::Tensor sample(int64_t n, int64_t height, int64_t width, double temperature) override;
 
   // Invertible view: all latents packed into one tensor shaped like x squeezed `levels` times.
   FlowResult forward(const torch::Tensor& x) override;
@@ -46,7 +55,7 @@ class Glow : public Invertible {
   // Latent shapes (without batch) for an image of height x width.
   std::vector<std::vector<int64_t>> latent_shapes(int64_t height, int64_t width) const;
   // Throws hipp::Error unless height and width are positive multiples of 2^levels.
-  void check_size(int64_t height, int64_t width) const;
+  void check_size(int64_t height, int64_t width) const override;
 
  private:
   torch::Tensor reverse(torch::Tensor h, const std::vector<torch::Tensor>* z, double temperature);
@@ -59,15 +68,8 @@ class Glow : public Invertible {
   torch::Tensor top_mean_, top_logs_;
 };
 
-// uint8 [N,C,H,W] -> float in [-0.5, 0.5] at n_bits, plus uniform dequantization noise
-// when `noise` (training, bits/dim); without it, bin centres.
-torch::Tensor preprocess(const torch::Tensor& images, int n_bits, bool noise);
-// Inverse of preprocess: float in [-0.5, 0.5] -> uint8 (nearest n-bit level, rescaled to 8 bits).
-torch::Tensor postprocess(const torch::Tensor& x, int n_bits);
-// Bits per dimension of the discrete n-bit data from an encoding of dequantized input.
-torch::Tensor bits_per_dim(const Encoding& enc, int64_t dims, int n_bits);
-// Mean bits/dim of uint8 images [N,C,H,W] in batches, with dequantization noise from a fixed
-// seed so repeated evaluations agree. Leaves the model in eval mode.
-double mean_bits_per_dim(Glow& glow, const torch::Tensor& images, int64_t batch, torch::Device device);
+// Glow's configuration as stored in weights files; from_json throws hipp::Error naming `where`.
+nlohmann::json config_to_json(const GlowConfig& c);
+GlowConfig config_from_json(const nlohmann::json& j, const std::string& where);
 
 }  // namespace hipp::flow

@@ -94,13 +94,14 @@ CouplingType parse_coupling(const std::string& name) {
 
 std::string coupling_name(CouplingType t) { return t == CouplingType::Additive ? "additive" : "affine"; }
 
-Coupling::Coupling(int channels, int hidden, CouplingType type, double scale_bound)
-    : type_(type), bound_(scale_bound) {
-  TORCH_CHECK(channels % 2 == 0, "coupling needs an even channel count");
-  int half = channels / 2;
-  conv1_ = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(half, hidden, 3).padding(1)));
+Coupling::Coupling(int channels, int hidden, CouplingType type, double scale_bound, int cond_channels)
+    : type_(type), bound_(scale_bound), channels_(channels), cond_channels_(cond_channels) {
+  TORCH_CHECK(channels >= 2, "coupling needs at least two channels");
+  int a = channels / 2, b = channels - a;
+  conv1_ = register_module("conv1",
+                           torch::nn::Conv2d(torch::nn::Conv2dOptions(a + cond_channels, hidden, 3).padding(1)));
   conv2_ = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(hidden, hidden, 1)));
-  out_ = register_module("out", std::make_shared<ZeroConv2d>(hidden, type == CouplingType::Affine ? channels : half));
+  out_ = register_module("out", std::make_shared<ZeroConv2d>(hidden, type == CouplingType::Affine ? 2 * b : b));
   torch::NoGradGuard ng;
   for (auto* conv : {&conv1_, &conv2_}) {
     (*conv)->weight.normal_(0, 0.05);
@@ -108,25 +109,33 @@ Coupling::Coupling(int channels, int hidden, CouplingType type, double scale_bou
   }
 }
 
-std::pair<torch::Tensor, torch::Tensor> Coupling::shift_logscale(const torch::Tensor& xa) {
-  auto h = out_->forward(torch::relu(conv2_->forward(torch::relu(conv1_->forward(xa)))));
+std::vector<torch::Tensor> Coupling::halves(const torch::Tensor& x) const {
+  int64_t a = channels_ / 2;
+  return x.split_with_sizes({a, channels_ - a}, 1);
+}
+
+std::pair<torch::Tensor, torch::Tensor> Coupling::shift_logscale(const torch::Tensor& xa, const torch::Tensor& cond) {
+  TORCH_CHECK(cond.defined() == (cond_channels_ > 0), "coupling condition ",
+              cond_channels_ > 0 ? "missing" : "given to an unconditioned coupling");
+  auto in = cond.defined() ? torch::cat({xa, cond}, 1) : xa;
+  auto h = out_->forward(torch::relu(conv2_->forward(torch::relu(conv1_->forward(in)))));
   if (type_ == CouplingType::Additive) return {h, torch::Tensor()};
   auto parts = h.chunk(2, 1);
   return {parts[0], bound_ * torch::tanh(parts[1] / bound_)};
 }
 
-FlowResult Coupling::forward(const torch::Tensor& x) {
-  auto parts = x.chunk(2, 1);
-  auto [shift, logs] = shift_logscale(parts[0]);
+FlowResult Coupling::forward(const torch::Tensor& x, const torch::Tensor& cond) {
+  auto parts = halves(x);
+  auto [shift, logs] = shift_logscale(parts[0], cond);
   if (type_ == CouplingType::Additive)
     return {torch::cat({parts[0], parts[1] + shift}, 1), torch::zeros({x.size(0)}, x.options())};
   auto yb = (parts[1] + shift) * torch::exp(logs);
   return {torch::cat({parts[0], yb}, 1), logs.sum({1, 2, 3})};
 }
 
-torch::Tensor Coupling::inverse(const torch::Tensor& y) {
-  auto parts = y.chunk(2, 1);
-  auto [shift, logs] = shift_logscale(parts[0]);
+torch::Tensor Coupling::inverse(const torch::Tensor& y, const torch::Tensor& cond) {
+  auto parts = halves(y);
+  auto [shift, logs] = shift_logscale(parts[0], cond);
   if (type_ == CouplingType::Additive) return torch::cat({parts[0], parts[1] - shift}, 1);
   return torch::cat({parts[0], parts[1] * torch::exp(-logs) - shift}, 1);
 }
@@ -147,21 +156,22 @@ FlowResult Squeeze::forward(const torch::Tensor& x) { return {squeeze2d(x), torc
 torch::Tensor Squeeze::inverse(const torch::Tensor& y) { return unsqueeze2d(y); }
 
 // ---------------------------------------------------------------- FlowStep
-FlowStep::FlowStep(int channels, int hidden, CouplingType type, double scale_bound) {
+FlowStep::FlowStep(int channels, int hidden, CouplingType type, double scale_bound, int cond_channels) {
   actnorm_ = register_module("actnorm", std::make_shared<ActNorm>(channels));
   invconv_ = register_module("invconv", std::make_shared<InvConv1x1>(channels));
-  coupling_ = register_module("coupling", std::make_shared<Coupling>(channels, hidden, type, scale_bound));
+  coupling_ = register_module("coupling",
+                              std::make_shared<Coupling>(channels, hidden, type, scale_bound, cond_channels));
 }
 
-FlowResult FlowStep::forward(const torch::Tensor& x) {
+FlowResult FlowStep::forward(const torch::Tensor& x, const torch::Tensor& cond) {
   auto a = actnorm_->forward(x);
   auto b = invconv_->forward(a.y);
-  auto c = coupling_->forward(b.y);
+  auto c = coupling_->forward(b.y, cond);
   return {c.y, a.logdet + b.logdet + c.logdet};
 }
 
-torch::Tensor FlowStep::inverse(const torch::Tensor& y) {
-  return actnorm_->inverse(invconv_->inverse(coupling_->inverse(y)));
+torch::Tensor FlowStep::inverse(const torch::Tensor& y, const torch::Tensor& cond) {
+  return actnorm_->inverse(invconv_->inverse(coupling_->inverse(y, cond)));
 }
 
 torch::Tensor gaussian_log_p(const torch::Tensor& x, const torch::Tensor& mean, const torch::Tensor& logs) {

@@ -1,6 +1,7 @@
 #pragma once
 // Glow's building blocks (Kingma & Dhariwal 2018), each an Invertible.
 #include <string>
+#include <vector>
 
 #include "flow/invertible.h"
 
@@ -46,19 +47,24 @@ enum class CouplingType { Additive, Affine };
 CouplingType parse_coupling(const std::string& name);
 std::string coupling_name(CouplingType t);
 
-// Half the channels condition a network that shifts (additive, volume-preserving) or shifts
-// and scales (affine) the other half. Affine scales are exp(b * tanh(r / b)): bounded by
-// exp(+-b), so the inverse cannot blow up when it meets latents off the training distribution.
+// The first C/2 channels (plus an optional condition of `cond_channels` feature maps) feed a
+// network that shifts (additive, volume-preserving) or shifts and scales (affine) the other
+// C - C/2. Affine scales are exp(b * tanh(r / b)): bounded by exp(+-b), so the inverse cannot
+// blow up when it meets latents off the training distribution.
 class Coupling : public Invertible {
  public:
-  Coupling(int channels, int hidden, CouplingType type, double scale_bound);
-  FlowResult forward(const torch::Tensor& x) override;
-  torch::Tensor inverse(const torch::Tensor& y) override;
+  Coupling(int channels, int hidden, CouplingType type, double scale_bound, int cond_channels = 0);
+  FlowResult forward(const torch::Tensor& x) override { return forward(x, {}); }
+  torch::Tensor inverse(const torch::Tensor& y) override { return inverse(y, {}); }
+  FlowResult forward(const torch::Tensor& x, const torch::Tensor& cond);
+  torch::Tensor inverse(const torch::Tensor& y, const torch::Tensor& cond);
 
  private:
-  std::pair<torch::Tensor, torch::Tensor> shift_logscale(const torch::Tensor& xa);
+  std::pair<torch::Tensor, torch::Tensor> shift_logscale(const torch::Tensor& xa, const torch::Tensor& cond);
+  std::vector<torch::Tensor> halves(const torch::Tensor& x) const;
   CouplingType type_;
   double bound_;
+  int channels_, cond_channels_;
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
   std::shared_ptr<ZeroConv2d> out_;
 };
@@ -72,12 +78,14 @@ class Squeeze : public Invertible {
 torch::Tensor squeeze2d(const torch::Tensor& x);
 torch::Tensor unsqueeze2d(const torch::Tensor& y);
 
-// One step of flow: ActNorm -> 1x1 convolution -> coupling.
+// One step of flow: ActNorm -> 1x1 convolution -> coupling (optionally conditioned).
 class FlowStep : public Invertible {
  public:
-  FlowStep(int channels, int hidden, CouplingType type, double scale_bound);
-  FlowResult forward(const torch::Tensor& x) override;
-  torch::Tensor inverse(const torch::Tensor& y) override;
+  FlowStep(int channels, int hidden, CouplingType type, double scale_bound, int cond_channels = 0);
+  FlowResult forward(const torch::Tensor& x) override { return forward(x, {}); }
+  torch::Tensor inverse(const torch::Tensor& y) override { return inverse(y, {}); }
+  FlowResult forward(const torch::Tensor& x, const torch::Tensor& cond);
+  torch::Tensor inverse(const torch::Tensor& y, const torch::Tensor& cond);
 
  private:
   std::shared_ptr<ActNorm> actnorm_;

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "common/files.h"
+
 namespace hipp::image {
 
 // Loads PNG/JPEG (anything OpenCV decodes) as 8-bit RGB. Grayscale and RGBA are converted
@@ -27,9 +29,6 @@ std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality);
 
 // Writes atomically (temporary file, then rename): a failure never leaves half a file.
 void save_png(const std::string& path, const torch::Tensor& rgb);
-void write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes);
-// Whole file; throws hipp::Error naming it when missing, a folder or unreadable.
-std::vector<uint8_t> read_file(const std::string& path);
 
 // uint8 [3,H,W] <-> float [3,H,W] in [0,1].
 torch::Tensor to_float(const torch::Tensor& rgb);

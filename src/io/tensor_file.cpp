@@ -4,7 +4,7 @@
 #include <fstream>
 
 #include "common/error.h"
-#include "image/image.h"
+#include "common/files.h"
 
 namespace hipp::io {
 namespace {
@@ -62,7 +62,7 @@ void save_tensor_file(const std::string& path, const TensorFile& file, bool half
     auto p = static_cast<const uint8_t*>(b.data_ptr());
     out.insert(out.end(), p, p + b.numel() * b.element_size());
   }
-  image::write_file_atomic(path, out);
+  hipp::write_file_atomic(path, out);
 }
 
 TensorFile load_tensor_file(const std::string& path) {

@@ -12,9 +12,12 @@
 #include "common/device.h"
 #include "common/error.h"
 #include "common/progress.h"
+#include "data/image_set.h"
+#include "flow/model_file.h"
+#ifdef HIPP_WITH_IMAGES
 #include "data/image_folder.h"
-#include "flow/glow_file.h"
 #include "image/image.h"
+#endif
 #include "io/tensor_file.h"
 #include "train/adam.h"
 
@@ -34,17 +37,51 @@ struct RunState {
   double test_bpd = -1;
 };
 
-void save_samples(flow::Glow& glow, const std::string& out, int size, int64_t step, double temperature,
-                  torch::Device device) {
+void save_samples(flow::DensityFlow& model, const std::string& out, int size, int64_t step, double temperature) {
+#ifdef HIPP_WITH_IMAGES
   torch::NoGradGuard ng;
-  glow.eval();
-  auto x = glow.sample(16, size, size, temperature);
-  auto grid = image::make_grid(flow::postprocess(x, glow.config().n_bits).cpu(), 4);
+  model.module().eval();
+  auto x = model.sample(16, size, size, temperature);
+  auto grid = image::make_grid(flow::postprocess(x, model.n_bits()).cpu(), 4);
   fs::create_directories(fs::path(out) / "samples");
   char name[64];
   std::snprintf(name, sizeof name, "step_%07ld.png", static_cast<long>(step));
   image::save_png((fs::path(out) / "samples" / name).string(), grid);
-  glow.train();
+  model.module().train();
+#endif  // the trainer-only build has no image encoder: render samples later with `hipp flow sample`
+}
+
+// Packed sets are taken whole; folders are split (train/test) and decoded.
+data::ImageSet load_data(const std::vector<std::string>& paths, const FlowTrainOptions& o, data::Split split, int size,
+                         int64_t limit, bool show_progress) {
+  std::vector<torch::Tensor> packed;
+  std::vector<std::string> folders;
+  for (auto& p : paths) {
+    if (data::is_packed(p))
+      packed.push_back(data::load_packed(p).images);
+    else
+      folders.push_back(p);
+  }
+  data::ImageSet set;
+  if (!folders.empty()) {
+#ifdef HIPP_WITH_IMAGES
+    auto files = data::list_images(folders);
+    if (split != data::Split::All) files = data::select_split(files, split, o.identity_file, o.test_fraction);
+    if (files.empty()) return set;
+    if (limit > 0 && static_cast<int64_t>(files.size()) > limit) files.resize(limit);
+    packed.push_back(data::load_images(files, size, o.crop, show_progress).images);
+#else
+    throw Error("this trainer-only build reads packed sets (*.tensors) only, not " + folders.front());
+#endif
+  }
+  if (packed.empty()) return set;
+  for (auto& t : packed)
+    if (t.size(2) != size || t.size(3) != size)
+      throw Error("packed set of " + std::to_string(t.size(3)) + "x" + std::to_string(t.size(2)) +
+                  " images does not match --size " + std::to_string(size));
+  set.images = torch::cat(packed);
+  if (limit > 0 && set.images.size(0) > limit) set.images = set.images.slice(0, 0, limit);
+  return set;
 }
 
 }  // namespace
@@ -56,77 +93,87 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   torch::manual_seed(o.seed);
   const fs::path out(o.out);
   const std::string ckpt_path = (out / kCheckpointName).string();
-  const std::string weights_path = (out / flow::kGlowWeightsName).string();
-  if (o.resume && !fs::exists(ckpt_path)) throw Error("--resume: " + ckpt_path + " does not exist");
-  if (!o.resume && (fs::exists(ckpt_path) || fs::exists(weights_path)))
+  if (o.resume && !fs::exists(ckpt_path) && !fs::exists(flow::resolve_model_path(o.out)))
+    throw Error("--resume: " + o.out + " holds neither " + kCheckpointName + " nor model weights");
+  if (!o.resume && (fs::exists(ckpt_path) || fs::exists(flow::resolve_model_path(o.out))))
     throw Error(o.out + " already holds a model: pass --resume to continue it, or choose another --out");
   fs::create_directories(out);
 
   // Model and optimizer, fresh or from the checkpoint (whose configuration wins).
-  flow::GlowConfig config = o.config;
+  std::string kind = o.arch;
+  nlohmann::json config = kind == "glow" ? flow::config_to_json(o.config) : flow::config_to_json(o.wavelet);
   int size = o.size;
   RunState st;
   io::TensorFile ckpt;
+  int64_t warm_start = 0;  // warm-up restarts when the optimizer state does
   if (o.resume) {
-    ckpt = io::load_tensor_file(ckpt_path);
-    config = flow::config_from_json(ckpt.meta.at("config"), ckpt_path);
+    // A full checkpoint carries the optimizer state; weights alone (all a GPU run can bring
+    // back when the checkpoint is too big) resume with fresh Adam moments and a new warm-up.
+    bool full = fs::exists(ckpt_path);
+    ckpt = io::load_tensor_file(full ? ckpt_path : flow::resolve_model_path(o.out));
+    auto rec = full ? ckpt.meta : ckpt.meta.value("record", json::object());
+    kind = full ? ckpt.meta.value("model_kind", "glow") : ckpt.meta.value("kind", "glow");
+    config = ckpt.meta.at("config");
     size = ckpt.meta.at("size").get<int>();
-    st.step = ckpt.meta.at("step").get<int64_t>();
-    st.images_seen = ckpt.meta.at("images_seen").get<int64_t>();
-    st.seconds_before = ckpt.meta.at("seconds").get<double>();
-    st.test_bpd = ckpt.meta.value("test_bpd", -1.0);
-    spdlog::info("resuming {} at step {} (size {}, {} levels x {} steps, hidden {})", o.out, st.step, size,
-                 config.levels, config.steps, config.hidden);
+    st.step = rec.value(full ? "step" : "iterations", int64_t{0});
+    st.images_seen = rec.value("images_seen", int64_t{0});
+    st.seconds_before = rec.value(full ? "seconds" : "train_seconds", 0.0);
+    st.test_bpd = rec.value("test_bpd", -1.0);
+    if (!full) {
+      warm_start = st.step;
+      spdlog::warn("no {} in {}: resuming from the weights with a fresh optimizer state", kCheckpointName, o.out);
+    }
+    spdlog::info("resuming {} at step {} ({} flow, size {}, {})", o.out, st.step, kind, size, config.dump());
   }
-  auto glow = std::make_shared<flow::Glow>(config);
-  glow->check_size(size, size);
+  auto model = flow::make_flow(kind, config, o.resume ? ckpt_path : "--" + kind);
+  const std::string weights_path = (out / flow::weights_name(kind)).string();
+  auto& net = model->module();
+  model->check_size(size, size);
+  const int n_bits = model->n_bits();
 
-  // Data: split by identity (or file name), then decode into memory once.
-  auto files = data::list_images(o.data);
-  auto train_files = o.test_fraction > 0 ? data::select_split(files, data::Split::Train, o.identity_file, o.test_fraction)
-                                         : files;
-  auto test_files = o.test_fraction > 0 ? data::select_split(files, data::Split::Test, o.identity_file, o.test_fraction)
-                                        : std::vector<std::string>{};
-  if (train_files.empty()) throw Error("no training images left after the train/test split");
-  if (o.limit > 0 && static_cast<int64_t>(train_files.size()) > o.limit) train_files.resize(o.limit);
-  if (static_cast<int64_t>(test_files.size()) > o.eval_images) test_files.resize(o.eval_images);
-  spdlog::info("{} training images, {} held-out images, {}x{}", train_files.size(), test_files.size(), size, size);
-  auto train_set = data::load_images(train_files, size, o.crop, true);
-  torch::Tensor test_images;
-  if (!test_files.empty()) test_images = data::load_images(test_files, size, o.crop, false).images;
+  // Data: split by identity (or file name) unless a held-out set is given, then decode once.
+  bool split = o.test_data.empty() && o.test_fraction > 0;
+  auto train_set = load_data(o.data, o, split ? data::Split::Train : data::Split::All, size, o.limit, true);
+  if (!train_set.images.defined()) throw Error("no training images left after the train/test split");
+  auto test_set = split ? load_data(o.data, o, data::Split::Test, size, o.eval_images, false)
+                        : load_data(o.test_data, o, data::Split::All, size, o.eval_images, false);
+  torch::Tensor test_images = test_set.images;
+  int64_t n_test = test_images.defined() ? test_images.size(0) : 0;
+  spdlog::info("{} training images, {} held-out images, {}x{}", train_set.images.size(0), n_test, size, size);
 
-  glow->to(device);
-  glow->train();
-  Adam adam(glow->parameters(), 0.9, 0.999, 1e-8);
+  net.to(device);
+  net.train();
+  Adam adam(net.parameters(), 0.9, 0.999, 1e-8);
   if (o.resume) {
     std::map<std::string, torch::Tensor> model_state, adam_state;
     for (auto& [k, v] : ckpt.tensors) (k.rfind("adam.", 0) == 0 ? adam_state : model_state)[k] = v;
-    io::load_module_state(*glow, model_state, ckpt_path);
-    adam.load_state(adam_state, ckpt_path);
+    io::load_module_state(net, model_state, ckpt_path);
+    if (!adam_state.empty()) adam.load_state(adam_state, ckpt_path);
   } else {
     // Data-dependent ActNorm initialisation on one larger batch.
     torch::NoGradGuard ng;
     auto init = data::random_batch(train_set, std::min<int64_t>(256, train_set.images.size(0)), true);
-    glow->encode(flow::preprocess(init.to(device), config.n_bits, true));
+    model->log_density(flow::preprocess(init.to(device), n_bits, true));
   }
   ckpt = {};
 
   json record = {{"data", o.data},           {"identity_file", o.identity_file}, {"crop", o.crop},
-                 {"train_images", train_set.images.size(0)}, {"test_images", test_files.size()},
+                 {"train_images", train_set.images.size(0)}, {"test_images", n_test},
+                 {"test_data", o.test_data},
                  {"batch", o.batch},         {"lr", o.lr},
                  {"device", o.device},       {"libtorch", TORCH_VERSION}};
   auto write_checkpoint = [&](double seconds) {
     io::TensorFile f;
-    f.meta = {{"kind", "glow-checkpoint"}, {"config", flow::config_to_json(config)}, {"size", size},
+    f.meta = {{"kind", "flow-checkpoint"}, {"model_kind", kind}, {"config", config}, {"size", size},
               {"step", st.step},            {"images_seen", st.images_seen},      {"seconds", seconds},
               {"test_bpd", st.test_bpd}};
-    f.tensors = io::module_state(*glow);
+    f.tensors = io::module_state(net);
     for (auto& [k, v] : adam.state()) f.tensors[k] = v;
     io::save_tensor_file(ckpt_path, f);
     json r = record;
     r.update({{"iterations", st.step}, {"images_seen", st.images_seen}, {"train_seconds", seconds},
               {"test_bpd", st.test_bpd}});
-    flow::save_glow(weights_path, *glow, size, r);
+    flow::save_flow(weights_path, *model, size, r);
   };
 
   std::ofstream log((out / kTrainLogName).string(), std::ios::app);
@@ -138,7 +185,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   Progress progress("train flow", o.iters, st.step);
   auto last_ckpt = std::chrono::steady_clock::now();
   double window_bpd = 0;
-  int64_t window_n = 0, bad_steps = 0;
+  int64_t window_n = 0, bad_steps = 0, last_eval_step = -1;
   FlowTrainResult result;
   int64_t first_step = st.step;
   while (st.step < o.iters && !g_stop) {
@@ -146,11 +193,11 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
       spdlog::info("time limit reached at step {}", st.step);
       break;
     }
-    auto x = flow::preprocess(data::random_batch(train_set, o.batch, true).to(device), config.n_bits, true);
-    auto bpd = flow::bits_per_dim(glow->encode(x), dims, config.n_bits).mean();
+    auto x = flow::preprocess(data::random_batch(train_set, o.batch, true).to(device), n_bits, true);
+    auto bpd = flow::bits_per_dim(model->log_density(x), dims, n_bits).mean();
     adam.zero_grad();
     bpd.backward();
-    double gnorm = torch::nn::utils::clip_grad_norm_(glow->parameters(), o.clip);
+    double gnorm = torch::nn::utils::clip_grad_norm_(net.parameters(), o.clip);
     double loss = bpd.item<double>();
     if (!std::isfinite(loss) || !std::isfinite(gnorm)) {
       // NaN guard: skip the update; persistent NaNs mean the run has diverged.
@@ -159,7 +206,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
       continue;
     }
     bad_steps = 0;
-    double lr = o.lr * std::min(1.0, static_cast<double>(st.step + 1) / std::max<int64_t>(1, o.warmup));
+    double lr = o.lr * std::min(1.0, static_cast<double>(st.step - warm_start + 1) / std::max<int64_t>(1, o.warmup));
     adam.step(lr);
     ++st.step;
     st.images_seen += o.batch;
@@ -168,11 +215,12 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
 
     bool last = st.step == o.iters;
     if (o.eval_every > 0 && test_images.defined() && (st.step % o.eval_every == 0 || last)) {
-      st.test_bpd = flow::mean_bits_per_dim(*glow, test_images, o.batch, device);
-      glow->train();
+      st.test_bpd = flow::mean_bits_per_dim(*model, test_images, o.batch, device);
+      last_eval_step = st.step;
+      net.train();
     }
     if (o.sample_every > 0 && (st.step % o.sample_every == 0 || last))
-      save_samples(*glow, o.out, size, st.step, o.temperature, device);
+      save_samples(*model, o.out, size, st.step, o.temperature);
     double ips = (st.step - first_step) * o.batch / std::max(1e-9, progress.elapsed_seconds());
     if (st.step % o.log_every == 0 || last) {
       result.train_bpd = window_bpd / window_n;
@@ -201,6 +249,10 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   }
   std::signal(SIGINT, old_int);
   std::signal(SIGTERM, old_term);
+  if (test_images.defined() && st.step > first_step && st.step != last_eval_step) {
+    st.test_bpd = flow::mean_bits_per_dim(*model, test_images, o.batch, device);
+    spdlog::info("held-out bits/dim {:.4f} at step {}", st.test_bpd, st.step);
+  }
   if (st.step > first_step || !o.resume) write_checkpoint(st.seconds_before + progress.elapsed_seconds());
   progress.finish(st.step);
   if (g_stop) spdlog::warn("interrupted at step {}: checkpoint written, continue with --resume", st.step);

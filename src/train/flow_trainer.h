@@ -1,20 +1,25 @@
 #pragma once
-// `hipp train flow`: maximum-likelihood training of a Glow on image folders, with warm-up,
+// `hipp train flow`: maximum-likelihood training of a flow (Glow or wavelet) on image folders
+// or packed sets, with warm-up,
 // gradient clipping, a NaN guard, timed checkpoints, resume, a JSON log and sample grids.
 #include <string>
 #include <vector>
 
 #include "flow/glow.h"
+#include "flow/wavelet_flow.h"
 
 namespace hipp::train {
 
 struct FlowTrainOptions {
-  std::vector<std::string> data;
+  std::vector<std::string> data;       // image folders/files, or packed sets (*.tensors)
+  std::vector<std::string> test_data;  // held-out set given directly (then no split of `data`)
   std::string identity_file;  // CelebA identity list: split train/test by person
   double test_fraction = 0.05;
   double crop = 1.0;  // center square crop, as a fraction of the short side
   int size = 64;
-  flow::GlowConfig config;
+  std::string arch = "glow";  // glow | wavelet
+  flow::GlowConfig config;     // arch glow
+  flow::WaveletConfig wavelet; // arch wavelet
   int64_t batch = 32;
   int64_t iters = 10000;
   double lr = 1e-3;

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# One GPU session (device tool): build hipp-train against the machine's PyTorch, unpack the
+# carried face crops, train the face flows side by side for MINUTES, and leave weights and
+# logs in $OUT (at most 8 files come back). Training stops STOP seconds after the script starts
+# (build and unpack included), so the whole run fits one device call. Prepare the carried data first, here:
+#   scripts/gpu/pack_faces.sh          # writes data-pack/ (git-ignored)
+#   mkdir -p gpu-deps/include && cp -r /usr/include/{fmt,spdlog,CLI,nlohmann} gpu-deps/include/
+# then run with carry ["data-pack", "gpu-deps"]:  bash scripts/gpu/train_faces.sh 480
+set -uo pipefail
+STOP=${1:-480}
+OUT=${OUT:-out/gpu}
+mkdir -p "$OUT" runs
+T0=$(date +%s)
+nvidia-smi -L
+for s in train64 test64 train128 test128; do
+  python3 scripts/gpu/unpack.py data-pack/$s data-pack/$s.tensors &
+done
+python3 scripts/gpu/unpack.py data-pack/train128 data-pack/train128to64.tensors --downsample 2 &
+export CUDACXX=${CUDACXX:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
+TP=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+if ! { cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DHIPP_TRAINER_ONLY=ON \
+         -DHIPP_HEADERS="$PWD/gpu-deps/include" -DCMAKE_PREFIX_PATH="$TP" && cmake --build build-gpu -j 16; } \
+       > runs/build.log 2>&1; then
+  grep -E "error|Error|CMake Error" -A3 runs/build.log | head -40; tail -15 runs/build.log; exit 1
+fi
+wait
+echo "build and unpack: $(( $(date +%s) - T0 )) s"
+MIN=$(python3 -c "print(max(1.0, ($STOP - $(( $(date +%s) - T0 ))) / 60))")
+echo "training for $MIN minutes"
+H=build-gpu/hipp-train
+COMMON=(--device cuda --threads 4 --time-limit "$MIN" --iters 100000000 --checkpoint-minutes 100
+        --log-every 100 --eval-every 2000 --eval-images 300 --sample-every 0 --warmup 200)
+D64=(--data data-pack/train64.tensors data-pack/train128to64.tensors --test-data data-pack/test64.tensors)
+D128=(--data data-pack/train128.tensors --test-data data-pack/test128.tensors)
+$H train flow --arch wavelet --size 64 --levels 3 --steps 8 --hidden 128 --batch 64 --lr 1e-3 \
+  "${D64[@]}" --out runs/wavelet64 "${COMMON[@]}" > runs/wavelet64.log 2>&1 &
+$H train flow --arch wavelet --size 128 --levels 4 --steps 8 --hidden 112 --batch 32 --lr 1e-3 \
+  "${D128[@]}" --out runs/wavelet128 "${COMMON[@]}" > runs/wavelet128.log 2>&1 &
+$H train flow --resume --batch 64 --lr 1e-3 "${D64[@]}" --out models/celeba64-glow "${COMMON[@]}" \
+  > runs/glow64.log 2>&1 &
+$H train flow --arch glow --size 128 --levels 4 --steps 8 --hidden 128 --batch 32 --lr 1e-3 \
+  "${D128[@]}" --out runs/glow128 "${COMMON[@]}" > runs/glow128.log 2>&1 &
+sleep 60; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv
+wait
+for r in wavelet64 wavelet128 glow64 glow128; do echo "== $r"; tr '\r' '\n' < runs/$r.log | grep -v "^train flow" | tail -4; done
+cp runs/wavelet64/wavelet.weights "$OUT/wavelet64.weights"; cp runs/wavelet64/train_log.jsonl "$OUT/wavelet64.jsonl"
+cp runs/wavelet128/wavelet.weights "$OUT/wavelet128.weights"; cp runs/wavelet128/train_log.jsonl "$OUT/wavelet128.jsonl"
+cp models/celeba64-glow/glow.weights "$OUT/glow64.weights"; cp models/celeba64-glow/train_log.jsonl "$OUT/glow64.jsonl"
+cp runs/glow128/glow.weights "$OUT/glow128.weights"; cp runs/glow128/train_log.jsonl "$OUT/glow128.jsonl"
+ls -la "$OUT"; echo "total: $(( $(date +%s) - T0 )) s"

@@ -1,0 +1,27 @@
+#pragma once
+// Images held in memory as one uint8 [N,3,S,S] tensor, and packed sets: a hipp tensor file with
+// such a tensor ("images"), already cropped and resized. Packed sets need no image decoder, so
+// the trainer-only GPU build reads them (see scripts/gpu/).
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace hipp::data {
+
+enum class Split { All, Train, Test };
+Split parse_split(const std::string& name);
+
+struct ImageSet {
+  torch::Tensor images;  // uint8 [N,3,S,S]
+  std::vector<std::string> paths;
+};
+
+// A random batch, each image flipped horizontally with probability 1/2 when `flip`.
+torch::Tensor random_batch(const ImageSet& set, int64_t batch, bool flip);
+
+bool is_packed(const std::string& path);  // by its ".tensors" name
+ImageSet load_packed(const std::string& path);
+void save_packed(const std::string& path, const ImageSet& set);
+
+}  // namespace hipp::data
