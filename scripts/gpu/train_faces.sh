@@ -5,13 +5,16 @@
 # (build and unpack included), so the whole run fits one device call. Prepare the carried data first, here:
 #   scripts/gpu/pack_faces.sh          # writes data-pack/ (git-ignored)
 #   mkdir -p gpu-deps/include && cp -r /usr/include/{fmt,spdlog,CLI,nlohmann} gpu-deps/include/
-# then run with carry ["data-pack", "gpu-deps"]:  bash scripts/gpu/train_faces.sh 480
+#   mkdir -p gpu-carry && tar czf gpu-carry/data-pack.tgz data-pack && tar cf gpu-carry/gpu-deps.tar gpu-deps
+# (one file each: the carry limit counts disk blocks, and 16,000 small files waste many), then run
+# with carry ["gpu-carry"]:  bash scripts/gpu/train_faces.sh 480
 set -uo pipefail
 STOP=${1:-480}
 OUT=${OUT:-out/gpu}
 mkdir -p "$OUT" runs
 T0=$(date +%s)
 nvidia-smi -L
+tar xzf gpu-carry/data-pack.tgz && tar xf gpu-carry/gpu-deps.tar || exit 1
 for s in train64 test64 train128 test128; do
   python3 scripts/gpu/unpack.py data-pack/$s data-pack/$s.tensors &
 done
