@@ -86,7 +86,7 @@ TEST(Cli, TrainErrors) {
   expect_failure("train flow --data " + q(test::fixture("scenes")) + " --size 20 --levels 3 --out " + q(dir / "m"),
                  "must be a multiple of 8");
   expect_failure("train flow --data " + q(test::fixture("scenes")) + " --resume --out " + q(dir / "m"),
-                 "checkpoint.weights does not exist");
+                 "holds neither checkpoint.weights nor model weights");
   expect_failure("train flow --data " + q(test::fixture("scenes")) + " --identities " + q(dir / "ids.txt") +
                      " --out " + q(dir / "m"),
                  "cannot open identity list");

@@ -104,7 +104,7 @@ TEST(GlowFile, MissingOrWrongFieldsFailClearly) {
   expect_error_containing([&] { flow::load_glow(edited([](auto& f) { f.meta.erase("size"); })); },
                           "lacks field 'size'");
   expect_error_containing([&] { flow::load_glow(edited([](auto& f) { f.meta["kind"] = "other"; })); },
-                          "not a Glow weights file");
+                          "not a flow weights file");
   expect_error_containing([&] { flow::load_glow(edited([](auto& f) { f.tensors.erase("top_mean"); })); },
                           "missing tensor 'top_mean'");
   expect_error_containing([&] { flow::load_glow(edited([](auto& f) { f.meta["config"]["hidden"] = 5; })); },

@@ -63,6 +63,9 @@ void add_train_commands(CLI::App& app, Globals& g) {
   cmd->add_option("--eval-images", o->eval_images, "held-out images evaluated")->default_val(512);
   cmd->add_option("--sample-every", o->sample_every, "steps between sample grids (0: never)")->default_val(1000);
   cmd->add_option("--temperature", o->temperature, "sampling temperature of the grids")->default_val(0.7);
+  cmd->add_option("--noise", o->noise, "Gaussian noise (std, grey levels) added to training inputs; bounds how "
+                  "sharp the flow gets, so HIPP's restoration survives 8-bit rounding")
+      ->default_val(0.0)->check(CLI::Range(0.0, 64.0));
   cmd->add_option("--limit", o->limit, "use at most this many training images (0: all)")->default_val(0);
   cmd->add_option("--seed", o->seed, "random seed")->default_val(0);
   cmd->callback([o, coupling, &g] {

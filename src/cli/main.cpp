@@ -7,6 +7,8 @@ int main(int argc, char** argv) {
                   "hipp: high-quality, reversible privacy protection for images (HIPP, IJCAI 2025) and its tools.\n"
                   "Run 'hipp <command> --help' for the options of each command.",
                   [](CLI::App& app, Globals& g) {
+                    add_protect_commands(app, g);
+                    add_eval_commands(app, g);
                     add_train_commands(app, g);
                     add_flow_commands(app, g);
                     add_image_commands(app, g);

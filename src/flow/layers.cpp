@@ -42,8 +42,8 @@ torch::Tensor ActNorm::inverse(const torch::Tensor& y) { return y * torch::exp(-
 InvConv1x1::InvConv1x1(int channels) {
   torch::NoGradGuard ng;
   // Start from a random rotation, stored as its LU factors.
-  auto q = std::get<0>(torch::linalg::qr(torch::randn({channels, channels}, torch::kFloat64)));
-  auto [lu, piv] = torch::linalg::lu_factor(q);
+  auto q = std::get<0>(torch::linalg_qr(torch::randn({channels, channels}, torch::kFloat64)));
+  auto [lu, piv] = torch::linalg_lu_factor(q);
   auto [p, l, u] = torch::lu_unpack(lu, piv);
   auto s = torch::diagonal(u);
   p_ = register_buffer("p", p.to(torch::kFloat32));

@@ -160,7 +160,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   json record = {{"data", o.data},           {"identity_file", o.identity_file}, {"crop", o.crop},
                  {"train_images", train_set.images.size(0)}, {"test_images", n_test},
                  {"test_data", o.test_data},
-                 {"batch", o.batch},         {"lr", o.lr},
+                 {"batch", o.batch},         {"lr", o.lr}, {"noise", o.noise},
                  {"device", o.device},       {"libtorch", TORCH_VERSION}};
   auto write_checkpoint = [&](double seconds) {
     io::TensorFile f;
@@ -194,6 +194,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
       break;
     }
     auto x = flow::preprocess(data::random_batch(train_set, o.batch, true).to(device), n_bits, true);
+    if (o.noise > 0) x = x + torch::randn_like(x) * (o.noise / 256.0);
     auto bpd = flow::bits_per_dim(model->log_density(x), dims, n_bits).mean();
     adam.zero_grad();
     bpd.backward();
@@ -249,6 +250,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   }
   std::signal(SIGINT, old_int);
   std::signal(SIGTERM, old_term);
+  if (window_n > 0 && result.train_bpd == 0) result.train_bpd = window_bpd / window_n;  // stopped before a log line
   if (test_images.defined() && st.step > first_step && st.step != last_eval_step) {
     st.test_bpd = flow::mean_bits_per_dim(*model, test_images, o.batch, device);
     spdlog::info("held-out bits/dim {:.4f} at step {}", st.test_bpd, st.step);

@@ -35,6 +35,9 @@ struct FlowTrainOptions {
   int64_t sample_every = 1000;
   double temperature = 0.7;
   int64_t limit = 0;  // use at most this many training images (0 = all)
+  // Gaussian noise (std in grey levels) added to training inputs. A flow trained so cannot
+  // be sharper than this, which bounds how much it amplifies 8-bit rounding (HIPP).
+  double noise = 0;
   std::string device = "cpu";
   uint64_t seed = 0;
 };

@@ -1,0 +1,29 @@
+#pragma once
+// `hipp eval`: every scheme on the same images, one run: restoration, thumbnail, file size,
+// speed, wrong-key restoration and naturalness (bits/dim under an independent face flow).
+#include <string>
+#include <vector>
+
+namespace hipp::eval {
+
+struct EvalOptions {
+  std::vector<std::string> data;
+  std::vector<std::string> schemes{"hipp", "tpe-ideal", "shuffle"};
+  std::string out;
+  std::string model;       // hipp's wavelet flow (default: nearest shipped to --size)
+  std::string flow;        // naturalness flow (default: shipped celeba<size>-glow, if any)
+  int size = 64;
+  double crop = 1.0;
+  int block = 0;           // 0: the hipp model's largest block
+  int rounds = 10;         // tpe-ideal
+  int64_t limit = 0;
+  int grid_rows = 6;
+  std::string device = "cpu";
+  bool quiet = false;
+};
+
+// Writes per_image.csv, summary.json, summary.md and grid.png into options.out; returns the
+// Markdown table.
+std::string run_evaluation(const EvalOptions& options);
+
+}  // namespace hipp::eval

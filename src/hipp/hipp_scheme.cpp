@@ -1,0 +1,111 @@
+#include "hipp/hipp_scheme.h"
+
+#include "common/error.h"
+#include "flow/density.h"
+#include "hipp/mixing.h"
+#include "keys/key.h"
+
+namespace hipp::protect {
+
+HippScheme::HippScheme(std::shared_ptr<flow::WaveletFlow> flow, int block, torch::Device device)
+    : flow_(std::move(flow)), block_(block), levels_(0), device_(device) {
+  auto offered = blocks_offered(*flow_);
+  for (size_t i = 0; i < offered.size(); ++i)
+    if (offered[i] == block) levels_ = static_cast<int>(i) + 1;
+  if (!levels_) {
+    std::string list;
+    for (int b : offered) list += (list.empty() ? "" : ", ") + std::to_string(b);
+    throw Error("block size " + std::to_string(block) + " is not offered by this model (choose " + list + ")");
+  }
+  flow_->to(device_);
+  flow_->eval();
+}
+
+std::vector<int> HippScheme::blocks_offered(const flow::WaveletFlow& flow) {
+  std::vector<int> out;
+  for (int k = 1; k <= flow.config().levels; ++k) out.push_back(1 << k);
+  return out;
+}
+
+// Each thumbnail block's latents at level k (a t x t tile, t = block / 2^(k+1), all channels)
+// get their own keyed mixing: errors from 8-bit rounding then stay inside the block they
+// arise in instead of spreading to regions where the flow amplifies them.
+torch::Tensor HippScheme::mix_level(const torch::Tensor& z, int k, const crypto::Key& key, const crypto::Nonce& nonce,
+                                    bool restoring) const {
+  auto zc = z.to(torch::kCPU, torch::kFloat64);
+  int64_t h = zc.size(2), w = zc.size(3);
+  int64_t t = std::max<int64_t>(1, block_ >> (k + 1));
+  int64_t gh = (h + t - 1) / t, gw = (w + t - 1) / t;
+  auto out = zc.clone();
+  for (int64_t gy = 0; gy < gh; ++gy)
+    for (int64_t gx = 0; gx < gw; ++gx) {
+      auto tile = zc[0].slice(1, gy * t, std::min(h, gy * t + t)).slice(2, gx * t, std::min(w, gx * t + t));
+      auto dst = out[0].slice(1, gy * t, std::min(h, gy * t + t)).slice(2, gx * t, std::min(w, gx * t + t));
+      auto flat = tile.reshape({-1});
+      KeyedMixing mix(key, nonce, "hipp/level" + std::to_string(k) + "/" + std::to_string(gy) + "," + std::to_string(gx),
+                      flat.numel());
+      dst.copy_((restoring ? mix.undo(flat) : mix.apply(flat)).view(tile.sizes()));
+    }
+  return out.to(z.scalar_type());
+}
+
+// The region made of whole blocks: pyramid, per-level flow and keyed mixing.
+torch::Tensor HippScheme::transform_core(const torch::Tensor& rgb, const crypto::Key& master,
+                                         const crypto::Nonce& nonce, bool restoring) const {
+  torch::NoGradGuard ng;
+  auto mix_key = keys::derive_subkey(master, nonce, "hipp/mix");
+  auto x = flow::preprocess(rgb.unsqueeze(0).to(device_), flow_->n_bits(), false);
+  // Pyramid of the input: lows[k] is the image averaged over 2^k blocks.
+  std::vector<torch::Tensor> lows{x}, details;
+  for (int k = 0; k < levels_; ++k) {
+    auto [low, detail] = flow::haar_split(lows.back());
+    lows.push_back(low);
+    details.push_back(detail);
+  }
+  // Coarse to fine. The input side of each level is conditioned on the input's own low-pass,
+  // the output side on the output's low-pass built so far (both start from the same thumbnail).
+  auto out = lows[levels_];
+  for (int k = levels_ - 1; k >= 0; --k) {
+    auto z = flow_->detail_forward(k, details[k], lows[k + 1]).y;
+    auto mixed = mix_level(z, k, mix_key, nonce, restoring).to(device_);
+    out = flow::haar_merge(out, flow_->detail_inverse(k, mixed, out));
+  }
+  return flow::postprocess(out, flow_->n_bits()).squeeze(0).cpu();
+}
+
+torch::Tensor HippScheme::apply(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce,
+                                bool restoring) const {
+  auto img = baselines::checked_copy(rgb);
+  int64_t h = img.size(1), w = img.size(2);
+  int64_t hc = h / block_ * block_, wc = w / block_ * block_;
+  if (hc > 0 && wc > 0) {
+    auto core = img.slice(1, 0, hc).slice(2, 0, wc).contiguous();
+    img.slice(1, 0, hc).slice(2, 0, wc).copy_(transform_core(core, master, nonce, restoring));
+  }
+  // Strips narrower than a block: keyed shuffle inside each (cut-short) block.
+  if (hc < h || wc < w) {
+    auto edge_key = keys::derive_subkey(master, nonce, "hipp/edge");
+    auto shuffle = baselines::make_scheme("shuffle", block_);
+    auto run = [&](torch::Tensor part, const char* label) {
+      auto n = nonce;
+      n[0] ^= static_cast<uint8_t>(label[0]);  // distinct streams for the two strips
+      auto r = restoring ? shuffle->restore(part.contiguous(), edge_key, n) : shuffle->protect(part.contiguous(), edge_key, n);
+      part.copy_(r);
+    };
+    if (wc < w && hc > 0) run(img.slice(1, 0, hc).slice(2, wc, w), "r");
+    if (hc < h) run(img.slice(1, hc, h), "b");
+  }
+  return img;
+}
+
+torch::Tensor HippScheme::protect(const torch::Tensor& rgb, const crypto::Key& master,
+                                  const crypto::Nonce& nonce) const {
+  return apply(rgb, master, nonce, false);
+}
+
+torch::Tensor HippScheme::restore(const torch::Tensor& protected_rgb, const crypto::Key& master,
+                                  const crypto::Nonce& nonce) const {
+  return apply(protected_rgb, master, nonce, true);
+}
+
+}  // namespace hipp::protect

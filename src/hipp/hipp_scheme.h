@@ -1,0 +1,47 @@
+#pragma once
+// HIPP's protection with a wavelet flow G (see flow/wavelet_flow.h and README "How HIPP works"):
+//
+//   protect:  x -> Haar pyramid -> keep the low-pass at the block size (the thumbnail)
+//             for each level, coarse to fine:  z = G_k^-1(detail_k | original low-pass)
+//                                              z' = M_k(z)   (keyed orthogonal mixing)
+//                                              detail'_k = G_k(z' | protected low-pass)
+//             -> merge -> round to 8 bits
+//   restore:  the same with M_k^-1, reading z' from the protected image's own pyramid.
+//
+// The protected image is a sample of G given the thumbnail: natural, with the original's
+// thumbnail (exact up to 8-bit rounding), and details that without the key are unrelated to
+// the original's. Parts of an image that do not fill a whole block (right and bottom strips
+// narrower than the block) are protected by a keyed pixel shuffle inside each block instead.
+#include <memory>
+
+#include "baselines/scheme.h"
+#include "flow/wavelet_flow.h"
+
+namespace hipp::protect {
+
+class HippScheme : public baselines::Scheme {
+ public:
+  // `block` must be 2^k with 1 <= k <= the flow's levels.
+  HippScheme(std::shared_ptr<flow::WaveletFlow> flow, int block, torch::Device device = torch::kCPU);
+  std::string name() const override { return "hipp"; }
+  int block() const { return block_; }
+  torch::Tensor protect(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce) const override;
+  torch::Tensor restore(const torch::Tensor& protected_rgb, const crypto::Key& master,
+                        const crypto::Nonce& nonce) const override;
+
+  // Block sizes a flow allows: 2, 4, ..., 2^levels.
+  static std::vector<int> blocks_offered(const flow::WaveletFlow& flow);
+
+ private:
+  torch::Tensor mix_level(const torch::Tensor& z, int k, const crypto::Key& key, const crypto::Nonce& nonce,
+                          bool restoring) const;
+  torch::Tensor transform_core(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce,
+                               bool restoring) const;
+  torch::Tensor apply(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce,
+                      bool restoring) const;
+  std::shared_ptr<flow::WaveletFlow> flow_;
+  int block_, levels_;
+  torch::Device device_;
+};
+
+}  // namespace hipp::protect

@@ -1,0 +1,128 @@
+// `hipp protect` / `hipp restore` / `hipp eval` end to end with the shipped 64x64 model:
+// round trips through files, keys and passphrases, and every error path (wrong key, altered,
+// truncated and foreign files, existing outputs) exits non-zero and writes nothing.
+#include <fstream>
+
+#include "image/image.h"
+#include "metrics/metrics.h"
+#include "test_util.h"
+
+using namespace hipp;
+using test::run_hipp;
+
+namespace {
+std::string q(const std::string& s) { return "'" + s + "'"; }
+const std::string kFace = test::fixture("scenes/forest.jpg");
+
+void expect_failure(const std::string& args, const std::string& message) {
+  auto r = run_hipp(args);
+  EXPECT_EQ(r.code, 1) << args << "\n" << r.output;
+  EXPECT_NE(r.output.find(message), std::string::npos) << args << "\n" << r.output;
+}
+
+// A 64x64 crop of a fixture (the shipped model's size) and a key, shared by the tests.
+class ProtectCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    image::save_png(dir / "in.png", image::center_crop_resize(image::load(kFace), 64, 1.0));
+    ASSERT_EQ(run_hipp("keygen -o " + q(dir / "k.key")).code, 0);
+    test::write_bytes(dir / "pass.txt", "correct horse battery staple\n");
+  }
+  std::string p(const char* name) const { return dir / name; }
+  test::TempDir dir;
+};
+}  // namespace
+
+TEST_F(ProtectCli, RoundTripKeepsThumbnailAndInfoShowsTheHeader) {
+  auto r = run_hipp("-q protect " + q(p("in.png")) + " -o " + q(p("prot.png")) + " -k " + q(p("k.key")));
+  ASSERT_EQ(r.code, 0) << r.output;
+  ASSERT_EQ(run_hipp("-q restore " + q(p("prot.png")) + " -o " + q(p("back.png")) + " -k " + q(p("k.key"))).code, 0);
+  auto in = image::load(p("in.png")), prot = image::load(p("prot.png")), back = image::load(p("back.png"));
+  EXPECT_GT(metrics::ssim(in, back), 0.95);
+  EXPECT_GT(metrics::thumbnail_psnr(in, prot, 8), 35.0);
+  auto info = run_hipp("info " + q(p("prot.png")));
+  EXPECT_EQ(info.code, 0);
+  for (auto s : {"scheme:     hipp", "block:      8", "size:       64x64", "raw key file"})
+    EXPECT_NE(info.output.find(s), std::string::npos) << info.output;
+}
+
+TEST_F(ProtectCli, TwoProtectionsDifferAndBothRestore) {
+  for (auto out : {"a.png", "b.png"})
+    ASSERT_EQ(run_hipp("-q protect " + q(p("in.png")) + " -o " + q(p(out)) + " -k " + q(p("k.key"))).code, 0);
+  EXPECT_NE(test::read_bytes(p("a.png")), test::read_bytes(p("b.png")));
+  for (auto [in, out] : {std::pair{"a.png", "ra.png"}, {"b.png", "rb.png"}}) {
+    ASSERT_EQ(run_hipp("-q restore " + q(p(in)) + " -o " + q(p(out)) + " -k " + q(p("k.key"))).code, 0);
+    EXPECT_GT(metrics::ssim(image::load(p("in.png")), image::load(p(out))), 0.95);
+  }
+}
+
+TEST_F(ProtectCli, PassphraseKeysWorkAndAWrongKeyWritesNothing) {
+  ASSERT_EQ(run_hipp("-q protect " + q(p("in.png")) + " -o " + q(p("prot.png")) + " -k " + q(p("pass.txt"))).code, 0);
+  EXPECT_NE(run_hipp("info " + q(p("prot.png"))).output.find("passphrase (Argon2id"), std::string::npos);
+  ASSERT_EQ(run_hipp("-q restore " + q(p("prot.png")) + " -o " + q(p("back.png")) + " -k " + q(p("pass.txt"))).code, 0);
+  test::write_bytes(p("other.txt"), "wrong horse\n");
+  expect_failure("restore " + q(p("prot.png")) + " -o " + q(p("x.png")) + " -k " + q(p("other.txt")), "wrong key");
+  expect_failure("restore " + q(p("prot.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")), "wrong key");
+  EXPECT_FALSE(std::filesystem::exists(p("x.png")));
+}
+
+TEST_F(ProtectCli, AlteredTruncatedAndForeignFilesAreRefused) {
+  ASSERT_EQ(run_hipp("-q protect " + q(p("in.png")) + " -o " + q(p("prot.png")) + " -k " + q(p("k.key"))).code, 0);
+  auto bytes = test::read_bytes(p("prot.png"));
+  test::write_bytes(p("cut.png"), bytes.substr(0, bytes.size() / 2));
+  expect_failure("restore " + q(p("cut.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")), "cut.png");
+  image::save_png(p("edited.png"), image::load(p("prot.png")).flip({2}).contiguous());
+  expect_failure("restore " + q(p("in.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")), "not made by hipp");
+  expect_failure("restore " + q(p("edited.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")), "not made by hipp");
+  EXPECT_FALSE(std::filesystem::exists(p("x.png")));
+}
+
+TEST_F(ProtectCli, FoldersKeepNamesAndExistingOutputsAreNotReplaced) {
+  std::filesystem::create_directories(p("album/sub"));
+  std::filesystem::copy_file(p("in.png"), p("album/one.png"));
+  image::save_png(p("album/sub/two.png"), image::center_crop_resize(image::load(kFace), 48, 0.8));
+  ASSERT_EQ(run_hipp("-q protect " + q(p("album")) + " -o " + q(p("prot")) + " -k " + q(p("k.key"))).code, 0);
+  EXPECT_TRUE(std::filesystem::exists(p("prot/one.png")));
+  EXPECT_TRUE(std::filesystem::exists(p("prot/sub/two.png")));
+  ASSERT_EQ(run_hipp("-q restore " + q(p("prot")) + " -o " + q(p("back")) + " -k " + q(p("k.key"))).code, 0);
+  EXPECT_EQ(image::load(p("back/sub/two.png")).sizes(), (std::vector<int64_t>{3, 48, 48}));
+  expect_failure("protect " + q(p("album")) + " -o " + q(p("prot")) + " -k " + q(p("k.key")), "already exists");
+  EXPECT_EQ(run_hipp("-q protect " + q(p("album")) + " -o " + q(p("prot")) + " -k " + q(p("k.key")) + " --force").code, 0);
+}
+
+TEST_F(ProtectCli, UsageErrors) {
+  expect_failure("protect " + q(p("in.png")) + " -o " + q(p("o.png")) + " -k " + q(p("k.key")) + " --block 3",
+                 "block size 3 is not offered");
+  expect_failure("protect " + q(p("nope.png")) + " -o " + q(p("o.png")) + " -k " + q(p("k.key")), "no such file");
+  expect_failure("protect " + q(p("in.png")) + " -o " + q(p("o.png")) + " -k " + q(p("nokey")), "nokey");
+  expect_failure("protect " + q(p("in.png")) + " -o " + q(p("o.png")) + " -k " + q(p("k.key")) + " --model nope",
+                 "no such model");
+  EXPECT_FALSE(std::filesystem::exists(p("o.png")));
+}
+
+TEST_F(ProtectCli, BaselineSchemesRestoreBitExactly) {
+  for (auto s : {"tpe-ideal", "shuffle"}) {
+    ASSERT_EQ(run_hipp(std::string("-q protect ") + q(p("in.png")) + " -o " + q(p("b.png")) + " --force -k " +
+                       q(p("k.key")) + " --scheme " + s).code, 0);
+    ASSERT_EQ(run_hipp("-q restore " + q(p("b.png")) + " -o " + q(p("rb.png")) + " --force -k " + q(p("k.key"))).code, 0);
+    EXPECT_TRUE(torch::equal(image::load(p("in.png")), image::load(p("rb.png")))) << s;
+  }
+}
+
+TEST(EvalCli, WritesAllFourOutputsWithTheExpectedColumns) {
+  test::TempDir dir;
+  auto r = run_hipp("-q eval --data " + q(test::fixture("scenes")) + " --limit 3 --size 64 --out " + q(dir / "ev"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (auto f : {"per_image.csv", "summary.json", "summary.md", "grid.png"})
+    EXPECT_TRUE(std::filesystem::exists(dir.path / "ev" / f)) << f;
+  std::ifstream csv(dir.path / "ev" / "per_image.csv");
+  std::string header;
+  std::getline(csv, header);
+  EXPECT_EQ(header, "image,scheme,restore_ssim,restore_psnr,thumb_psnr,png_expansion,jpeg90_expansion,protect_s,"
+                    "restore_s,wrongkey_ssim,protected_ssim,original_bpd,protected_bpd");
+  int rows = 0;
+  for (std::string line; std::getline(csv, line);) ++rows;
+  EXPECT_EQ(rows, 9);  // 3 images x 3 schemes
+  EXPECT_NE(r.output.find("| tpe-ideal |"), std::string::npos) << r.output;
+  EXPECT_EQ(run_hipp("eval --data x --out y --schemes hipp,rot13").code, 1);
+}
