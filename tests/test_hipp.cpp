@@ -128,3 +128,4 @@ TEST(ShippedHipp, FixtureRoundTripThroughTheProtectedPngMeetsItsBounds) {
   // Scenes are off the face distribution; the bound is what this model reaches there, with margin.
   EXPECT_GT(ssim / set.images.size(0), kShippedSceneSsim);
 }
+

@@ -7,23 +7,7 @@ set -uo pipefail
 STOP=${1:-200}
 NOISE=${2:-1.5}
 OUT=${OUT:-out/gpu}
-mkdir -p "$OUT" runs
-T0=$(date +%s)
-nvidia-smi -L
-tar xzf gpu-carry/data-pack.tgz && tar xf gpu-carry/gpu-deps.tar || exit 1
-for s in train64 test64 train128 test128; do python3 scripts/gpu/unpack.py data-pack/$s data-pack/$s.tensors & done
-python3 scripts/gpu/unpack.py data-pack/train128 data-pack/train128to64.tensors --downsample 2 &
-export CUDACXX=${CUDACXX:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
-TP=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
-if ! { cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DHIPP_TRAINER_ONLY=ON \
-         -DHIPP_HEADERS="$PWD/gpu-deps/include" -DCMAKE_PREFIX_PATH="$TP" && cmake --build build-gpu -j 16; } \
-       > runs/build.log 2>&1; then
-  grep -E "error|Error" -A3 runs/build.log | head -40; exit 1
-fi
-wait
-MIN=$(python3 -c "print(max(0.5, ($STOP - $(( $(date +%s) - T0 ))) / 60))")
-echo "build and unpack: $(( $(date +%s) - T0 )) s; training for $MIN minutes"
-H=build-gpu/hipp-train
+source scripts/gpu/prepare.sh
 COMMON=(--device cuda --threads 8 --time-limit "$MIN" --iters 100000000 --checkpoint-minutes 100 --noise "$NOISE"
         --log-every 100 --eval-every 100000 --eval-images 300 --sample-every 0 --warmup 100 --lr 5e-4)
 for m in 64 128; do mkdir -p runs/w$m && cp models/celeba$m-wavelet/* runs/w$m/; done

@@ -11,26 +11,7 @@
 set -uo pipefail
 STOP=${1:-480}
 OUT=${OUT:-out/gpu}
-mkdir -p "$OUT" runs
-T0=$(date +%s)
-nvidia-smi -L
-tar xzf gpu-carry/data-pack.tgz && tar xf gpu-carry/gpu-deps.tar || exit 1
-for s in train64 test64 train128 test128; do
-  python3 scripts/gpu/unpack.py data-pack/$s data-pack/$s.tensors &
-done
-python3 scripts/gpu/unpack.py data-pack/train128 data-pack/train128to64.tensors --downsample 2 &
-export CUDACXX=${CUDACXX:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
-TP=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
-if ! { cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DHIPP_TRAINER_ONLY=ON \
-         -DHIPP_HEADERS="$PWD/gpu-deps/include" -DCMAKE_PREFIX_PATH="$TP" && cmake --build build-gpu -j 16; } \
-       > runs/build.log 2>&1; then
-  grep -E "error|Error|CMake Error" -A3 runs/build.log | head -40; tail -15 runs/build.log; exit 1
-fi
-wait
-echo "build and unpack: $(( $(date +%s) - T0 )) s"
-MIN=$(python3 -c "print(max(1.0, ($STOP - $(( $(date +%s) - T0 ))) / 60))")
-echo "training for $MIN minutes"
-H=build-gpu/hipp-train
+source scripts/gpu/prepare.sh
 COMMON=(--device cuda --threads 4 --time-limit "$MIN" --iters 100000000 --checkpoint-minutes 100
         --log-every 100 --eval-every 2000 --eval-images 300 --sample-every 0 --warmup 200)
 D64=(--data data-pack/train64.tensors data-pack/train128to64.tensors --test-data data-pack/test64.tensors)

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -47,6 +48,8 @@ Stat stat(const std::vector<double>& v) {
   for (double x : v)
     if (std::isfinite(x)) finite.push_back(x);
   s.n = static_cast<int64_t>(finite.size());
+  bool all_inf = !v.empty() && std::all_of(v.begin(), v.end(), [](double x) { return std::isinf(x) && x > 0; });
+  if (all_inf) return {INFINITY, 0, static_cast<int64_t>(v.size())};  // e.g. PSNR of exact restorations
   if (finite.empty()) return {NAN, NAN, 0};
   for (double x : finite) s.mean += x;
   s.mean /= s.n;
@@ -186,11 +189,13 @@ std::string run_evaluation(const EvalOptions& o) {
     md += "| " + name + (name == "hipp" ? " (" + model.name + ")" : "") + " |";
     for (auto& c : kColumns) {
       auto s = stat(values[name][c]);
-      summary["schemes"][name][c] = {{"mean", std::isfinite(s.mean) ? json(s.mean) : json(nullptr)},
-                                     {"std", std::isfinite(s.std) ? json(s.std) : json(nullptr)},
+      auto num = [](double x) { return std::isfinite(x) ? json(x) : std::isinf(x) ? json("inf") : json(nullptr); };
+      summary["schemes"][name][c] = {{"mean", num(s.mean)},
+                                     {"std", num(s.std)},
                                      {"n", s.n}};
       int prec = c.find("_s") == c.size() - 2 ? 4 : (c.find("psnr") != std::string::npos ? 2 : 4);
-      md += " " + fmt_num(s.mean, prec) + (s.n > 1 ? " ± " + fmt_num(s.std, prec) : "") + " |";
+      bool spread = s.n > 1 && std::isfinite(s.mean);
+      md += " " + fmt_num(s.mean, prec) + (spread ? " ± " + fmt_num(s.std, prec) : "") + " |";
     }
     md += "\n";
   }
