@@ -126,3 +126,11 @@ TEST(EvalCli, WritesAllFourOutputsWithTheExpectedColumns) {
   EXPECT_NE(r.output.find("| tpe-ideal |"), std::string::npos) << r.output;
   EXPECT_EQ(run_hipp("eval --data x --out y --schemes hipp,rot13").code, 1);
 }
+
+TEST(BenchCli, TimesEverySchemeAndRefusesBadBlocks) {
+  auto r = run_hipp("bench --repeat 1 --size 32");
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (auto s : {"\nhipp ", "\ntpe-ideal ", "\nshuffle ", "protect_s"})
+    EXPECT_NE(r.output.find(s), std::string::npos) << r.output;
+  expect_failure("bench --block 5", "not offered");
+}
