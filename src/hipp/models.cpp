@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <mutex>
 
 #include "common/error.h"
 #include "common/files.h"
@@ -54,8 +56,13 @@ std::string models_dir() {
 }
 
 std::vector<ModelInfo> shipped_models() {
-  std::vector<ModelInfo> out;
+  // Hashing every model file is not free: scan once per process and directory.
+  static std::map<std::string, std::vector<ModelInfo>> cache;
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
   auto dir = models_dir();
+  if (auto it = cache.find(dir); it != cache.end()) return it->second;
+  std::vector<ModelInfo> out;
   std::error_code ec;
   if (dir.empty() || !fs::is_directory(dir, ec)) return out;
   for (auto& e : fs::directory_iterator(dir, ec)) {
@@ -63,7 +70,7 @@ std::vector<ModelInfo> shipped_models() {
     if (fs::exists(w)) out.push_back(describe(w.string()));
   }
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.size < b.size || (a.size == b.size && a.name < b.name); });
-  return out;
+  return cache[dir] = out;
 }
 
 ModelInfo resolve_model(const std::string& name_or_path) {
