@@ -67,7 +67,7 @@ void write_output(const std::string& path, const std::vector<uint8_t>& bytes) {
 struct ProtectArgs {
   std::vector<std::string> inputs;
   std::string out, key, model, scheme = "hipp";
-  int block = 0, rounds = 10;
+  int block = 0;
   bool force = false;
 };
 
@@ -88,11 +88,13 @@ class SchemeCache {
     if (!flows_.count(m.weights)) flows_[m.weights] = protect::load_wavelet(m, device_);
     return *(schemes_[key] = std::make_unique<protect::HippScheme>(flows_[m.weights], block, device_));
   }
-  const baselines::Scheme& baseline(const std::string& name, int block, int rounds) {
-    auto key = name + "#" + std::to_string(block) + "#" + std::to_string(rounds);
+  // Baselines at their default settings: the file records only scheme and block, so restore
+  // must use what protect used.
+  const baselines::Scheme& baseline(const std::string& name, int block) {
+    auto key = name + "#" + std::to_string(block);
     auto it = schemes_.find(key);
     if (it != schemes_.end()) return *it->second;
-    return *(schemes_[key] = baselines::make_scheme(name, block, rounds));
+    return *(schemes_[key] = baselines::make_scheme(name, block));
   }
 
  private:
@@ -131,7 +133,7 @@ void run_protect(const ProtectArgs& a, const Globals& g) {
       scheme = &cache.hipp(m, h.block);
     } else {
       h.block = static_cast<uint16_t>(a.block ? a.block : 8);
-      scheme = &cache.baseline(a.scheme, h.block, a.rounds);
+      scheme = &cache.baseline(a.scheme, h.block);
     }
     auto prot = scheme->protect(img, master, h.nonce);
     write_output(jobs[i].out, container::write_protected_png(prot, h, master));
@@ -159,7 +161,7 @@ void run_restore(const RestoreArgs& a, const Globals& g) {
     if (p.header.scheme == "hipp")
       scheme = &cache.hipp(protect::model_by_id(p.header.model_id), p.header.block);
     else
-      scheme = &cache.baseline(p.header.scheme, p.header.block, 10);
+      scheme = &cache.baseline(p.header.scheme, p.header.block);
     auto restored = scheme->restore(p.rgb, master, p.header.nonce);
     write_output(jobs[i].out, image::encode_png(restored));
     if (!g.quiet) progress.update(static_cast<int64_t>(i + 1));
@@ -183,7 +185,6 @@ void add_protect_commands(CLI::App& app, Globals& g) {
       ->check(CLI::Range(1, 4096));
   p->add_option("--scheme", pa->scheme, "hipp, or a thumbnail-preserving baseline: tpe-ideal, shuffle")
       ->default_val("hipp")->check(CLI::IsMember({"hipp", "tpe-ideal", "shuffle"}));
-  p->add_option("--rounds", pa->rounds, "tpe-ideal: encryption rounds")->default_val(10)->check(CLI::Range(1, 1000));
   p->add_flag("--force", pa->force, "replace existing output files");
   p->callback([pa, &g] { apply_globals(g); run_protect(*pa, g); });
 

@@ -26,8 +26,8 @@ namespace fs = std::filesystem;
 namespace {
 
 ModelInfo describe(const std::string& weights) {
-  auto bytes = read_file(weights);
-  auto tf = io::load_tensor_file(weights);
+  auto bytes = read_file(weights);  // read once: hashed for the id and parsed for the metadata
+  auto tf = io::parse_tensor_file(bytes, weights);
   if (tf.meta.value("kind", "") != "wavelet")
     throw Error(weights + ": not a wavelet flow (HIPP needs one; kind is '" + tf.meta.value("kind", "") + "')");
   ModelInfo m;

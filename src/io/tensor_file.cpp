@@ -68,7 +68,10 @@ void save_tensor_file(const std::string& path, const TensorFile& file, bool half
 TensorFile load_tensor_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open (no such file?)");
-  std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), {});
+  return parse_tensor_file(std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), {}), path);
+}
+
+TensorFile parse_tensor_file(const std::vector<uint8_t>& data, const std::string& path) {
   const std::string bad = path + ": not a hipp weights file";
   if (data.size() < 20 || std::memcmp(data.data(), kMagic, 8) != 0) throw Error(bad + " (wrong magic)");
   uint32_t version;

@@ -21,6 +21,8 @@ struct TensorFile {
 void save_tensor_file(const std::string& path, const TensorFile& file, bool half = false);
 // Throws hipp::Error naming the file if it is missing, truncated or not a hipp tensor file.
 TensorFile load_tensor_file(const std::string& path);
+// The same from a file's bytes already in memory; `path` only labels errors.
+TensorFile parse_tensor_file(const std::vector<uint8_t>& bytes, const std::string& path);
 
 }  // namespace hipp::io
 
