@@ -44,6 +44,8 @@ TEST(ChunkedHadamard, IsOrthonormalAndItsOwnInverse) {
     auto h = chunked_hadamard(v);
     EXPECT_NEAR(h.norm().item<double>(), v.norm().item<double>(), 1e-10);
     EXPECT_LT((chunked_hadamard(h) - v).abs().max().item<double>(), 1e-12);
+    auto rows = torch::stack({v, 2 * v});  // rows transform independently
+    EXPECT_LT((chunked_hadamard(rows) - torch::stack({h, 2 * h})).abs().max().item<double>(), 1e-12);
   }
 }
 
@@ -62,6 +64,20 @@ TEST(KeyedMixing, UndoesItselfKeepsNormsAndDependsOnKeyNonceAndDomain) {
   e[0] = 1;
   EXPECT_GT((m.apply(e).abs() > 1e-6).sum().item<int64_t>(), 200);
   EXPECT_ERROR_HAS(KeyedMixing(key_of(1), nonce_of(2), "d", 0), "non-empty");
+}
+
+TEST(KeyedMixing, ABatchOfDomainsMixesEachRowAsItsOwnMixingWould) {
+  auto rows = torch::randn({3, 77}, torch::kFloat64);
+  std::vector<std::string> domains{"a", "b", "c"};
+  KeyedMixing batch(key_of(1), nonce_of(2), domains, 77);
+  auto mixed = batch.apply(rows);
+  for (int64_t g = 0; g < 3; ++g) {
+    KeyedMixing one(key_of(1), nonce_of(2), domains[g], 77);
+    EXPECT_TRUE(torch::equal(mixed[g], one.apply(rows[g]))) << g;
+  }
+  EXPECT_LT((batch.undo(mixed) - rows).abs().max().item<double>(), 1e-12);
+  EXPECT_THROW(batch.apply(rows[0]), c10::Error);  // a 1-D vector only for a single domain
+  EXPECT_THROW(batch.apply(torch::randn({2, 77}, torch::kFloat64)), c10::Error);
 }
 
 TEST(HippScheme, OffersPowerOfTwoBlocksUpToTheModelsLevels) {

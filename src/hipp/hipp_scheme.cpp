@@ -32,21 +32,20 @@ std::vector<int> HippScheme::blocks_offered(const flow::WaveletFlow& flow) {
 // arise in instead of spreading to regions where the flow amplifies them.
 torch::Tensor HippScheme::mix_level(const torch::Tensor& z, int k, const crypto::Key& key, const crypto::Nonce& nonce,
                                     bool restoring) const {
-  auto zc = z.to(torch::kCPU, torch::kFloat64);
-  int64_t h = zc.size(2), w = zc.size(3);
-  int64_t t = std::max<int64_t>(1, block_ >> (k + 1));
-  int64_t gh = (h + t - 1) / t, gw = (w + t - 1) / t;
-  auto out = zc.clone();
+  const int64_t c = z.size(1), h = z.size(2), w = z.size(3);
+  const int64_t t = std::max<int64_t>(1, block_ >> (k + 1));
+  TORCH_CHECK(h % t == 0 && w % t == 0, "level ", k, " latents do not tile into whole blocks");
+  const int64_t gh = h / t, gw = w / t;
+  // Rows of tiles, block by block in row-major order, each flattened as (channel, y, x).
+  auto tiles = z.to(torch::kCPU, torch::kFloat64)[0].view({c, gh, t, gw, t}).permute({1, 3, 0, 2, 4})
+                   .reshape({gh * gw, c * t * t});
+  std::vector<std::string> domains;
   for (int64_t gy = 0; gy < gh; ++gy)
-    for (int64_t gx = 0; gx < gw; ++gx) {
-      auto tile = zc[0].slice(1, gy * t, std::min(h, gy * t + t)).slice(2, gx * t, std::min(w, gx * t + t));
-      auto dst = out[0].slice(1, gy * t, std::min(h, gy * t + t)).slice(2, gx * t, std::min(w, gx * t + t));
-      auto flat = tile.reshape({-1});
-      KeyedMixing mix(key, nonce, "hipp/level" + std::to_string(k) + "/" + std::to_string(gy) + "," + std::to_string(gx),
-                      flat.numel());
-      dst.copy_((restoring ? mix.undo(flat) : mix.apply(flat)).view(tile.sizes()));
-    }
-  return out.to(z.scalar_type());
+    for (int64_t gx = 0; gx < gw; ++gx)
+      domains.push_back("hipp/level" + std::to_string(k) + "/" + std::to_string(gy) + "," + std::to_string(gx));
+  KeyedMixing mix(key, nonce, domains, c * t * t);
+  auto mixed = restoring ? mix.undo(tiles) : mix.apply(tiles);
+  return mixed.view({gh, gw, c, t, t}).permute({2, 0, 3, 1, 4}).reshape({1, c, h, w}).to(z.scalar_type());
 }
 
 // The region made of whole blocks: pyramid, per-level flow and keyed mixing.
