@@ -1,13 +1,14 @@
-// hipp train flow: trains a Glow on image folders.
+// hipp train flow | attack: trains a face flow, or the thumbnail attack that measures what thumbnails leak.
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "train/attack_trainer.h"
 #include "train/flow_trainer.h"
 
 namespace hipp::cli {
 
 void add_train_commands(CLI::App& app, Globals& g) {
-  auto* train = app.add_subcommand("train", "train a model (flow)");
+  auto* train = app.add_subcommand("train", "train a model: a face flow, or the thumbnail attack");
   train->require_subcommand(1);
   auto* cmd = train->add_subcommand("flow", "train a face flow (Glow or wavelet) by maximum likelihood");
   auto o = std::make_shared<train::FlowTrainOptions>();
@@ -81,6 +82,47 @@ void add_train_commands(CLI::App& app, Globals& g) {
     std::string test = r.test_bpd >= 0 ? fmt::format("{:.4f}", r.test_bpd) : "n/a (no held-out images)";
     std::printf("step %ld  train bits/dim %.4f  test bits/dim %s  %.1f images/s\n", static_cast<long>(r.step),
                 r.train_bpd, test.c_str(), r.images_per_second);
+  });
+  add_attack_train_command(*train, g);
+}
+
+void add_attack_train_command(CLI::App& train, Globals& g) {
+  auto* cmd = train.add_subcommand(
+      "attack", "train the thumbnail attack: rebuild faces from their block-average thumbnails (MTNet-style)");
+  auto o = std::make_shared<train::AttackTrainOptions>();
+  cmd->add_option("--data", o->data, "image folders (searched recursively), files, or packed sets (*.tensors)")
+      ->required();
+  cmd->add_option("--test-data", o->test_data, "held-out images; default: split --data");
+  cmd->add_option("--out", o->out, "output folder: attack.weights, checkpoint.weights, train_log.jsonl")->required();
+  cmd->add_option("--identities", o->spec.identity_file, "identity list to hold out whole identities for testing");
+  cmd->add_option("--test-fraction", o->spec.test_fraction, "share held out for testing (0: none)")
+      ->default_val(0.05)->check(CLI::Range(0.0, 0.9));
+  cmd->add_option("--crop", o->spec.crop, "center square crop as a fraction of the short side, before resizing")
+      ->default_val(1.0)->check(CLI::Range(0.05, 1.0));
+  cmd->add_option("--size", o->size, "training resolution (square)")->default_val(128)->check(CLI::PositiveNumber);
+  cmd->add_option("--block", o->config.block, "thumbnail block size the attack sees")
+      ->default_val(8)->check(CLI::IsMember({2, 4, 8, 16, 32}));
+  cmd->add_option("--channels", o->config.channels, "feature channels at thumbnail resolution")
+      ->default_val(64)->check(CLI::Range(4, 1024));
+  cmd->add_option("--res-blocks", o->config.res_blocks, "residual blocks at thumbnail resolution")
+      ->default_val(4)->check(CLI::Range(0, 64));
+  cmd->add_option("--batch", o->batch, "images per step")->default_val(16)->check(CLI::PositiveNumber);
+  cmd->add_option("--iters", o->iters, "total optimisation steps (a resumed run counts earlier ones)")
+      ->default_val(20000)->check(CLI::PositiveNumber);
+  cmd->add_option("--lr", o->lr, "learning rate (Adam)")->default_val(2e-4)->check(CLI::PositiveNumber);
+  cmd->add_flag("--resume", o->resume, "continue from <out>/checkpoint.weights");
+  cmd->add_option("--checkpoint-minutes", o->checkpoint_minutes, "minutes between checkpoints")->default_val(5.0);
+  cmd->add_option("--time-limit", o->time_limit_minutes, "stop cleanly (with a checkpoint) after this many minutes")
+      ->default_val(0.0);
+  cmd->add_option("--eval-images", o->eval_images, "held-out images for the final PSNR")->default_val(256);
+  cmd->add_option("--limit", o->limit, "use at most this many training images (0: all)")->default_val(0);
+  cmd->add_option("--seed", o->seed, "random seed")->default_val(0);
+  cmd->callback([o, &g] {
+    apply_globals(g);
+    o->device = g.device;
+    auto r = train::train_attack(*o);
+    std::printf("step %ld  train L1 %.4f  held-out PSNR %.2f dB (bicubic thumbnail %.2f dB)\n",
+                static_cast<long>(r.step), r.train_l1, r.test_psnr, r.upsample_psnr);
   });
 }
 

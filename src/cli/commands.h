@@ -14,6 +14,7 @@ struct Globals {
 };
 
 void add_train_commands(CLI::App& app, Globals& g);
+void add_attack_train_command(CLI::App& train, Globals& g);  // under `train`
 void add_flow_commands(CLI::App& app, Globals& g);
 void add_image_commands(CLI::App& app, Globals& g);
 void add_key_commands(CLI::App& app, Globals& g);
@@ -21,6 +22,7 @@ void add_data_commands(CLI::App& app, Globals& g);
 void add_protect_commands(CLI::App& app, Globals& g);
 void add_eval_commands(CLI::App& app, Globals& g);
 void add_bench_commands(CLI::App& app, Globals& g);
+void add_attack_commands(CLI::App& app, Globals& g);
 
 // Parses and runs; returns the exit code (0 ok, 1 error, 2 usage).
 int run_main(int argc, char** argv, const std::string& about,

@@ -3,8 +3,6 @@
 #include <spdlog/spdlog.h>
 #include <torch/version.h>
 
-#include <atomic>
-#include <csignal>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -15,20 +13,17 @@
 #include "data/image_set.h"
 #include "flow/model_file.h"
 #ifdef HIPP_WITH_IMAGES
-#include "data/image_folder.h"
 #include "image/image.h"
 #endif
 #include "io/tensor_file.h"
 #include "train/adam.h"
+#include "train/training_data.h"
 
 namespace hipp::train {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop = true; }
 
 struct RunState {
   int64_t step = 0;
@@ -49,39 +44,6 @@ void save_samples(flow::DensityFlow& model, const std::string& out, int size, in
   image::save_png((fs::path(out) / "samples" / name).string(), grid);
   model.module().train();
 #endif  // the trainer-only build has no image encoder: render samples later with `hipp flow sample`
-}
-
-// Packed sets are taken whole; folders are split (train/test) and decoded.
-data::ImageSet load_data(const std::vector<std::string>& paths, const FlowTrainOptions& o, data::Split split, int size,
-                         int64_t limit, bool show_progress) {
-  std::vector<torch::Tensor> packed;
-  std::vector<std::string> folders;
-  for (auto& p : paths) {
-    if (data::is_packed(p))
-      packed.push_back(data::load_packed(p).images);
-    else
-      folders.push_back(p);
-  }
-  data::ImageSet set;
-  if (!folders.empty()) {
-#ifdef HIPP_WITH_IMAGES
-    auto files = data::list_images(folders);
-    if (split != data::Split::All) files = data::select_split(files, split, o.identity_file, o.test_fraction);
-    if (files.empty()) return set;
-    if (limit > 0 && static_cast<int64_t>(files.size()) > limit) files.resize(limit);
-    packed.push_back(data::load_images(files, size, o.crop, show_progress).images);
-#else
-    throw Error("this trainer-only build reads packed sets (*.tensors) only, not " + folders.front());
-#endif
-  }
-  if (packed.empty()) return set;
-  for (auto& t : packed)
-    if (t.size(2) != size || t.size(3) != size)
-      throw Error("packed set of " + std::to_string(t.size(3)) + "x" + std::to_string(t.size(2)) +
-                  " images does not match --size " + std::to_string(size));
-  set.images = torch::cat(packed);
-  if (limit > 0 && set.images.size(0) > limit) set.images = set.images.slice(0, 0, limit);
-  return set;
 }
 
 }  // namespace
@@ -133,10 +95,11 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
 
   // Data: split by identity (or file name) unless a held-out set is given, then decode once.
   bool split = o.test_data.empty() && o.test_fraction > 0;
-  auto train_set = load_data(o.data, o, split ? data::Split::Train : data::Split::All, size, o.limit, true);
+  const DataSpec spec{o.identity_file, o.test_fraction, o.crop};
+  auto train_set = load_training_set(o.data, spec, split ? data::Split::Train : data::Split::All, size, o.limit, true);
   if (!train_set.images.defined()) throw Error("no training images left after the train/test split");
-  auto test_set = split ? load_data(o.data, o, data::Split::Test, size, o.eval_images, false)
-                        : load_data(o.test_data, o, data::Split::All, size, o.eval_images, false);
+  auto test_set = split ? load_training_set(o.data, spec, data::Split::Test, size, o.eval_images, false)
+                        : load_training_set(o.test_data, spec, data::Split::All, size, o.eval_images, false);
   torch::Tensor test_images = test_set.images;
   int64_t n_test = test_images.defined() ? test_images.size(0) : 0;
   spdlog::info("{} training images, {} held-out images, {}x{}", train_set.images.size(0), n_test, size, size);
@@ -177,9 +140,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   };
 
   std::ofstream log((out / kTrainLogName).string(), std::ios::app);
-  g_stop = false;
-  auto old_int = std::signal(SIGINT, on_signal);
-  auto old_term = std::signal(SIGTERM, on_signal);
+  StopOnSignal stop;
 
   const int64_t dims = 3LL * size * size;
   Progress progress("train flow", o.iters, st.step);
@@ -188,7 +149,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   int64_t window_n = 0, bad_steps = 0, last_eval_step = -1;
   FlowTrainResult result;
   int64_t first_step = st.step;
-  while (st.step < o.iters && !g_stop) {
+  while (st.step < o.iters && !stop.requested()) {
     if (o.time_limit_minutes > 0 && progress.elapsed_seconds() > o.time_limit_minutes * 60) {
       spdlog::info("time limit reached at step {}", st.step);
       break;
@@ -248,8 +209,6 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
       last_ckpt = std::chrono::steady_clock::now();
     }
   }
-  std::signal(SIGINT, old_int);
-  std::signal(SIGTERM, old_term);
   if (window_n > 0 && result.train_bpd == 0) result.train_bpd = window_bpd / window_n;  // stopped before a log line
   if (test_images.defined() && st.step > first_step && st.step != last_eval_step) {
     st.test_bpd = flow::mean_bits_per_dim(*model, test_images, o.batch, device);
@@ -257,7 +216,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   }
   if (st.step > first_step || !o.resume) write_checkpoint(st.seconds_before + progress.elapsed_seconds());
   progress.finish(st.step);
-  if (g_stop) spdlog::warn("interrupted at step {}: checkpoint written, continue with --resume", st.step);
+  if (stop.requested()) spdlog::warn("interrupted at step {}: checkpoint written, continue with --resume", st.step);
   spdlog::info("wrote {} (step {})", weights_path, st.step);
   result.step = st.step;
   result.test_bpd = st.test_bpd;

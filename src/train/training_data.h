@@ -1,0 +1,36 @@
+#pragma once
+// Loading what a trainer learns from: packed sets are taken whole; image folders are split
+// (train/test, by identity when a list is given) and decoded. Shared by every trainer.
+#include <string>
+#include <vector>
+
+#include "data/image_set.h"
+
+namespace hipp::train {
+
+struct DataSpec {
+  std::string identity_file;  // CelebA identity list: split train/test by person
+  double test_fraction = 0.05;
+  double crop = 1.0;  // center square crop, as a fraction of the short side
+};
+
+// Images at size x size; an empty set (images undefined) if the split leaves none. The
+// trainer-only build (no image decoder) accepts packed sets only.
+data::ImageSet load_training_set(const std::vector<std::string>& paths, const DataSpec& spec, data::Split split,
+                                 int size, int64_t limit, bool show_progress);
+
+// Sets a flag on SIGINT/SIGTERM while alive, so a trainer stops cleanly with a checkpoint.
+class StopOnSignal {
+ public:
+  StopOnSignal();
+  ~StopOnSignal();
+  bool requested() const;
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+
+ private:
+  void (*old_int_)(int);
+  void (*old_term_)(int);
+};
+
+}  // namespace hipp::train
