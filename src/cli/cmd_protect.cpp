@@ -191,7 +191,7 @@ void add_protect_commands(CLI::App& app, Globals& g) {
   std::vector<std::string> scheme_names = baselines::kSchemeNames;
   scheme_names.insert(scheme_names.begin(), "hipp");
   p->add_option("--scheme", pa->scheme, "hipp, or a thumbnail-preserving baseline: " + baseline_names +
-                                            " (drpe and tpe-lsb restore approximately, as JPEG does)")
+                                            " (drpe and tpe-lsb restore only approximately)")
       ->default_val("hipp")->check(CLI::IsMember(scheme_names));
   p->add_flag("--force", pa->force, "replace existing output files");
   p->callback([pa, &g] { apply_globals(g); run_protect(*pa, g); });
