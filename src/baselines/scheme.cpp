@@ -1,20 +1,28 @@
 #include "baselines/scheme.h"
 
+#include "baselines/drpe.h"
 #include "baselines/shuffle.h"
 #include "baselines/tpe_ideal.h"
+#include "baselines/tpe_lsb.h"
 #include "common/error.h"
 #include "image/image.h"
 
 namespace hipp::baselines {
 
-std::unique_ptr<Scheme> make_scheme(const std::string& name, int block, int rounds) {
+const std::vector<std::string> kSchemeNames = {"tpe-ideal", "drpe", "tpe-lsb", "shuffle"};
+
+std::unique_ptr<Scheme> make_scheme(const std::string& name, int block, const SchemeParams& p) {
   if (block < 1) throw Error("block size must be at least 1, got " + std::to_string(block));
   if (name == "shuffle") return std::make_unique<Shuffle>(block);
   if (name == "tpe-ideal") {
-    if (rounds < 1) throw Error("tpe-ideal needs at least 1 round, got " + std::to_string(rounds));
-    return std::make_unique<TpeIdeal>(block, rounds);
+    if (p.rounds < 1) throw Error("tpe-ideal needs at least 1 round, got " + std::to_string(p.rounds));
+    return std::make_unique<TpeIdeal>(block, p.rounds);
   }
-  throw Error("unknown scheme '" + name + "' (known: shuffle, tpe-ideal)");
+  if (name == "drpe") return std::make_unique<Drpe>(block, p.jpeg_quality);
+  if (name == "tpe-lsb") return std::make_unique<TpeLsb>(block, p.jpeg_quality, p.lsb_bits);
+  std::string known;
+  for (auto& n : kSchemeNames) known += (known.empty() ? "" : ", ") + n;
+  throw Error("unknown scheme '" + name + "' (known: " + known + ")");
 }
 
 BlockLayout::BlockLayout(int64_t height, int64_t width, int block) {

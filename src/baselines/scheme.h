@@ -21,8 +21,19 @@ class Scheme {
                                 const crypto::Nonce&) const = 0;
 };
 
-// "shuffle" or "tpe-ideal"; throws hipp::Error listing the known names otherwise.
-std::unique_ptr<Scheme> make_scheme(const std::string& name, int block, int rounds = 10);
+// Settings beyond the block size; the defaults are what `hipp restore` uses, since a protected
+// file records only the scheme and block.
+struct SchemeParams {
+  int rounds = 10;        // tpe-ideal
+  int jpeg_quality = 90;  // drpe, tpe-lsb: the JPEG tables their coefficients are quantized with
+  int lsb_bits = 2;       // tpe-lsb: bit planes of the DC sum correction (the authors' default)
+};
+
+// The names make_scheme knows, for help texts and errors.
+extern const std::vector<std::string> kSchemeNames;
+
+// One of kSchemeNames; throws hipp::Error listing them otherwise.
+std::unique_ptr<Scheme> make_scheme(const std::string& name, int block, const SchemeParams& params = {});
 
 // The pixels of an H x W image grouped by thumbnail block: `order` lists pixel indices
 // (y*W + x) block after block (row-major inside and across blocks), block b spanning

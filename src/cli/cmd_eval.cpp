@@ -1,6 +1,8 @@
 // hipp eval: HIPP and the thumbnail-preserving baselines side by side on one image set.
+#include <algorithm>
 #include <iostream>
 
+#include "baselines/scheme.h"
 #include "cli/commands.h"
 #include "common/error.h"
 #include "eval/evaluation.h"
@@ -14,7 +16,9 @@ void add_eval_commands(CLI::App& app, Globals& g) {
                                          "summary.md, grid.png");
   cmd->add_option("--data", o->data, "image folders or files")->required();
   cmd->add_option("--out", o->out, "output folder")->required();
-  cmd->add_option("--schemes", *schemes, "comma-separated: hipp, tpe-ideal, shuffle")->default_val(*schemes);
+  std::string known = "hipp";
+  for (auto& n : baselines::kSchemeNames) known += ", " + n;
+  cmd->add_option("--schemes", *schemes, "comma-separated: " + known)->default_val(*schemes);
   cmd->add_option("--size", o->size, "center-crop and resize every image to this size")
       ->default_val(64)->check(CLI::Range(8, 4096));
   cmd->add_option("--crop", o->crop, "center crop fraction before resizing")->default_val(1.0)
@@ -22,10 +26,15 @@ void add_eval_commands(CLI::App& app, Globals& g) {
   cmd->add_option("--block", o->block, "thumbnail block size (default: the hipp model's largest)");
   cmd->add_option("--model", o->model, "hipp's wavelet flow (default: the shipped one nearest --size)");
   cmd->add_option("--flow", o->flow, "flow for naturalness bits/dim (default: shipped celeba<size>-glow)");
-  cmd->add_option("--rounds", o->rounds, "tpe-ideal rounds")->default_val(10)->check(CLI::Range(1, 1000));
+  cmd->add_option("--rounds", o->params.rounds, "tpe-ideal rounds")->default_val(o->params.rounds)
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--jpeg-quality", o->params.jpeg_quality, "drpe, tpe-lsb: JPEG quality of their coefficients")
+      ->default_val(o->params.jpeg_quality)->check(CLI::Range(1, 100));
+  cmd->add_option("--lsb-bits", o->params.lsb_bits, "tpe-lsb: bit planes of its thumbnail (DC sum) correction")
+      ->default_val(o->params.lsb_bits)->check(CLI::Range(0, 16));
   cmd->add_option("--limit", o->limit, "at most this many images (0: all)")->default_val(0);
   cmd->add_option("--grid-rows", o->grid_rows, "images shown in grid.png")->default_val(6);
-  cmd->callback([o, schemes, &g] {
+  cmd->callback([o, schemes, known, &g] {
     apply_globals(g);
     o->device = g.device;
     o->quiet = g.quiet;
@@ -33,8 +42,9 @@ void add_eval_commands(CLI::App& app, Globals& g) {
     std::stringstream ss(*schemes);
     for (std::string s; std::getline(ss, s, ',');)
       if (!s.empty()) {
-        if (s != "hipp" && s != "tpe-ideal" && s != "shuffle")
-          throw Error("--schemes: unknown scheme '" + s + "' (known: hipp, tpe-ideal, shuffle)");
+        auto& names = baselines::kSchemeNames;
+        if (s != "hipp" && std::find(names.begin(), names.end(), s) == names.end())
+          throw Error("--schemes: unknown scheme '" + s + "' (known: " + known + ")");
         o->schemes.push_back(s);
       }
     std::cout << eval::run_evaluation(*o);

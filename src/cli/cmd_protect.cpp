@@ -132,7 +132,9 @@ void run_protect(const ProtectArgs& a, const Globals& g) {
       h.block = static_cast<uint16_t>(a.block ? a.block : 1 << m.levels);
       scheme = &cache.hipp(m, h.block);
     } else {
-      h.block = static_cast<uint16_t>(a.block ? a.block : 8);
+      // The JPEG-domain baselines need at least two 8x8 blocks per thumbnail block side.
+      const bool jpeg_domain = a.scheme == "drpe" || a.scheme == "tpe-lsb";
+      h.block = static_cast<uint16_t>(a.block ? a.block : jpeg_domain ? 16 : 8);
       scheme = &cache.baseline(a.scheme, h.block);
     }
     auto prot = scheme->protect(img, master, h.nonce);
@@ -181,10 +183,16 @@ void add_protect_commands(CLI::App& app, Globals& g) {
   p->add_option("--model", pa->model, "wavelet flow: a shipped model name or a folder (default: the shipped "
                                       "model trained nearest the image's size)");
   p->add_option("-b,--block", pa->block, "thumbnail block size (hipp: 2..2^levels of the model, default its "
-                                         "largest: 8 for celeba64-wavelet, 16 for celeba128-wavelet; others: 8)")
+                                         "largest: 8 for celeba64-wavelet, 16 for celeba128-wavelet; tpe-ideal, shuffle: 8; "
+                                         "drpe, tpe-lsb: a multiple of 8, at least and by default 16)")
       ->check(CLI::Range(1, 4096));
-  p->add_option("--scheme", pa->scheme, "hipp, or a thumbnail-preserving baseline: tpe-ideal, shuffle")
-      ->default_val("hipp")->check(CLI::IsMember({"hipp", "tpe-ideal", "shuffle"}));
+  std::string baseline_names;
+  for (auto& n : baselines::kSchemeNames) baseline_names += (baseline_names.empty() ? "" : ", ") + n;
+  std::vector<std::string> scheme_names = baselines::kSchemeNames;
+  scheme_names.insert(scheme_names.begin(), "hipp");
+  p->add_option("--scheme", pa->scheme, "hipp, or a thumbnail-preserving baseline: " + baseline_names +
+                                            " (drpe and tpe-lsb restore only approximately)")
+      ->default_val("hipp")->check(CLI::IsMember(scheme_names));
   p->add_flag("--force", pa->force, "replace existing output files");
   p->callback([pa, &g] { apply_globals(g); run_protect(*pa, g); });
 

@@ -85,7 +85,7 @@ std::string run_evaluation(const EvalOptions& o) {
     if (name == "hipp")
       schemes[name] = std::make_unique<protect::HippScheme>(protect::load_wavelet(model, device), block, device);
     else
-      schemes[name] = baselines::make_scheme(name, block, o.rounds);
+      schemes[name] = baselines::make_scheme(name, block, o.params);
   }
   // Naturalness: bits/dim under a Glow that HIPP does not use.
   std::shared_ptr<flow::DensityFlow> nat;

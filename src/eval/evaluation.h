@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "baselines/scheme.h"
+
 namespace hipp::eval {
 
 struct EvalOptions {
@@ -15,7 +17,7 @@ struct EvalOptions {
   int size = 64;
   double crop = 1.0;
   int block = 0;           // 0: the hipp model's largest block
-  int rounds = 10;         // tpe-ideal
+  baselines::SchemeParams params;  // the baselines' settings beyond the block
   int64_t limit = 0;
   int grid_rows = 6;
   std::string device = "cpu";
