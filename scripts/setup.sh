@@ -13,3 +13,25 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# dlib's face recognition network as face-api ships it (MIT), for the identity-privacy metric.
+# Fetched once with npm; nothing is downloaded at run time.
+FACE_DIR=third_party/face-api/model
+FACE_BIN_SHA256=b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589
+cd "$(dirname "$0")/.."
+if ! echo "$FACE_BIN_SHA256  $FACE_DIR/face_recognition_model.bin" | sha256sum -c --status 2>/dev/null; then
+  if ! command -v npm >/dev/null; then
+    echo "setup.sh: npm is missing: install it (apt-get install npm) to fetch the face model, or skip the face metric" >&2
+    exit 1
+  fi
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && npm pack --silent @vladmandic/face-api@1.7.15 >/dev/null)
+  tar -xzf "$tmp"/vladmandic-face-api-1.7.15.tgz -C "$tmp" \
+    package/model/face_recognition_model.bin package/model/face_recognition_model-weights_manifest.json
+  echo "$FACE_BIN_SHA256  $tmp/package/model/face_recognition_model.bin" | sha256sum -c --status ||
+    { echo "setup.sh: face_recognition_model.bin does not have the expected SHA-256" >&2; exit 1; }
+  mkdir -p "$FACE_DIR"
+  mv "$tmp"/package/model/face_recognition_model* "$FACE_DIR"/
+  echo "setup.sh: fetched the face recognition model into $FACE_DIR"
+fi

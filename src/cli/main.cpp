@@ -15,5 +15,6 @@ int main(int argc, char** argv) {
                     add_image_commands(app, g);
                     add_key_commands(app, g);
                     add_data_commands(app, g);
+                    add_face_commands(app, g);
                   });
 }

@@ -1,0 +1,34 @@
+#pragma once
+// dlib's ResNet-34 face recognition network (the one behind `face_recognition`), run in LibTorch
+// with the weights face-api ships (npm @vladmandic/face-api@1.7.15, fetched by scripts/setup.sh).
+// A 150x150 face chip maps to a 128-d descriptor; two faces are one person below kMatchDistance.
+#include <torch/torch.h>
+
+#include <map>
+#include <string>
+
+namespace hipp::face {
+
+constexpr double kMatchDistance = 0.6;  // dlib / face_recognition's threshold
+
+// Where the face-api model files are: $HIPP_FACE_MODEL, else <repo>/third_party/face-api/model
+// (fetched by scripts/setup.sh); "" if absent.
+std::string face_model_dir();
+
+class FaceNet {
+ public:
+  // Throws hipp::Error naming scripts/setup.sh if the files are absent.
+  explicit FaceNet(const std::string& dir = "");
+  // uint8 [3,H,W] or [N,3,H,W] face crops (any size; resized to 150x150, area when shrinking)
+  // -> float [N,128] descriptors (CPU).
+  torch::Tensor describe(const torch::Tensor& rgb) const;
+
+ private:
+  torch::Tensor forward(const torch::Tensor& x) const;
+  std::map<std::string, torch::Tensor> w_;
+};
+
+// Euclidean distance between descriptors, row by row: [N,128],[N,128] -> [N]
+torch::Tensor descriptor_distance(const torch::Tensor& a, const torch::Tensor& b);
+
+}  // namespace hipp::face

@@ -1,0 +1,111 @@
+// The face recognition network: face-api's JavaScript gives the golden descriptor; distances
+// behave (a face is near itself and its shifted/resized copies, far from a scene); pairs draw.
+#include <fstream>
+#include <set>
+
+#include "face/face_net.h"
+#include "face/pairs.h"
+#include "image/image.h"
+#include "test_util.h"
+
+using namespace hipp;
+
+namespace {
+
+// One network for the suite: loading it is the slow part.
+const face::FaceNet* net() {
+  static std::unique_ptr<face::FaceNet> n;
+  if (!n && !face::face_model_dir().empty()) n = std::make_unique<face::FaceNet>();
+  return n.get();
+}
+
+#define REQUIRE_MODEL()                                                                           \
+  if (!net()) GTEST_SKIP() << "face model not fetched (scripts/setup.sh, or set HIPP_FACE_MODEL)"
+
+torch::Tensor fixture_face() { return image::load(test::fixture("faces/sample6_face.png")); }
+
+}  // namespace
+
+TEST(Face, MissingModelNamesSetup) {
+  test::TempDir tmp;
+  EXPECT_ERROR_HAS(face::FaceNet(tmp.path.string()), "scripts/setup.sh");
+}
+
+TEST(Face, DistanceIsRowwiseEuclidean) {
+  auto a = torch::zeros({2, 128}), b = torch::zeros({2, 128});
+  b[0][0] = 3, b[0][1] = 4, b[1][5] = -2;
+  EXPECT_TRUE(torch::allclose(face::descriptor_distance(a, b), torch::tensor({5.0f, 2.0f})));
+}
+
+TEST(Face, GoldenDescriptorFromFaceApiJs) {
+  REQUIRE_MODEL();
+  std::ifstream in(test::fixture("faces/sample6_face.golden.txt"));
+  std::vector<float> golden{std::istream_iterator<float>(in), {}};
+  ASSERT_EQ(golden.size(), 128u);
+  auto d = net()->describe(fixture_face());
+  ASSERT_EQ(d.sizes(), (std::vector<int64_t>{1, 128}));
+  EXPECT_LT((d[0] - torch::tensor(golden)).abs().max().item<double>(), 1e-3);
+}
+
+TEST(Face, DistancesBehave) {
+  REQUIRE_MODEL();
+  auto img = fixture_face();
+  auto shifted = img.slice(1, 0, 144).slice(2, 6, 150);  // 6 px left, 6 px shorter: describe enlarges it
+  auto smaller = image::resize(img, 128, 128);
+  auto scene = image::center_crop_resize(image::load(test::fixture("scenes/mountain.jpg")), 150);
+  auto d = net()->describe(img);
+  auto dist = [&](const torch::Tensor& other) { return face::descriptor_distance(d, net()->describe(other)).item<double>(); };
+  EXPECT_LT(dist(img), 1e-6);
+  EXPECT_LT(dist(shifted), 0.6 * face::kMatchDistance);
+  EXPECT_LT(dist(smaller), 0.6 * face::kMatchDistance);
+  EXPECT_GT(dist(scene), face::kMatchDistance);
+}
+
+TEST(Face, BatchMatchesSingleImages) {
+  REQUIRE_MODEL();
+  auto img = fixture_face();
+  auto batch = torch::stack({img, img.flip(2)});
+  auto d = net()->describe(batch);
+  EXPECT_TRUE(torch::allclose(d[1], net()->describe(img.flip(2))[0], 1e-4, 1e-5));
+  EXPECT_LT(face::descriptor_distance(d[0], d[1]).item<double>(), face::kMatchDistance);  // a mirrored face is still the person
+}
+
+TEST(Face, PairsAreHalfSameAndSeeded) {
+  test::TempDir tmp;
+  std::vector<std::string> files;
+  std::string list;
+  for (int i = 0; i < 40; ++i) {
+    auto name = std::to_string(100 + i) + ".jpg";
+    files.push_back("/data/" + name);
+    list += name + " " + std::to_string(i % 8) + "\n";
+  }
+  test::write_bytes(tmp / "ids.txt", list);
+  auto pairs = face::sample_pairs(files, tmp / "ids.txt", 100, 7);
+  ASSERT_EQ(pairs.size(), 100u);
+  auto id = [](const std::string& f) { return (std::stoi(f.substr(6, 3)) - 100) % 8; };
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    EXPECT_EQ(pairs[i].same, i < 50);
+    EXPECT_EQ(id(pairs[i].a) == id(pairs[i].b), pairs[i].same) << pairs[i].a << " " << pairs[i].b;
+    EXPECT_NE(pairs[i].a, pairs[i].b);
+  }
+  auto again = face::sample_pairs(files, tmp / "ids.txt", 100, 7);
+  auto other = face::sample_pairs(files, tmp / "ids.txt", 100, 8);
+  EXPECT_EQ(again[17].a + again[80].b, pairs[17].a + pairs[80].b);
+  std::set<std::string> differ;
+  for (size_t i = 0; i < pairs.size(); ++i) differ.insert(pairs[i].a == other[i].a ? "" : pairs[i].a);
+  EXPECT_GT(differ.size(), 10u);
+  EXPECT_ERROR_HAS(face::sample_pairs(files, tmp / "missing.txt", 10, 1), "missing.txt");
+}
+
+TEST(Face, CliDescribesAndCompares) {
+  REQUIRE_MODEL();
+  auto face = test::fixture("faces/sample6_face.png"), scene = test::fixture("scenes/mountain.jpg");
+  auto r = test::run_hipp("face describe " + face + " " + face);
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("distance 0.0000: same person"), std::string::npos) << r.output;
+  r = test::run_hipp("face describe " + face + " " + scene);
+  EXPECT_NE(r.output.find("different people"), std::string::npos) << r.output;
+  r = test::run_hipp("face describe " + face + " --model /nonexistent");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("scripts/setup.sh"), std::string::npos) << r.output;
+}
