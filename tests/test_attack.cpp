@@ -102,3 +102,30 @@ TEST(ThumbnailAttack, TrainsResumesAndRefusesToOverwrite) {
   o.out = dir / "none";
   EXPECT_THROW(train::train_attack(o), Error);  // nothing to resume
 }
+
+TEST(AttackCli, TrainsThenEvaluatesAndExplainsBadInput) {
+  test::TempDir dir;
+  auto q = [](const std::string& s) { return "'" + s + "'"; };
+  auto scenes = q(test::fixture("scenes"));
+  auto r = test::run_hipp("-q train attack --data " + scenes + " --test-fraction 0 --size 32 --block 4 --channels 8 "
+                          "--res-blocks 1 --batch 2 --iters 2 --out " + q(dir / "a4"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("held-out PSNR"), std::string::npos) << r.output;
+  r = test::run_hipp("-q attack eval --models " + q(dir / "a4") + " --data " + scenes + " --size 32 --limit 3 --out " +
+                     q(dir / "ev"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (auto f : {"attack.json", "attack.md", "grid.png"})
+    EXPECT_TRUE(std::filesystem::exists(dir.path / "ev" / f)) << f;
+  EXPECT_NE(r.output.find("| 4 | bicubic thumbnail |"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("| 4 | attack a4 |"), std::string::npos) << r.output;
+  // A size the block does not divide, a missing model, an existing model without --resume.
+  r = test::run_hipp("attack eval --models " + q(dir / "a4") + " --data " + scenes + " --size 30 --out " + q(dir / "x"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("does not divide --size"), std::string::npos) << r.output;
+  r = test::run_hipp("attack eval --models " + q(dir / "none") + " --data " + scenes + " --out " + q(dir / "x"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("no such thumbnail-attack model"), std::string::npos) << r.output;
+  r = test::run_hipp("train attack --data " + scenes + " --size 32 --block 4 --out " + q(dir / "a4"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("--resume"), std::string::npos) << r.output;
+}

@@ -119,7 +119,7 @@ TEST(EvalCli, WritesAllFourOutputsWithTheExpectedColumns) {
   std::string header;
   std::getline(csv, header);
   EXPECT_EQ(header, "image,scheme,restore_ssim,restore_psnr,thumb_psnr,png_expansion,jpeg90_expansion,protect_s,"
-                    "restore_s,wrongkey_ssim,protected_ssim,original_bpd,protected_bpd");
+                    "restore_s,wrongkey_ssim,protected_ssim,original_bpd,protected_bpd,identity_match,identity_distance");
   int rows = 0;
   for (std::string line; std::getline(csv, line);) ++rows;
   EXPECT_EQ(rows, 9);  // 3 images x 3 schemes

@@ -121,8 +121,11 @@ void add_attack_train_command(CLI::App& train, Globals& g) {
     apply_globals(g);
     o->device = g.device;
     auto r = train::train_attack(*o);
-    std::printf("step %ld  train L1 %.4f  held-out PSNR %.2f dB (bicubic thumbnail %.2f dB)\n",
-                static_cast<long>(r.step), r.train_l1, r.test_psnr, r.upsample_psnr);
+    std::string held_out = r.test_psnr < 0 ? "n/a (no held-out images)"
+                                           : fmt::format("{:.2f} dB (bicubic thumbnail {:.2f} dB)", r.test_psnr,
+                                                         r.upsample_psnr);
+    std::printf("step %ld  train L1 %.4f  held-out PSNR %s\n", static_cast<long>(r.step), r.train_l1,
+                held_out.c_str());
   });
 }
 

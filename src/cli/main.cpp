@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
                     add_protect_commands(app, g);
                     add_eval_commands(app, g);
                     add_bench_commands(app, g);
+                    add_attack_commands(app, g);
                     add_train_commands(app, g);
                     add_flow_commands(app, g);
                     add_image_commands(app, g);
