@@ -99,8 +99,12 @@ TEST(HippScheme, RoundTripKeepsThumbnailAndHandlesSizesNotMultipleOfTheBlock) {
     EXPECT_GT(metrics::ssim(img, back), 0.99);
     EXPECT_GT(metrics::thumbnail_psnr(img, prot, 8), 45.0);
     // Strips narrower than a block are shuffled losslessly.
-    if (w % 8) EXPECT_TRUE(torch::equal(back.slice(2, w / 8 * 8), img.slice(2, w / 8 * 8)));
-    if (h % 8) EXPECT_TRUE(torch::equal(back.slice(1, h / 8 * 8), img.slice(1, h / 8 * 8)));
+    if (w % 8) {
+      EXPECT_TRUE(torch::equal(back.slice(2, w / 8 * 8), img.slice(2, w / 8 * 8)));
+    }
+    if (h % 8) {
+      EXPECT_TRUE(torch::equal(back.slice(1, h / 8 * 8), img.slice(1, h / 8 * 8)));
+    }
   }
 }
 
