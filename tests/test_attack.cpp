@@ -129,3 +129,24 @@ TEST(AttackCli, TrainsThenEvaluatesAndExplainsBadInput) {
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("--resume"), std::string::npos) << r.output;
 }
+
+// Golden results of the shipped attack models on the fixture face (resized to 128x128):
+// PSNR of the reconstruction, recorded when the models were committed.
+TEST(ShippedAttacks, RebuildTheFixtureFaceAsRecordedAndBeatUpsampling) {
+  struct Golden {
+    const char* name;
+    int block;
+    double psnr;
+  };
+  for (auto g : {Golden{"attack128-b4", 4, 30.2803}, Golden{"attack128-b8", 8, 24.4439},
+                 Golden{"attack128-b16", 16, 19.4456}}) {
+    auto m = attack::load_attack(std::string(HIPP_SOURCE_DIR) + "/models/" + g.name);
+    EXPECT_EQ(m.net->config().block, g.block);
+    EXPECT_EQ(m.size, 128);
+    auto face = image::resize(image::load(test::fixture("faces/sample6_face.png")), 128, 128).unsqueeze(0);
+    double psnr = metrics::psnr(face[0], attack::reconstruct(m.net, face)[0]);
+    double upsampled = metrics::psnr(face[0], attack::upsample_thumbnail(face, g.block)[0]);
+    EXPECT_NEAR(psnr, g.psnr, 0.05) << g.name;
+    EXPECT_GT(psnr, upsampled) << g.name;
+  }
+}

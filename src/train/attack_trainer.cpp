@@ -19,8 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-inline constexpr const char* kCheckpoint = "checkpoint.weights";
-
 double psnr_uint8(const torch::Tensor& a, const torch::Tensor& b) {
   double mse = (a.to(torch::kFloat64) - b.to(torch::kFloat64)).pow(2).mean().item<double>();
   return mse == 0 ? INFINITY : 10 * std::log10(255.0 * 255.0 / mse);
@@ -34,9 +32,9 @@ AttackTrainResult train_attack(const AttackTrainOptions& o) {
   auto device = parse_device(o.device);
   torch::manual_seed(o.seed);
   const fs::path out(o.out);
-  const std::string ckpt_path = (out / kCheckpoint).string(), weights_path = (out / attack::kAttackWeightsName).string();
+  const std::string ckpt_path = (out / kCheckpointName).string(), weights_path = (out / attack::kAttackWeightsName).string();
   if (o.resume && !fs::exists(ckpt_path) && !fs::exists(weights_path))
-    throw Error("--resume: " + o.out + " holds neither " + kCheckpoint + " nor " + attack::kAttackWeightsName);
+    throw Error("--resume: " + o.out + " holds neither " + kCheckpointName + " nor " + attack::kAttackWeightsName);
   if (!o.resume && (fs::exists(ckpt_path) || fs::exists(weights_path)))
     throw Error(o.out + " already holds an attack model: pass --resume to continue it, or choose another --out");
 
@@ -103,7 +101,7 @@ AttackTrainResult train_attack(const AttackTrainOptions& o) {
     attack::save_attack(weights_path, net, size, r);
   };
 
-  std::ofstream log((out / "train_log.jsonl").string(), std::ios::app);
+  std::ofstream log((out / kTrainLogName).string(), std::ios::app);
   StopOnSignal stop;
   Progress progress("train attack", o.iters, step);
   auto last_ckpt = std::chrono::steady_clock::now();

@@ -7,6 +7,7 @@
 
 #include "flow/glow.h"
 #include "flow/wavelet_flow.h"
+#include "train/training_data.h"
 
 namespace hipp::train {
 
@@ -42,9 +43,6 @@ struct FlowTrainOptions {
   uint64_t seed = 0;
 };
 
-// File names inside the output folder.
-inline constexpr const char* kCheckpointName = "checkpoint.weights";
-inline constexpr const char* kTrainLogName = "train_log.jsonl";
 
 struct FlowTrainResult {
   int64_t step = 0;

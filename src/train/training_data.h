@@ -8,6 +8,10 @@
 
 namespace hipp::train {
 
+// File names every trainer writes inside its output folder.
+inline constexpr const char* kCheckpointName = "checkpoint.weights";
+inline constexpr const char* kTrainLogName = "train_log.jsonl";
+
 struct DataSpec {
   std::string identity_file;  // CelebA identity list: split train/test by person
   double test_fraction = 0.05;
