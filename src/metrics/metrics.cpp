@@ -14,12 +14,6 @@ void check_pair(const torch::Tensor& a, const torch::Tensor& b) {
   if (a.dim() != 3 || a.sizes() != b.sizes())
     throw Error("metrics need two images of the same size, got " + c10::str(a.sizes()) + " and " + c10::str(b.sizes()));
 }
-
-double psnr_of(const torch::Tensor& a, const torch::Tensor& b) {
-  double mse = (a.to(torch::kFloat64) - b.to(torch::kFloat64)).pow(2).mean().item<double>();
-  if (mse == 0) return std::numeric_limits<double>::infinity();
-  return 10.0 * std::log10(255.0 * 255.0 / mse);
-}
 }  // namespace
 
 double ssim(const torch::Tensor& a, const torch::Tensor& b) {
@@ -40,12 +34,12 @@ double ssim(const torch::Tensor& a, const torch::Tensor& b) {
 
 double psnr(const torch::Tensor& a, const torch::Tensor& b) {
   check_pair(a, b);
-  return psnr_of(a, b);
+  return psnr_255(a, b);
 }
 
 double thumbnail_psnr(const torch::Tensor& a, const torch::Tensor& b, int block) {
   check_pair(a, b);
-  return psnr_of(image::thumbnail(a, block), image::thumbnail(b, block));
+  return psnr_255(image::thumbnail(a, block), image::thumbnail(b, block));
 }
 
 }  // namespace hipp::metrics

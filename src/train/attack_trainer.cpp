@@ -11,20 +11,12 @@
 #include "common/error.h"
 #include "common/progress.h"
 #include "io/tensor_file.h"
+#include "metrics/metrics.h"
 #include "train/adam.h"
 
 namespace hipp::train {
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-namespace {
-
-double psnr_uint8(const torch::Tensor& a, const torch::Tensor& b) {
-  double mse = (a.to(torch::kFloat64) - b.to(torch::kFloat64)).pow(2).mean().item<double>();
-  return mse == 0 ? INFINITY : 10 * std::log10(255.0 * 255.0 / mse);
-}
-
-}  // namespace
 
 AttackTrainResult train_attack(const AttackTrainOptions& o) {
   if (o.out.empty()) throw Error("--out is required");
@@ -81,8 +73,8 @@ AttackTrainResult train_attack(const AttackTrainOptions& o) {
   AttackTrainResult result;
   auto evaluate = [&] {
     if (!test_set.images.defined()) return;
-    result.test_psnr = psnr_uint8(attack::reconstruct(net, test_set.images.to(device)), test_set.images);
-    result.upsample_psnr = psnr_uint8(attack::upsample_thumbnail(test_set.images, config.block), test_set.images);
+    result.test_psnr = metrics::psnr_255(attack::reconstruct(net, test_set.images.to(device)), test_set.images);
+    result.upsample_psnr = metrics::psnr_255(attack::upsample_thumbnail(test_set.images, config.block), test_set.images);
     net->train();
   };
   json record = {{"data", o.data}, {"test_data", o.test_data}, {"identity_file", o.spec.identity_file},
