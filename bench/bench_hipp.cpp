@@ -1,5 +1,5 @@
-// Google Benchmark: HIPP protect and restore of one image with the shipped wavelet flows
-// (celeba64-wavelet at 64x64, block 8; celeba128-wavelet at 128x128, block 16), pixels in and
+// Google Benchmark: HIPP protect and restore of one image with the default shipped models
+// (celeba64-hipp at 64x64, block 8; celeba128-wavelet at 128x128, block 16), pixels in and
 // out, without file I/O. CPU unless HIPP_BENCH_DEVICE=cuda.
 #include <benchmark/benchmark.h>
 
@@ -23,9 +23,9 @@ HippSetup make_hipp(int size) {
   const char* dev = std::getenv("HIPP_BENCH_DEVICE");
   auto device = hipp::parse_device(dev ? dev : "cpu");
   hipp::disable_tf32();
-  auto m = hipp::protect::resolve_model(size == 64 ? "celeba64-wavelet" : "celeba128-wavelet");
+  auto m = hipp::protect::nearest_model(size, size);
   HippSetup s;
-  s.scheme = std::make_unique<hipp::protect::HippScheme>(hipp::protect::load_wavelet(m, device), 1 << m.levels, device);
+  s.scheme = hipp::protect::load_hipp(m, 1 << m.levels, device);
   torch::manual_seed(0);
   s.img = torch::randint(0, 256, {3, size, size}, torch::kUInt8);
   s.prot = s.scheme->protect(s.img, s.key, s.nonce);

@@ -16,21 +16,12 @@ using namespace hipp::protect;
 namespace {
 // Mean restoration SSIM of celeba64-wavelet on the 7 scene fixtures was 0.925 when shipped.
 constexpr double kShippedSceneSsim = 0.88;
+// The same for celeba64-hipp (celeba64-wavelet with its trained encoder), and on the fixture
+// face at 64x64 with and without the encoder, when shipped (same keys and nonces as below).
+constexpr double kEncoderSceneSsim = 0.9528, kEncoderFaceSsim = 0.9793, kBareFaceSsim = 0.9754;
 
 crypto::Key key_of(uint8_t v) { return test::filled<32>(v); }
 crypto::Nonce nonce_of(uint8_t v) { return test::filled<24>(v); }
-
-std::shared_ptr<flow::WaveletFlow> tiny_flow() {
-  flow::WaveletConfig c;
-  c.levels = 3;
-  c.steps = 2;
-  c.hidden = 8;
-  c.cond_hidden = 4;
-  c.base = flow::GlowConfig{3, 1, 2, 8, 8, flow::CouplingType::Additive, 1.0};
-  auto f = std::make_shared<flow::WaveletFlow>(c);
-  f->eval();  // ActNorm uninitialised: identity, so rounding passes through unamplified
-  return f;
-}
 
 torch::Tensor face_like(int64_t h, int64_t w) {
   return image::center_crop_resize(image::load(test::fixture("scenes/street.jpg")), std::max(h, w), 1.0)
@@ -81,14 +72,14 @@ TEST(KeyedMixing, ABatchOfDomainsMixesEachRowAsItsOwnMixingWould) {
 }
 
 TEST(HippScheme, OffersPowerOfTwoBlocksUpToTheModelsLevels) {
-  auto f = tiny_flow();
+  auto f = test::tiny_wavelet_flow();
   EXPECT_EQ(HippScheme::blocks_offered(*f), (std::vector<int>{2, 4, 8}));
   EXPECT_ERROR_HAS(HippScheme(f, 16), "not offered by this model (choose 2, 4, 8)");
   EXPECT_ERROR_HAS(HippScheme(f, 3), "not offered");
 }
 
 TEST(HippScheme, RoundTripKeepsThumbnailAndHandlesSizesNotMultipleOfTheBlock) {
-  auto f = tiny_flow();
+  auto f = test::tiny_wavelet_flow();
   for (auto [h, w] : {std::pair<int64_t, int64_t>{32, 48}, {37, 29}, {5, 6}}) {
     SCOPED_TRACE(std::to_string(h) + "x" + std::to_string(w));
     auto img = face_like(h, w);
@@ -109,7 +100,7 @@ TEST(HippScheme, RoundTripKeepsThumbnailAndHandlesSizesNotMultipleOfTheBlock) {
 }
 
 TEST(HippScheme, SameKeyNewNonceGivesANewImageAndWrongKeyRestoresNothing) {
-  auto f = tiny_flow();
+  auto f = test::tiny_wavelet_flow();
   HippScheme s(f, 8);
   auto img = face_like(32, 32);
   auto a = s.protect(img, key_of(1), nonce_of(2)), b = s.protect(img, key_of(1), nonce_of(3));
@@ -125,7 +116,7 @@ TEST(ShippedHipp, FixtureRoundTripThroughTheProtectedPngMeetsItsBounds) {
   auto m = resolve_model("celeba64-wavelet");
   EXPECT_EQ(m.size, 64);
   EXPECT_EQ(model_by_id(m.id).name, "celeba64-wavelet");
-  EXPECT_EQ(nearest_model(70, 60).name, "celeba64-wavelet");
+  EXPECT_EQ(nearest_model(70, 60).name, "celeba64-hipp");  // the trained encoder wins over its bare flow
   EXPECT_EQ(nearest_model(150, 150).name, "celeba128-wavelet");
   HippScheme s(load_wavelet(m, torch::kCPU), 8);
   auto set = data::load_images(data::list_images({test::fixture("scenes")}), 64, 1.0, false);
@@ -149,3 +140,28 @@ TEST(ShippedHipp, FixtureRoundTripThroughTheProtectedPngMeetsItsBounds) {
   EXPECT_GT(ssim / set.images.size(0), kShippedSceneSsim);
 }
 
+
+TEST(ShippedHipp, TheTrainedEncoderModelRestoresWithinItsRecordedBounds) {
+  torch::set_num_threads(2);
+  auto m = resolve_model("celeba64-hipp");
+  EXPECT_FALSE(m.encoder.empty());
+  EXPECT_EQ(m.size, 64);
+  EXPECT_EQ(m.levels, 3);
+  EXPECT_EQ(model_by_id(m.id).name, "celeba64-hipp");
+  EXPECT_NE(hex(m.id), hex(resolve_model("celeba64-wavelet").id));
+  auto with_e = load_hipp(m, 8, torch::kCPU), bare = load_hipp(resolve_model("celeba64-wavelet"), 8, torch::kCPU);
+  auto round_trip = [](const HippScheme& s, const torch::Tensor& img, uint8_t n) {
+    return metrics::ssim(img, s.restore(s.protect(img, key_of(4), nonce_of(n)), key_of(4), nonce_of(n)));
+  };
+  auto set = data::load_images(data::list_images({test::fixture("scenes")}), 64, 1.0, false);
+  double scenes = 0;
+  for (int64_t i = 0; i < set.images.size(0); ++i)
+    scenes += round_trip(*with_e, set.images[i].contiguous(), static_cast<uint8_t>(i + 1)) / set.images.size(0);
+  auto face = image::center_crop_resize(image::load(test::fixture("faces/sample6_face.png")), 64, 1.0);
+  double face_e = round_trip(*with_e, face, 9), face_bare = round_trip(*bare, face, 9);
+  std::printf("scenes %.4f  face with E %.4f  without %.4f\n", scenes, face_e, face_bare);
+  EXPECT_NEAR(scenes, kEncoderSceneSsim, 0.002);
+  EXPECT_NEAR(face_e, kEncoderFaceSsim, 0.002);
+  EXPECT_NEAR(face_bare, kBareFaceSsim, 0.002);
+  EXPECT_GT(face_e, face_bare);
+}

@@ -5,6 +5,7 @@
 
 #include <array>
 #include "common/error.h"
+#include "flow/wavelet_flow.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -102,6 +103,20 @@ std::array<uint8_t, N> filled(uint8_t v) {
   std::array<uint8_t, N> a;
   a.fill(v);
   return a;
+}
+
+// A wavelet flow small enough for unit tests (3 detail levels: blocks up to 8). ActNorm is
+// left uninitialised (identity), so rounding passes through unamplified.
+inline std::shared_ptr<flow::WaveletFlow> tiny_wavelet_flow() {
+  flow::WaveletConfig c;
+  c.levels = 3;
+  c.steps = 2;
+  c.hidden = 8;
+  c.cond_hidden = 4;
+  c.base = flow::GlowConfig{3, 1, 2, 8, 8, flow::CouplingType::Additive, 1.0};
+  auto f = std::make_shared<flow::WaveletFlow>(c);
+  f->eval();
+  return f;
 }
 
 }  // namespace hipp::test

@@ -32,7 +32,7 @@ void add_bench_commands(CLI::App& app, Globals& g) {
     auto m = a->model.empty() ? protect::nearest_model(a->size, a->size) : protect::resolve_model(a->model);
     int block = a->block ? a->block : 1 << m.levels;
     std::vector<std::unique_ptr<baselines::Scheme>> schemes;
-    schemes.push_back(std::make_unique<protect::HippScheme>(protect::load_wavelet(m, device), block, device));
+    schemes.push_back(protect::load_hipp(m, block, device));
     for (auto& name : baselines::kSchemeNames) {
       try {
         schemes.push_back(baselines::make_scheme(name, block));

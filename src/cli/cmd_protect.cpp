@@ -82,11 +82,10 @@ class SchemeCache {
  public:
   explicit SchemeCache(torch::Device device) : device_(device) {}
   const baselines::Scheme& hipp(const protect::ModelInfo& m, int block) {
-    auto key = m.weights + "#" + std::to_string(block);
+    auto key = protect::hex(m.id) + "#" + std::to_string(block);
     auto it = schemes_.find(key);
     if (it != schemes_.end()) return *it->second;
-    if (!flows_.count(m.weights)) flows_[m.weights] = protect::load_wavelet(m, device_);
-    return *(schemes_[key] = std::make_unique<protect::HippScheme>(flows_[m.weights], block, device_));
+    return *(schemes_[key] = protect::load_hipp(m, block, device_));
   }
   // Baselines at their default settings: the file records only scheme and block, so restore
   // must use what protect used.
@@ -99,7 +98,6 @@ class SchemeCache {
 
  private:
   torch::Device device_;
-  std::map<std::string, std::shared_ptr<flow::WaveletFlow>> flows_;
   std::map<std::string, std::unique_ptr<baselines::Scheme>> schemes_;
 };
 
@@ -180,10 +178,10 @@ void add_protect_commands(CLI::App& app, Globals& g) {
   p->add_option("inputs", pa->inputs, "images or folders of images")->required();
   p->add_option("-o,--out", pa->out, "output PNG (one input) or folder (several inputs or a folder)")->required();
   p->add_option("-k,--key", pa->key, "key file from `hipp keygen`, or a text file holding a passphrase")->required();
-  p->add_option("--model", pa->model, "wavelet flow: a shipped model name or a folder (default: the shipped "
-                                      "model trained nearest the image's size)");
+  p->add_option("--model", pa->model, "HIPP model: a shipped model name or a folder (default: the shipped "
+                                      "model trained nearest the image's size, with a trained encoder if one exists)");
   p->add_option("-b,--block", pa->block, "thumbnail block size (hipp: 2..2^levels of the model, default its "
-                                         "largest: 8 for celeba64-wavelet, 16 for celeba128-wavelet; tpe-ideal, shuffle: 8; "
+                                         "largest: 8 for celeba64-hipp/-wavelet, 16 for celeba128-wavelet; tpe-ideal, shuffle: 8; "
                                          "drpe, tpe-lsb: a multiple of 8, at least and by default 16)")
       ->check(CLI::Range(1, 4096));
   std::string baseline_names;

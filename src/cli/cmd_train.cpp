@@ -1,4 +1,4 @@
-// hipp train flow | attack: trains a face flow, or the thumbnail attack that measures what thumbnails leak.
+// hipp train flow | attack (| encoder, cmd_train_encoder.cpp): trains a face flow, or the thumbnail attack that measures what thumbnails leak.
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
@@ -8,7 +8,7 @@
 namespace hipp::cli {
 
 void add_train_commands(CLI::App& app, Globals& g) {
-  auto* train = app.add_subcommand("train", "train a model: a face flow, or the thumbnail attack");
+  auto* train = app.add_subcommand("train", "train a model: a face flow, HIPP's encoder E, or the thumbnail attack");
   train->require_subcommand(1);
   auto* cmd = train->add_subcommand("flow", "train a face flow (Glow or wavelet) by maximum likelihood");
   auto o = std::make_shared<train::FlowTrainOptions>();
@@ -84,6 +84,7 @@ void add_train_commands(CLI::App& app, Globals& g) {
                 r.train_bpd, test.c_str(), r.images_per_second);
   });
   add_attack_train_command(*train, g);
+  add_encoder_train_command(*train, g);
 }
 
 void add_attack_train_command(CLI::App& train, Globals& g) {

@@ -14,7 +14,8 @@ struct Globals {
 };
 
 void add_train_commands(CLI::App& app, Globals& g);
-void add_attack_train_command(CLI::App& train, Globals& g);  // under `train`
+void add_attack_train_command(CLI::App& train, Globals& g);   // under `train`
+void add_encoder_train_command(CLI::App& train, Globals& g);  // under `train`
 void add_flow_commands(CLI::App& app, Globals& g);
 void add_image_commands(CLI::App& app, Globals& g);
 void add_key_commands(CLI::App& app, Globals& g);

@@ -85,7 +85,7 @@ std::string run_evaluation(const EvalOptions& o) {
   std::map<std::string, std::unique_ptr<baselines::Scheme>> schemes;
   for (auto& name : o.schemes) {
     if (name == "hipp")
-      schemes[name] = std::make_unique<protect::HippScheme>(protect::load_wavelet(model, device), block, device);
+      schemes[name] = protect::load_hipp(model, block, device);
     else
       schemes[name] = baselines::make_scheme(name, block, o.params);
   }

@@ -2,13 +2,15 @@
 
 #include "common/error.h"
 #include "flow/density.h"
+#include "hipp/hipp_core.h"
 #include "hipp/mixing.h"
 #include "keys/key.h"
 
 namespace hipp::protect {
 
-HippScheme::HippScheme(std::shared_ptr<flow::WaveletFlow> flow, int block, torch::Device device)
-    : flow_(std::move(flow)), block_(block), levels_(0), device_(device) {
+HippScheme::HippScheme(std::shared_ptr<flow::WaveletFlow> flow, int block, torch::Device device,
+                       std::shared_ptr<Encoder> encoder)
+    : flow_(std::move(flow)), encoder_(std::move(encoder)), block_(block), levels_(0), device_(device) {
   auto offered = blocks_offered(*flow_);
   for (size_t i = 0; i < offered.size(); ++i)
     if (offered[i] == block) levels_ = static_cast<int>(i) + 1;
@@ -17,8 +19,15 @@ HippScheme::HippScheme(std::shared_ptr<flow::WaveletFlow> flow, int block, torch
     for (int b : offered) list += (list.empty() ? "" : ", ") + std::to_string(b);
     throw Error("block size " + std::to_string(block) + " is not offered by this model (choose " + list + ")");
   }
+  if (encoder_ && encoder_->config().levels < levels_)
+    throw Error("block size " + std::to_string(block) + " needs an encoder for " + std::to_string(levels_) +
+                " levels; this one covers " + std::to_string(encoder_->config().levels));
   flow_->to(device_);
   flow_->eval();
+  if (encoder_) {
+    encoder_->to(device_);
+    encoder_->eval();
+  }
 }
 
 std::vector<int> HippScheme::blocks_offered(const flow::WaveletFlow& flow) {
@@ -36,39 +45,24 @@ torch::Tensor HippScheme::mix_level(const torch::Tensor& z, int k, const crypto:
   const int64_t t = std::max<int64_t>(1, block_ >> (k + 1));
   TORCH_CHECK(h % t == 0 && w % t == 0, "level ", k, " latents do not tile into whole blocks");
   const int64_t gh = h / t, gw = w / t;
-  // Rows of tiles, block by block in row-major order, each flattened as (channel, y, x).
-  auto tiles = z.to(torch::kCPU, torch::kFloat64)[0].view({c, gh, t, gw, t}).permute({1, 3, 0, 2, 4})
-                   .reshape({gh * gw, c * t * t});
+  auto tiles = block_rows(z.to(torch::kCPU, torch::kFloat64), t);
   std::vector<std::string> domains;
   for (int64_t gy = 0; gy < gh; ++gy)
     for (int64_t gx = 0; gx < gw; ++gx)
       domains.push_back("hipp/level" + std::to_string(k) + "/" + std::to_string(gy) + "," + std::to_string(gx));
   KeyedMixing mix(key, nonce, domains, c * t * t);
   auto mixed = restoring ? mix.undo(tiles) : mix.apply(tiles);
-  return mixed.view({gh, gw, c, t, t}).permute({2, 0, 3, 1, 4}).reshape({1, c, h, w}).to(z.scalar_type());
+  return from_block_rows(mixed, 1, c, h, w, t).to(z.device(), z.scalar_type());
 }
 
-// The region made of whole blocks: pyramid, per-level flow and keyed mixing.
+// The region made of whole blocks: pyramid, per-level flow, keyed mixing and E.
 torch::Tensor HippScheme::transform_core(const torch::Tensor& rgb, const crypto::Key& master,
                                          const crypto::Nonce& nonce, bool restoring) const {
   torch::NoGradGuard ng;
   auto mix_key = keys::derive_subkey(master, nonce, "hipp/mix");
   auto x = flow::preprocess(rgb.unsqueeze(0).to(device_), flow_->n_bits(), false);
-  // Pyramid of the input: lows[k] is the image averaged over 2^k blocks.
-  std::vector<torch::Tensor> lows{x}, details;
-  for (int k = 0; k < levels_; ++k) {
-    auto [low, detail] = flow::haar_split(lows.back());
-    lows.push_back(low);
-    details.push_back(detail);
-  }
-  // Coarse to fine. The input side of each level is conditioned on the input's own low-pass,
-  // the output side on the output's low-pass built so far (both start from the same thumbnail).
-  auto out = lows[levels_];
-  for (int k = levels_ - 1; k >= 0; --k) {
-    auto z = flow_->detail_forward(k, details[k], lows[k + 1]).y;
-    auto mixed = mix_level(z, k, mix_key, nonce, restoring).to(device_);
-    out = flow::haar_merge(out, flow_->detail_inverse(k, mixed, out));
-  }
+  auto mix = [&](const torch::Tensor& z, int k, bool undo) { return mix_level(z, k, mix_key, nonce, undo); };
+  auto out = hipp_transform(*flow_, encoder_.get(), x, levels_, mix, restoring);
   return flow::postprocess(out, flow_->n_bits()).squeeze(0).cpu();
 }
 

@@ -4,7 +4,8 @@
 //   protect:  x -> Haar pyramid -> keep the low-pass at the block size (the thumbnail)
 //             for each level, coarse to fine:  z = G_k^-1(detail_k | original low-pass)
 //                                              z' = M_k(z)   (keyed orthogonal mixing)
-//                                              detail'_k = G_k(z' | protected low-pass)
+//                                              z'' = E_k(z' | protected low-pass)  (if trained)
+//                                              detail'_k = G_k(z'' | protected low-pass)
 //             -> merge -> round to 8 bits
 //   restore:  the same with M_k^-1, reading z' from the protected image's own pyramid.
 //
@@ -16,13 +17,16 @@
 
 #include "baselines/scheme.h"
 #include "flow/wavelet_flow.h"
+#include "hipp/encoder.h"
 
 namespace hipp::protect {
 
 class HippScheme : public baselines::Scheme {
  public:
-  // `block` must be 2^k with 1 <= k <= the flow's levels.
-  HippScheme(std::shared_ptr<flow::WaveletFlow> flow, int block, torch::Device device = torch::kCPU);
+  // `block` must be 2^k with 1 <= k <= the flow's levels. `encoder` (optional) must cover
+  // every level the block mixes.
+  HippScheme(std::shared_ptr<flow::WaveletFlow> flow, int block, torch::Device device = torch::kCPU,
+             std::shared_ptr<Encoder> encoder = nullptr);
   std::string name() const override { return "hipp"; }
   int block() const { return block_; }
   torch::Tensor protect(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce) const override;
@@ -40,6 +44,7 @@ class HippScheme : public baselines::Scheme {
   torch::Tensor apply(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce,
                       bool restoring) const;
   std::shared_ptr<flow::WaveletFlow> flow_;
+  std::shared_ptr<Encoder> encoder_;
   int block_, levels_;
   torch::Device device_;
 };

@@ -14,6 +14,7 @@
 #include "common/files.h"
 #include "crypto/keystream.h"
 #include "flow/model_file.h"
+#include "hipp/hipp_scheme.h"
 #include "io/tensor_file.h"
 
 #ifndef HIPP_SOURCE_MODELS
@@ -38,6 +39,33 @@ ModelInfo describe(const std::string& weights) {
   crypto::ensure_sodium();
   crypto_generichash(m.id.data(), m.id.size(), bytes.data(), bytes.size(), nullptr, 0);
   return m;
+}
+
+// An encoder folder: its flow is the folder named in its metadata, beside its own.
+ModelInfo describe_encoder(const std::string& encoder) {
+  auto bytes = read_file(encoder);
+  auto tf = io::parse_tensor_file(bytes, encoder);
+  if (tf.meta.value("kind", "") != "hipp-encoder") throw Error(encoder + ": not a HIPP encoder");
+  auto flow_name = tf.meta.value("flow", "");
+  auto flow_weights = fs::path(encoder).parent_path().parent_path() / flow_name / flow::weights_name("wavelet");
+  if (flow_name.empty() || !fs::exists(flow_weights))
+    throw Error(encoder + ": its flow '" + flow_name + "' is not beside it (expected " + flow_weights.string() + ")");
+  ModelInfo m = describe(flow_weights.string());
+  m.encoder = encoder;
+  m.name = fs::path(encoder).parent_path().filename().string();
+  m.levels = std::min(m.levels, tf.meta.at("config").value("levels", 0));
+  // The id covers both files: the flow's id, then the encoder's bytes.
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, m.id.size());
+  crypto_generichash_update(&st, m.id.data(), m.id.size());
+  crypto_generichash_update(&st, bytes.data(), bytes.size());
+  crypto_generichash_final(&st, m.id.data(), m.id.size());
+  return m;
+}
+
+ModelInfo describe_folder(const fs::path& dir) {
+  auto enc = dir / kEncoderWeightsName;
+  return fs::exists(enc) ? describe_encoder(enc.string()) : describe(flow::resolve_model_path(dir.string()));
 }
 
 fs::path exe_dir() {
@@ -66,17 +94,20 @@ std::vector<ModelInfo> shipped_models() {
   std::error_code ec;
   if (dir.empty() || !fs::is_directory(dir, ec)) return out;
   for (auto& e : fs::directory_iterator(dir, ec)) {
-    auto w = e.path() / flow::weights_name("wavelet");
-    if (fs::exists(w)) out.push_back(describe(w.string()));
+    if (fs::exists(e.path() / kEncoderWeightsName) || fs::exists(e.path() / flow::weights_name("wavelet")))
+      out.push_back(describe_folder(e.path()));
   }
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.size < b.size || (a.size == b.size && a.name < b.name); });
   return cache[dir] = out;
 }
 
 ModelInfo resolve_model(const std::string& name_or_path) {
-  if (fs::exists(name_or_path)) return describe(flow::resolve_model_path(name_or_path));
+  if (fs::is_directory(name_or_path)) return describe_folder(name_or_path);
+  if (fs::exists(name_or_path))
+    return fs::path(name_or_path).filename() == kEncoderWeightsName ? describe_encoder(name_or_path)
+                                                                    : describe(name_or_path);
   auto in_dir = fs::path(models_dir()) / name_or_path;
-  if (!models_dir().empty() && fs::is_directory(in_dir)) return describe(flow::resolve_model_path(in_dir.string()));
+  if (!models_dir().empty() && fs::is_directory(in_dir)) return describe_folder(in_dir);
   std::string names;
   for (auto& m : shipped_models()) names += (names.empty() ? "" : ", ") + m.name;
   throw Error("--model " + name_or_path + ": no such model (shipped: " + (names.empty() ? "none found" : names) + ")");
@@ -86,9 +117,8 @@ ModelInfo nearest_model(int64_t height, int64_t width) {
   auto all = shipped_models();
   if (all.empty()) throw Error("no shipped wavelet model found under '" + models_dir() + "' (set HIPP_MODELS or pass --model)");
   double scale = std::sqrt(static_cast<double>(height) * width);
-  return *std::min_element(all.begin(), all.end(), [&](auto& a, auto& b) {
-    return std::abs(std::log(scale / a.size)) < std::abs(std::log(scale / b.size));
-  });
+  auto rank = [&](const ModelInfo& m) { return std::make_pair(std::abs(std::log(scale / m.size)), m.encoder.empty()); };
+  return *std::min_element(all.begin(), all.end(), [&](auto& a, auto& b) { return rank(a) < rank(b); });
 }
 
 ModelInfo model_by_id(const ModelId& id) {
@@ -101,6 +131,19 @@ ModelInfo model_by_id(const ModelId& id) {
 std::shared_ptr<flow::WaveletFlow> load_wavelet(const ModelInfo& m, torch::Device device) {
   auto fm = flow::load_flow(m.weights, device);
   return std::dynamic_pointer_cast<flow::WaveletFlow>(fm.flow);
+}
+
+std::unique_ptr<HippScheme> load_hipp(const ModelInfo& m, int block, torch::Device device) {
+  auto flow = load_wavelet(m, device);
+  std::shared_ptr<Encoder> encoder;
+  if (!m.encoder.empty()) {
+    auto e = load_encoder(m.encoder, device);
+    double f = flow_fingerprint(*flow);
+    if (std::abs(f - e.flow_fingerprint) > 1e-9 * std::abs(f))
+      throw Error(m.encoder + " was trained on other weights of '" + e.flow_name + "' than " + m.weights);
+    encoder = e.encoder;
+  }
+  return std::make_unique<HippScheme>(flow, block, device, encoder);
 }
 
 std::string hex(const ModelId& id) {

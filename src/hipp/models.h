@@ -1,6 +1,8 @@
 #pragma once
-// The shipped wavelet flows HIPP protects with, found by name, by the identifier stored in a
-// protected file, or by the image size they suit. Models live in folders under the models
+// The shipped HIPP models, found by name, by the identifier stored in a protected file, or by
+// the image size they suit. A model is a wavelet flow folder (`wavelet.weights`: HIPP without a
+// trained encoder) or an encoder folder (`encoder.weights`, naming the flow folder beside it
+// that it was trained on). Models live in folders under the models
 // directory: $HIPP_MODELS if set, else `models/` beside the binary's parent folder (the
 // repository layout: build/hipp -> models/), else the source tree's models/.
 #include <array>
@@ -13,13 +15,15 @@
 namespace hipp::protect {
 
 using ModelId = std::array<uint8_t, 16>;
+class HippScheme;
 
 struct ModelInfo {
   std::string name;     // folder name, e.g. "celeba64-wavelet"
-  std::string weights;  // path of its wavelet.weights
+  std::string weights;  // path of its (or its encoder's) wavelet.weights
+  std::string encoder;  // path of its encoder.weights; empty without one
   int size = 0;         // training resolution
   int levels = 0;       // detail levels: blocks 2 .. 2^levels
-  ModelId id{};         // BLAKE2b-128 of the weights file
+  ModelId id{};         // BLAKE2b-128 of the weights file (then of the encoder file, if any)
 };
 
 std::string models_dir();
@@ -27,12 +31,16 @@ std::string models_dir();
 std::vector<ModelInfo> shipped_models();
 // A model folder or weights file path, or the name of a shipped model.
 ModelInfo resolve_model(const std::string& name_or_path);
-// The shipped model whose training size is nearest (in scale) to an h x w image.
+// The shipped model whose training size is nearest (in scale) to an h x w image; of two at
+// that size, the one with a trained encoder.
 ModelInfo nearest_model(int64_t height, int64_t width);
 // The shipped model with this identifier; throws hipp::Error naming the identifier otherwise.
 ModelInfo model_by_id(const ModelId& id);
 
 std::shared_ptr<flow::WaveletFlow> load_wavelet(const ModelInfo& m, torch::Device device);
+// The model's flow and encoder (if any) as a scheme at this block; throws hipp::Error if the
+// encoder was trained on other flow weights than the ones found.
+std::unique_ptr<HippScheme> load_hipp(const ModelInfo& m, int block, torch::Device device);
 std::string hex(const ModelId& id);
 
 }  // namespace hipp::protect

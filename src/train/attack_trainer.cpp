@@ -96,7 +96,7 @@ AttackTrainResult train_attack(const AttackTrainOptions& o) {
   std::ofstream log((out / kTrainLogName).string(), std::ios::app);
   StopOnSignal stop;
   Progress progress("train attack", o.iters, step);
-  auto last_ckpt = std::chrono::steady_clock::now();
+  CheckpointClock checkpoint_clock(o.checkpoint_minutes);
   const int64_t first_step = step;
   double window = 0;
   int64_t window_n = 0;
@@ -124,10 +124,7 @@ AttackTrainResult train_attack(const AttackTrainOptions& o) {
     char extra[96];
     std::snprintf(extra, sizeof extra, "| L1 %.4f | %.1f img/s", loss.item<double>(), ips);
     progress.update(step, extra);
-    if (std::chrono::steady_clock::now() - last_ckpt > std::chrono::duration<double>(o.checkpoint_minutes * 60)) {
-      write_checkpoint(seconds_before + progress.elapsed_seconds());
-      last_ckpt = std::chrono::steady_clock::now();
-    }
+    if (checkpoint_clock.due()) write_checkpoint(seconds_before + progress.elapsed_seconds());
   }
   if (window_n > 0) result.train_l1 = window / window_n;
   evaluate();

@@ -144,7 +144,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
 
   const int64_t dims = 3LL * size * size;
   Progress progress("train flow", o.iters, st.step);
-  auto last_ckpt = std::chrono::steady_clock::now();
+  CheckpointClock checkpoint_clock(o.checkpoint_minutes);
   double window_bpd = 0;
   int64_t window_n = 0, bad_steps = 0, last_eval_step = -1;
   FlowTrainResult result;
@@ -204,10 +204,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
     std::snprintf(extra, sizeof extra, "| loss %.4f bpd | test %s | %.1f img/s", loss, test, ips);
     progress.update(st.step, extra);
     result.images_per_second = ips;
-    if (std::chrono::steady_clock::now() - last_ckpt > std::chrono::duration<double>(o.checkpoint_minutes * 60)) {
-      write_checkpoint(st.seconds_before + progress.elapsed_seconds());
-      last_ckpt = std::chrono::steady_clock::now();
-    }
+    if (checkpoint_clock.due()) write_checkpoint(st.seconds_before + progress.elapsed_seconds());
   }
   if (window_n > 0 && result.train_bpd == 0) result.train_bpd = window_bpd / window_n;  // stopped before a log line
   if (test_images.defined() && st.step > first_step && st.step != last_eval_step) {

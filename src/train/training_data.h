@@ -1,6 +1,7 @@
 #pragma once
 // Loading what a trainer learns from: packed sets are taken whole; image folders are split
 // (train/test, by identity when a list is given) and decoded. Shared by every trainer.
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,22 @@ struct DataSpec {
 // trainer-only build (no image decoder) accepts packed sets only.
 data::ImageSet load_training_set(const std::vector<std::string>& paths, const DataSpec& spec, data::Split split,
                                  int size, int64_t limit, bool show_progress);
+
+// Timed checkpoints: due() is true once per `minutes`, counted from construction or the last time it was.
+class CheckpointClock {
+ public:
+  explicit CheckpointClock(double minutes) : period_(minutes * 60), last_(std::chrono::steady_clock::now()) {}
+  bool due() {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ <= period_) return false;
+    last_ = now;
+    return true;
+  }
+
+ private:
+  std::chrono::duration<double> period_;
+  std::chrono::steady_clock::time_point last_;
+};
 
 // Sets a flag on SIGINT/SIGTERM while alive, so a trainer stops cleanly with a checkpoint.
 class StopOnSignal {
