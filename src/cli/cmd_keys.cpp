@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "container/protected_png.h"
+#include "hipp/models.h"
 #include "image/image.h"
 #include "keys/key.h"
 
@@ -45,11 +46,18 @@ void add_key_commands(CLI::App& app, Globals& g) {
       auto h = container::read_header(bytes, *in);
       bool model = false;
       for (auto b : h.model_id) model = model || b;
+      // Which shipped model that is, if any (restore needs it; the id alone says nothing to a user).
+      std::string model_name;
+      if (model) {
+        model_name = " (not among the models under '" + protect::models_dir() + "')";
+        for (auto& m : protect::shipped_models())
+          if (m.id == h.model_id) model_name = " (" + m.name + (m.encoder.empty() ? "" : ", with its encoder E") + ")";
+      }
       std::cout << "file:       " << *in << "\n"
                 << "format:     hipp protected PNG, header version " << int(h.version) << " ("
                 << container::serialize(h).size() << " bytes)\n"
                 << "scheme:     " << h.scheme << "\n"
-                << "model:      " << (model ? to_hex(h.model_id.data(), h.model_id.size()) : std::string("none"))
+                << "model:      " << (model ? to_hex(h.model_id.data(), h.model_id.size()) + model_name : std::string("none"))
                 << "\n"
                 << "block:      " << h.block << "\n"
                 << "size:       " << h.width << "x" << h.height << "\n";

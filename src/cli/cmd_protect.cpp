@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "common/device.h"
 #include "common/error.h"
+#include "common/files.h"
 #include "common/progress.h"
 #include "container/protected_png.h"
 #include "data/image_folder.h"
@@ -18,6 +19,7 @@
 #include "hipp/models.h"
 #include "image/image.h"
 #include "keys/key.h"
+#include "service/protector.h"
 
 namespace hipp::cli {
 namespace fs = std::filesystem;
@@ -77,66 +79,12 @@ struct RestoreArgs {
   bool force = false;
 };
 
-// Loaded models and schemes, shared across the images of one run.
-class SchemeCache {
- public:
-  explicit SchemeCache(torch::Device device) : device_(device) {}
-  const baselines::Scheme& hipp(const protect::ModelInfo& m, int block) {
-    auto key = protect::hex(m.id) + "#" + std::to_string(block);
-    auto it = schemes_.find(key);
-    if (it != schemes_.end()) return *it->second;
-    return *(schemes_[key] = protect::load_hipp(m, block, device_));
-  }
-  // Baselines at their default settings: the file records only scheme and block, so restore
-  // must use what protect used.
-  const baselines::Scheme& baseline(const std::string& name, int block) {
-    auto key = name + "#" + std::to_string(block);
-    auto it = schemes_.find(key);
-    if (it != schemes_.end()) return *it->second;
-    return *(schemes_[key] = baselines::make_scheme(name, block));
-  }
-
- private:
-  torch::Device device_;
-  std::map<std::string, std::unique_ptr<baselines::Scheme>> schemes_;
-};
-
 void run_protect(const ProtectArgs& a, const Globals& g) {
-  auto device = parse_device(g.device);
-  auto src = keys::read_key_source(a.key);
+  service::Protector protector(keys::read_key_source(a.key), parse_device(g.device));
   auto jobs = plan(a.inputs, a.out, a.force);
-  // One salt and one Argon2 run per invocation; every image still gets its own nonce.
-  container::Header base;
-  base.scheme = a.scheme;
-  base.passphrase = src.kind == keys::KeySource::Passphrase;
-  if (base.passphrase) {
-    auto salt = crypto::random_nonce();
-    std::copy_n(salt.begin(), base.salt.size(), base.salt.begin());
-    base.argon2 = keys::default_argon2();
-  }
-  auto master = keys::derive_master(src, base.salt, base.argon2);
-  std::optional<protect::ModelInfo> fixed;
-  if (!a.model.empty()) fixed = protect::resolve_model(a.model);
-  SchemeCache cache(device);
   Progress progress("protect", static_cast<int64_t>(jobs.size()));
   for (size_t i = 0; i < jobs.size(); ++i) {
-    auto img = image::load(jobs[i].in);
-    auto h = base;
-    h.nonce = crypto::random_nonce();
-    const baselines::Scheme* scheme;
-    if (a.scheme == "hipp") {
-      auto m = fixed ? *fixed : protect::nearest_model(img.size(1), img.size(2));
-      h.model_id = m.id;
-      h.block = static_cast<uint16_t>(a.block ? a.block : 1 << m.levels);
-      scheme = &cache.hipp(m, h.block);
-    } else {
-      // The JPEG-domain baselines need at least two 8x8 blocks per thumbnail block side.
-      const bool jpeg_domain = a.scheme == "drpe" || a.scheme == "tpe-lsb";
-      h.block = static_cast<uint16_t>(a.block ? a.block : jpeg_domain ? 16 : 8);
-      scheme = &cache.baseline(a.scheme, h.block);
-    }
-    auto prot = scheme->protect(img, master, h.nonce);
-    write_output(jobs[i].out, container::write_protected_png(prot, h, master));
+    write_output(jobs[i].out, protector.protect(image::load(jobs[i].in), {a.scheme, a.model, a.block}));
     if (!g.quiet) progress.update(static_cast<int64_t>(i + 1));
   }
   if (!g.quiet) progress.finish();
@@ -144,26 +92,11 @@ void run_protect(const ProtectArgs& a, const Globals& g) {
 }
 
 void run_restore(const RestoreArgs& a, const Globals& g) {
-  auto device = parse_device(g.device);
-  auto src = keys::read_key_source(a.key);
+  service::Protector protector(keys::read_key_source(a.key), parse_device(g.device));
   auto jobs = plan(a.inputs, a.out, a.force);
-  SchemeCache cache(device);
-  std::map<std::vector<uint8_t>, crypto::Key> masters;  // by salt: Argon2 once per salt
   Progress progress("restore", static_cast<int64_t>(jobs.size()));
   for (size_t i = 0; i < jobs.size(); ++i) {
-    auto p = container::read_protected_file(jobs[i].in);
-    std::vector<uint8_t> salt(p.header.salt.begin(), p.header.salt.end());
-    salt.push_back(p.header.passphrase);
-    if (!masters.count(salt)) masters[salt] = container::master_for(p.header, src, jobs[i].in);
-    auto& master = masters[salt];
-    container::verify(p, master, jobs[i].in);
-    const baselines::Scheme* scheme;
-    if (p.header.scheme == "hipp")
-      scheme = &cache.hipp(protect::model_by_id(p.header.model_id), p.header.block);
-    else
-      scheme = &cache.baseline(p.header.scheme, p.header.block);
-    auto restored = scheme->restore(p.rgb, master, p.header.nonce);
-    write_output(jobs[i].out, image::encode_png(restored));
+    write_output(jobs[i].out, image::encode_png(protector.restore(read_file(jobs[i].in), jobs[i].in)));
     if (!g.quiet) progress.update(static_cast<int64_t>(i + 1));
   }
   if (!g.quiet) progress.finish();

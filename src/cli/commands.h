@@ -25,6 +25,7 @@ void add_eval_commands(CLI::App& app, Globals& g);
 void add_bench_commands(CLI::App& app, Globals& g);
 void add_attack_commands(CLI::App& app, Globals& g);
 void add_face_commands(CLI::App& app, Globals& g);
+void add_serve_commands(CLI::App& app, Globals& g);
 
 // Parses and runs; returns the exit code (0 ok, 1 error, 2 usage).
 int run_main(int argc, char** argv, const std::string& about,

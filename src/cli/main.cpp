@@ -17,5 +17,6 @@ int main(int argc, char** argv) {
                     add_key_commands(app, g);
                     add_data_commands(app, g);
                     add_face_commands(app, g);
+                    add_serve_commands(app, g);
                   });
 }

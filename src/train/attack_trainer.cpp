@@ -50,10 +50,7 @@ AttackTrainResult train_attack(const AttackTrainOptions& o) {
   if (size % config.block) throw Error("--size " + std::to_string(size) + " is not a multiple of --block");
   attack::ReconNet net(config);
   if (o.resume) {
-    std::map<std::string, torch::Tensor> model_state, adam_state;
-    for (auto& [k, v] : ckpt.tensors) (k.rfind("adam.", 0) == 0 ? adam_state : model_state)[k] = v;
-    io::load_module_state(*net, model_state, ckpt_path);
-    ckpt.tensors = std::move(adam_state);
+    ckpt.tensors = load_checkpoint_model(*net, ckpt.tensors, ckpt_path);
   }
   net->to(device);
   net->train();

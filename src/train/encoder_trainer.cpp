@@ -132,10 +132,7 @@ EncoderTrainResult train_encoder(const EncoderTrainOptions& o) {
   config.levels = levels;
   auto enc = std::make_shared<Encoder>(config);
   if (o.resume) {
-    std::map<std::string, torch::Tensor> model_state, adam_state;
-    for (auto& [k, v] : ckpt.tensors) (k.rfind("adam.", 0) == 0 ? adam_state : model_state)[k] = v;
-    io::load_module_state(*enc, model_state, ckpt_path);
-    ckpt.tensors = std::move(adam_state);
+    ckpt.tensors = load_checkpoint_model(*enc, ckpt.tensors, ckpt_path);
   }
   enc->to(device);
   enc->train();

@@ -108,9 +108,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   net.train();
   Adam adam(net.parameters(), 0.9, 0.999, 1e-8);
   if (o.resume) {
-    std::map<std::string, torch::Tensor> model_state, adam_state;
-    for (auto& [k, v] : ckpt.tensors) (k.rfind("adam.", 0) == 0 ? adam_state : model_state)[k] = v;
-    io::load_module_state(net, model_state, ckpt_path);
+    auto adam_state = load_checkpoint_model(net, ckpt.tensors, ckpt_path);
     if (!adam_state.empty()) adam.load_state(adam_state, ckpt_path);
   } else {
     // Data-dependent ActNorm initialisation on one larger batch.

@@ -4,11 +4,21 @@
 #include <csignal>
 
 #include "common/error.h"
+#include "io/tensor_file.h"
 #ifdef HIPP_WITH_IMAGES
 #include "data/image_folder.h"
 #endif
 
 namespace hipp::train {
+
+std::map<std::string, torch::Tensor> load_checkpoint_model(torch::nn::Module& module,
+                                                           const std::map<std::string, torch::Tensor>& tensors,
+                                                           const std::string& where) {
+  std::map<std::string, torch::Tensor> model_state, adam_state;
+  for (auto& [k, v] : tensors) (k.rfind("adam.", 0) == 0 ? adam_state : model_state)[k] = v;
+  io::load_module_state(module, model_state, where);
+  return adam_state;
+}
 
 data::ImageSet load_training_set(const std::vector<std::string>& paths, const DataSpec& spec, data::Split split,
                                  int size, int64_t limit, bool show_progress) {

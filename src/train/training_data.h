@@ -1,7 +1,10 @@
 #pragma once
 // Loading what a trainer learns from: packed sets are taken whole; image folders are split
 // (train/test, by identity when a list is given) and decoded. Shared by every trainer.
+#include <torch/torch.h>
+
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +26,12 @@ struct DataSpec {
 // trainer-only build (no image decoder) accepts packed sets only.
 data::ImageSet load_training_set(const std::vector<std::string>& paths, const DataSpec& spec, data::Split split,
                                  int size, int64_t limit, bool show_progress);
+
+// Loads a checkpoint's model tensors into `module` (names and shapes must match; errors name
+// `where`) and returns the rest: the optimizer's "adam." state, for Adam::load_state.
+std::map<std::string, torch::Tensor> load_checkpoint_model(torch::nn::Module& module,
+                                                           const std::map<std::string, torch::Tensor>& tensors,
+                                                           const std::string& where);
 
 // Timed checkpoints: due() is true once per `minutes`, counted from construction or the last time it was.
 class CheckpointClock {

@@ -1,0 +1,112 @@
+#include "server/server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "baselines/scheme.h"
+#include "common/error.h"
+#include "container/protected_png.h"
+#include "hipp/models.h"
+#include "image/image.h"
+
+namespace hipp::server {
+using nlohmann::json;
+
+namespace {
+
+std::vector<uint8_t> body_bytes(const httplib::Request& req) {
+  return std::vector<uint8_t>(req.body.begin(), req.body.end());
+}
+
+void send_png(httplib::Response& res, const std::vector<uint8_t>& png) {
+  res.set_content(std::string(png.begin(), png.end()), "image/png");
+}
+
+// hipp::Error is the client's fault (400; 403 for a wrong key); anything else is ours (500).
+template <typename F>
+httplib::Server::Handler guarded(F f) {
+  return [f](const httplib::Request& req, httplib::Response& res) {
+    try {
+      if (req.body.empty() && req.method == "POST") throw Error("empty request body: send the image file's bytes");
+      f(req, res);
+    } catch (const Error& e) {
+      std::string msg = e.what();
+      res.status = msg.find("wrong key") != std::string::npos ? 403 : 400;
+      res.set_content(json{{"error", msg}}.dump(), "application/json");
+    } catch (const std::exception& e) {
+      spdlog::error("{} {}: {}", req.method, req.path, e.what());
+      res.status = 500;
+      res.set_content(json{{"error", std::string("internal error: ") + e.what()}}.dump(), "application/json");
+    }
+  };
+}
+
+int int_param(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) return 0;
+  try {
+    return std::stoi(req.get_param_value(name));
+  } catch (const std::exception&) {
+    throw Error(std::string("query parameter ") + name + " must be an integer");
+  }
+}
+
+}  // namespace
+
+Server::Server(const ServeOptions& options, service::Protector& protector)
+    : options_(options), http_(std::make_unique<httplib::Server>()) {
+  auto& http = *http_;
+  http.set_payload_max_length(options.max_body_bytes);
+  http.Get("/health", guarded([](const httplib::Request&, httplib::Response& res) {
+    json models = json::array();
+    for (auto& m : protect::shipped_models())
+      models.push_back({{"name", m.name}, {"size", m.size}, {"blocks_up_to", 1 << m.levels},
+                        {"encoder", !m.encoder.empty()}, {"id", protect::hex(m.id)}});
+    json schemes = {"hipp"};
+    for (auto& n : baselines::kSchemeNames) schemes.push_back(n);
+    res.set_content(json{{"status", "ok"}, {"models", models}, {"schemes", schemes}}.dump(), "application/json");
+  }));
+  http.Post("/protect", guarded([&protector](const httplib::Request& req, httplib::Response& res) {
+    service::ProtectSettings s;
+    if (req.has_param("scheme")) s.scheme = req.get_param_value("scheme");
+    if (req.has_param("model")) s.model = req.get_param_value("model");
+    s.block = int_param(req, "block");
+    if (s.block < 0) throw Error("query parameter block must be positive");
+    // Models are named, never paths: a client must not make the server read its files.
+    if (s.model.find('/') != std::string::npos || s.model.find("..") != std::string::npos)
+      throw Error("model must be the name of a shipped model (see GET /health)");
+    send_png(res, protector.protect(image::decode(body_bytes(req), "request body"), s));
+  }));
+  http.Post("/restore", guarded([&protector](const httplib::Request& req, httplib::Response& res) {
+    send_png(res, image::encode_png(protector.restore(body_bytes(req), "request body")));
+  }));
+  http.Post("/info", guarded([](const httplib::Request& req, httplib::Response& res) {
+    auto h = container::read_header(body_bytes(req), "request body");
+    res.set_content(json{{"version", h.version}, {"scheme", h.scheme}, {"model_id", protect::hex(h.model_id)},
+                         {"block", h.block}, {"width", h.width}, {"height", h.height},
+                         {"key", h.passphrase ? "passphrase" : "raw"}}
+                        .dump(),
+                    "application/json");
+  }));
+}
+
+Server::~Server() = default;
+
+int Server::bind() {
+  port_ = options_.port == 0 ? http_->bind_to_any_port(options_.host)
+                             : (http_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
+  if (port_ < 0)
+    throw Error("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                " (in use, or not an address of this machine)");
+  return port_;
+}
+
+void Server::run() {
+  if (port_ < 0) bind();
+  http_->listen_after_bind();
+}
+
+void Server::stop() { http_->stop(); }
+
+}  // namespace hipp::server

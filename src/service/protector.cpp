@@ -1,0 +1,73 @@
+#include "service/protector.h"
+
+#include "hipp/hipp_scheme.h"
+
+namespace hipp::service {
+
+Protector::Protector(keys::KeySource key, torch::Device device) : key_(std::move(key)), device_(device) {
+  base_.passphrase = key_.kind == keys::KeySource::Passphrase;
+  if (base_.passphrase) {
+    auto salt = crypto::random_nonce();
+    std::copy_n(salt.begin(), base_.salt.size(), base_.salt.begin());
+    base_.argon2 = keys::default_argon2();
+  }
+  protect_master_ = keys::derive_master(key_, base_.salt, base_.argon2);
+}
+
+const baselines::Scheme& Protector::hipp_scheme(const protect::ModelInfo& m, int block) {
+  auto key = protect::hex(m.id) + "#" + std::to_string(block);
+  auto it = schemes_.find(key);
+  if (it != schemes_.end()) return *it->second;
+  return *(schemes_[key] = protect::load_hipp(m, block, device_));
+}
+
+// Baselines at their default settings: the file records only scheme and block, so restore
+// must use what protect used.
+const baselines::Scheme& Protector::baseline(const std::string& name, int block) {
+  auto key = name + "#" + std::to_string(block);
+  auto it = schemes_.find(key);
+  if (it != schemes_.end()) return *it->second;
+  return *(schemes_[key] = baselines::make_scheme(name, block));
+}
+
+std::vector<uint8_t> Protector::protect(const torch::Tensor& rgb, const ProtectSettings& s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto h = base_;
+  h.scheme = s.scheme;
+  h.nonce = crypto::random_nonce();
+  const baselines::Scheme* scheme;
+  if (s.scheme == "hipp") {
+    protect::ModelInfo m;
+    if (s.model.empty()) {
+      m = protect::nearest_model(rgb.size(1), rgb.size(2));
+    } else {
+      if (!models_.count(s.model)) models_[s.model] = protect::resolve_model(s.model);
+      m = models_[s.model];
+    }
+    h.model_id = m.id;
+    h.block = static_cast<uint16_t>(s.block ? s.block : 1 << m.levels);
+    scheme = &hipp_scheme(m, h.block);
+  } else {
+    // The JPEG-domain baselines need at least two 8x8 blocks per thumbnail block side.
+    const bool jpeg_domain = s.scheme == "drpe" || s.scheme == "tpe-lsb";
+    h.block = static_cast<uint16_t>(s.block ? s.block : jpeg_domain ? 16 : 8);
+    scheme = &baseline(s.scheme, h.block);
+  }
+  return container::write_protected_png(scheme->protect(rgb, protect_master_, h.nonce), h, protect_master_);
+}
+
+torch::Tensor Protector::restore(const std::vector<uint8_t>& png, const std::string& where) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto p = container::read_protected_png(png, where);
+  std::vector<uint8_t> salt(p.header.salt.begin(), p.header.salt.end());
+  salt.push_back(p.header.passphrase);
+  if (!restore_masters_.count(salt)) restore_masters_[salt] = container::master_for(p.header, key_, where);
+  auto& master = restore_masters_[salt];
+  container::verify(p, master, where);
+  const baselines::Scheme& scheme = p.header.scheme == "hipp"
+                                        ? hipp_scheme(protect::model_by_id(p.header.model_id), p.header.block)
+                                        : baseline(p.header.scheme, p.header.block);
+  return scheme.restore(p.rgb, master, p.header.nonce);
+}
+
+}  // namespace hipp::service

@@ -1,0 +1,49 @@
+#pragma once
+// Protecting and restoring images in memory with one key: what `hipp protect` / `hipp restore`
+// and `hipp serve` share. Models and schemes are loaded once and kept; a passphrase is
+// stretched once for protecting (one random salt per Protector: every image still gets its own
+// nonce) and once per salt met when restoring. Thread-safe: calls are serialized.
+#include <torch/torch.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "baselines/scheme.h"
+#include "container/protected_png.h"
+#include "hipp/models.h"
+#include "keys/key.h"
+
+namespace hipp::service {
+
+struct ProtectSettings {
+  std::string scheme = "hipp";  // hipp or a baseline name
+  std::string model;            // hipp: a model name or folder; empty: nearest to the image's size
+  int block = 0;                // 0: the scheme's default (hipp: the model's largest)
+};
+
+class Protector {
+ public:
+  Protector(keys::KeySource key, torch::Device device);
+  // uint8 [3,H,W] -> the protected PNG file's bytes (header, fresh nonce, key-check tag).
+  std::vector<uint8_t> protect(const torch::Tensor& rgb, const ProtectSettings& settings);
+  // A protected PNG file's bytes -> uint8 [3,H,W]. Throws hipp::Error naming `where` for a wrong
+  // key, an altered file, a file not made by hipp, or a model that is not here.
+  torch::Tensor restore(const std::vector<uint8_t>& png, const std::string& where);
+
+ private:
+  const baselines::Scheme& hipp_scheme(const protect::ModelInfo& m, int block);
+  const baselines::Scheme& baseline(const std::string& name, int block);
+  std::mutex mu_;
+  keys::KeySource key_;
+  torch::Device device_;
+  container::Header base_;  // scheme-independent part of every header this writes
+  crypto::Key protect_master_{};
+  std::map<std::vector<uint8_t>, crypto::Key> restore_masters_;  // by salt and key kind
+  std::map<std::string, protect::ModelInfo> models_;              // by --model argument
+  std::map<std::string, std::unique_ptr<baselines::Scheme>> schemes_;
+};
+
+}  // namespace hipp::service
