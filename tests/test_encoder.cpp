@@ -115,7 +115,6 @@ TEST(HippCore, WithAnEncoderRestoresExactlyBeforeRoundingAndChangesTheProtectedI
   auto img = scene(32);
   auto a = plain.protect(img, key_of(1), nonce_of(1)), b = with_e.protect(img, key_of(1), nonce_of(1));
   EXPECT_GT((a.to(torch::kFloat) - b.to(torch::kFloat)).abs().mean().item<double>(), 0.5);
-  EXPECT_GT(metrics::thumbnail_psnr(img, b, 8), 35.0);
   // Unrounded, the transform is its own exact inverse with E in place.
   torch::NoGradGuard ng;
   auto x = flow::preprocess(img.unsqueeze(0), 8, false);
@@ -132,6 +131,9 @@ TEST(HippCore, WithAnEncoderRestoresExactlyBeforeRoundingAndChangesTheProtectedI
   };
   auto p = hipp_transform(*f, e.get(), x, 3, mixer, false);
   auto back = hipp_transform(*f, e.get(), p, 3, mixer, true);
+  // E never touches the thumbnail: before 8-bit clipping the block means are the original's.
+  auto means = [](const torch::Tensor& t) { return torch::avg_pool2d(t, 8); };
+  EXPECT_LT((means(p) - means(x)).abs().max().item<double>(), 1e-5);
   EXPECT_LT((back - x).abs().max().item<double>(), 1e-4);
   EXPECT_ERROR_HAS(HippScheme(f, 8, torch::kCPU, std::make_shared<Encoder>(tiny_config(2))), "needs an encoder for 3");
 }

@@ -108,6 +108,7 @@ std::array<uint8_t, N> filled(uint8_t v) {
 // A wavelet flow small enough for unit tests (3 detail levels: blocks up to 8). ActNorm is
 // left uninitialised (identity), so rounding passes through unamplified.
 inline std::shared_ptr<flow::WaveletFlow> tiny_wavelet_flow() {
+  torch::manual_seed(0);  // the same random weights in every test and run
   flow::WaveletConfig c;
   c.levels = 3;
   c.steps = 2;
