@@ -11,7 +11,6 @@ Protector::Protector(keys::KeySource key, torch::Device device) : key_(std::move
     std::copy_n(salt.begin(), base_.salt.size(), base_.salt.begin());
     base_.argon2 = keys::default_argon2();
   }
-  protect_master_ = keys::derive_master(key_, base_.salt, base_.argon2);
 }
 
 const baselines::Scheme& Protector::hipp_scheme(const protect::ModelInfo& m, int block) {
@@ -32,6 +31,7 @@ const baselines::Scheme& Protector::baseline(const std::string& name, int block)
 
 std::vector<uint8_t> Protector::protect(const torch::Tensor& rgb, const ProtectSettings& s) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (!protect_master_) protect_master_ = keys::derive_master(key_, base_.salt, base_.argon2);
   auto h = base_;
   h.scheme = s.scheme;
   h.nonce = crypto::random_nonce();
@@ -53,7 +53,7 @@ std::vector<uint8_t> Protector::protect(const torch::Tensor& rgb, const ProtectS
     h.block = static_cast<uint16_t>(s.block ? s.block : jpeg_domain ? 16 : 8);
     scheme = &baseline(s.scheme, h.block);
   }
-  return container::write_protected_png(scheme->protect(rgb, protect_master_, h.nonce), h, protect_master_);
+  return container::write_protected_png(scheme->protect(rgb, *protect_master_, h.nonce), h, *protect_master_);
 }
 
 torch::Tensor Protector::restore(const std::vector<uint8_t>& png, const std::string& where) {

@@ -1,13 +1,14 @@
 #pragma once
 // Protecting and restoring images in memory with one key: what `hipp protect` / `hipp restore`
 // and `hipp serve` share. Models and schemes are loaded once and kept; a passphrase is
-// stretched once for protecting (one random salt per Protector: every image still gets its own
+// stretched on the first protect (one random salt per Protector: every image still gets its own
 // nonce) and once per salt met when restoring. Thread-safe: calls are serialized.
 #include <torch/torch.h>
 
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,7 +41,7 @@ class Protector {
   keys::KeySource key_;
   torch::Device device_;
   container::Header base_;  // scheme-independent part of every header this writes
-  crypto::Key protect_master_{};
+  std::optional<crypto::Key> protect_master_;  // derived on first use: restoring never needs it
   std::map<std::vector<uint8_t>, crypto::Key> restore_masters_;  // by salt and key kind
   std::map<std::string, protect::ModelInfo> models_;              // by --model argument
   std::map<std::string, std::unique_ptr<baselines::Scheme>> schemes_;
