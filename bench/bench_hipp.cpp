@@ -15,6 +15,7 @@ namespace {
 struct HippSetup {
   std::unique_ptr<hipp::protect::HippScheme> scheme;
   torch::Tensor img, prot;
+  hipp::protect::SideData side;  // the range fit, as hipp protect stores it
   hipp::crypto::Key key = hipp::crypto::random_key();
   hipp::crypto::Nonce nonce = hipp::crypto::random_nonce();
 };
@@ -28,19 +29,19 @@ HippSetup make_hipp(int size) {
   s.scheme = hipp::protect::load_hipp(m, 1 << m.levels, device);
   torch::manual_seed(0);
   s.img = torch::randint(0, 256, {3, size, size}, torch::kUInt8);
-  s.prot = s.scheme->protect(s.img, s.key, s.nonce);
+  s.prot = s.scheme->protect(s.img, s.key, s.nonce, &s.side);
   return s;
 }
 
 void BM_HippProtect(benchmark::State& state) {
   auto s = make_hipp(static_cast<int>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(s.scheme->protect(s.img, s.key, s.nonce).data_ptr());
+  for (auto _ : state) benchmark::DoNotOptimize(s.scheme->protect(s.img, s.key, s.nonce, &s.side).data_ptr());
   state.SetItemsProcessed(state.iterations());
 }
 
 void BM_HippRestore(benchmark::State& state) {
   auto s = make_hipp(static_cast<int>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(s.scheme->restore(s.prot, s.key, s.nonce).data_ptr());
+  for (auto _ : state) benchmark::DoNotOptimize(s.scheme->restore(s.prot, s.key, s.nonce, s.side).data_ptr());
   state.SetItemsProcessed(state.iterations());
 }
 

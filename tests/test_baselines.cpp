@@ -47,6 +47,11 @@ TEST_P(SchemeTest, RestoresExactlyAndKeepsTheThumbnail) {
     EXPECT_TRUE(torch::equal(image::thumbnail(y, block), image::thumbnail(x, block)));
     // Deterministic given (key, nonce); wrong key or nonce does not restore.
     EXPECT_TRUE(torch::equal(scheme->protect(x, key, nonce), y));
+    // The baselines keep nothing beside the pixels; side data handed to them means a damaged file.
+    baselines::SideData side{1}, stray{1, 2};
+    EXPECT_TRUE(torch::equal(scheme->protect(x, key, nonce, &side), y));
+    EXPECT_TRUE(side.empty());
+    EXPECT_ERROR_HAS(scheme->restore(y, key, nonce, stray), "keeps no side data");
     EXPECT_FALSE(torch::equal(scheme->restore(y, key_of(8), nonce), x));
     EXPECT_FALSE(torch::equal(scheme->restore(y, key, nonce_of(10)), x));
     EXPECT_FALSE(torch::equal(scheme->protect(x, key, nonce_of(10)), y));

@@ -55,6 +55,7 @@ void expect_same(const Header& a, const Header& b) {
     EXPECT_EQ(a.argon2.ops, b.argon2.ops);
     EXPECT_EQ(a.argon2.mem_kib, b.argon2.mem_kib);
   }
+  EXPECT_EQ(a.side, b.side);
   EXPECT_EQ(a.nonce, b.nonce);
   EXPECT_EQ(a.check_tag, b.check_tag);
   EXPECT_EQ(a.mac, b.mac);
@@ -101,6 +102,11 @@ TEST(Header, RoundTripsAndIsSmall) {
   auto nb = serialize(nomodel);
   EXPECT_EQ(nb.size(), 82u);   // no model id stored
   expect_same(parse_header(nb), nomodel);
+  Header side = raw_header();
+  side.side = {9, 8, 7, 6, 5};
+  auto sb = serialize(side);
+  EXPECT_EQ(sb.size(), 93u + 4 + 5);  // length and bytes of the scheme's side data
+  expect_same(parse_header(sb), side);
   std::cout << "header bytes: raw " << rb.size() << ", passphrase " << pb.size() << ", tpe-ideal raw " << nb.size()
             << " (+12 per PNG chunk)\n";
 }
@@ -111,8 +117,10 @@ TEST(Header, ParseRejectsMalformedBytes) {
   bad[0] = 'X';
   EXPECT_ERROR_HAS(parse_header(bad), "bad magic");
   bad = b;
-  bad[4] = 2;
-  EXPECT_ERROR_HAS(parse_header(bad), "unsupported hipp header version 2");
+  bad[4] = 3;
+  EXPECT_ERROR_HAS(parse_header(bad), "unsupported hipp header version 3");
+  bad[4] = 0;
+  EXPECT_ERROR_HAS(parse_header(bad), "unsupported hipp header version 0");
   bad = b;
   bad[5] |= 0x80;
   EXPECT_ERROR_HAS(parse_header(bad), "unknown flags");
@@ -138,8 +146,37 @@ TEST(Header, ParseRejectsMalformedBytes) {
   h.scheme = "has space";
   EXPECT_THROW(serialize(h), Error);
   h = raw_header();
-  h.version = 2;
+  h.version = 1;
   EXPECT_THROW(serialize(h), Error);
+}
+
+TEST(Header, Version1FilesStillParseAndCannotCarrySideData) {
+  // Version 1 is version 2 without side data: the same bytes with the version byte set to 1.
+  auto b = serialize(raw_header());
+  b[4] = 1;
+  auto h = parse_header(b);
+  EXPECT_EQ(h.version, 1);
+  EXPECT_TRUE(h.side.empty());
+  Header with = raw_header();
+  with.side = {1, 2, 3};
+  auto w = serialize(with);
+  w[4] = 1;
+  EXPECT_ERROR_HAS(parse_header(w), "unknown flags");
+}
+
+TEST(Header, DamagedSideDataLengthsAreRefused) {
+  Header with = raw_header();
+  with.side = {1, 2, 3};
+  auto b = serialize(with);
+  // The length sits after scheme, model, block and size: 4+1+1+5+16+2+8.
+  const size_t at = 4 + 1 + 1 + 5 + 16 + 2 + 8;
+  ASSERT_EQ(b[at], 3);
+  for (uint8_t v : {0, 4, 200}) {
+    auto bad = b;
+    bad[at] = v;
+    SCOPED_TRACE(int(v));
+    EXPECT_ERROR_HAS(parse_header(bad), "damaged hipp header");
+  }
 }
 
 TEST(PngChunks, AddAndFind) {
@@ -251,6 +288,19 @@ TEST(Container, ChangedPixelsAreDetected) {
   EXPECT_ERROR_HAS(verify(read_protected_png(repack(other, s.payload), "p.png"), master, "p.png"), "altered");
 }
 
+TEST(Container, ChangedSideDataIsDetected) {
+  auto master = key_of(1);
+  Header h = raw_header();
+  h.side = {10, 20, 30, 40};
+  auto s = protect(master, h);
+  auto p = read_protected_png(s.png, "p.png");
+  EXPECT_EQ(p.header.side, h.side);
+  EXPECT_NO_THROW(verify(p, master, "p.png"));
+  auto payload = s.payload;
+  payload[4 + 1 + 1 + 5 + 16 + 2 + 8 + 4 + 2] ^= 0x01;  // third side byte
+  EXPECT_ERROR_HAS(verify(read_protected_png(repack(photo(), payload), "p.png"), master, "p.png"), "altered");
+}
+
 TEST(Container, ChangedHeaderIsDetected) {
   auto master = key_of(1);
   auto s = protect(master);
@@ -274,8 +324,8 @@ TEST(Container, ChangedHeaderIsDetected) {
   EXPECT_ERROR_HAS(read_protected_png(repack(photo(), payload), "p.png"), "altered");
   // A newer version.
   payload = s.payload;
-  payload[4] = 2;
-  EXPECT_ERROR_HAS(read_protected_png(repack(photo(), payload), "p.png"), "p.png: unsupported hipp header version 2");
+  payload[4] = 3;
+  EXPECT_ERROR_HAS(read_protected_png(repack(photo(), payload), "p.png"), "p.png: unsupported hipp header version 3");
 }
 
 TEST(Container, TruncatedFilesAreDamaged) {

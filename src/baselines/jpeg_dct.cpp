@@ -93,13 +93,15 @@ DctGroupScheme::DctGroupScheme(int block, int quality) : block_(block), quality_
   jpeg::quant_table(quality, false);  // validates the quality now rather than at first use
 }
 
-torch::Tensor DctGroupScheme::protect(const torch::Tensor& rgb, const crypto::Key& key,
-                                      const crypto::Nonce& nonce) const {
+torch::Tensor DctGroupScheme::protect(const torch::Tensor& rgb, const crypto::Key& key, const crypto::Nonce& nonce,
+                                      SideData* side) const {
+  if (side) side->clear();
   return apply(rgb, key, nonce, false);
 }
 
-torch::Tensor DctGroupScheme::restore(const torch::Tensor& rgb, const crypto::Key& key,
-                                      const crypto::Nonce& nonce) const {
+torch::Tensor DctGroupScheme::restore(const torch::Tensor& rgb, const crypto::Key& key, const crypto::Nonce& nonce,
+                                      const SideData& side) const {
+  expect_no_side(side, name());
   return apply(rgb, key, nonce, true);
 }
 

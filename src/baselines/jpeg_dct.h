@@ -39,8 +39,10 @@ class DctGroupScheme : public Scheme {
   // block: the thumbnail block, a multiple of 8 and at least 16 (at 8 a group holds a single
   // coefficient, which has no range to encrypt in, so the image would go out in the clear).
   DctGroupScheme(int block, int quality);
-  torch::Tensor protect(const torch::Tensor& rgb, const crypto::Key&, const crypto::Nonce&) const override;
-  torch::Tensor restore(const torch::Tensor& protected_rgb, const crypto::Key&, const crypto::Nonce&) const override;
+  torch::Tensor protect(const torch::Tensor& rgb, const crypto::Key&, const crypto::Nonce&,
+                        SideData* side = nullptr) const override;
+  torch::Tensor restore(const torch::Tensor& protected_rgb, const crypto::Key&, const crypto::Nonce&,
+                        const SideData& side = {}) const override;
 
  protected:
   // One group in place; `freq` 0 is the DC. `fixup` is a second stream of the same

@@ -36,6 +36,11 @@ BlockLayout::BlockLayout(int64_t height, int64_t width, int block) {
     }
 }
 
+void expect_no_side(const SideData& side, const std::string& scheme) {
+  if (!side.empty()) throw Error("damaged hipp file (" + scheme + " keeps no side data, the file holds " +
+                                 std::to_string(side.size()) + " bytes)");
+}
+
 torch::Tensor checked_copy(const torch::Tensor& rgb) {
   image::require_rgb(rgb, "TPE scheme");
   return rgb.to(torch::kCPU).contiguous().clone();

@@ -11,14 +11,20 @@
 
 namespace hipp::baselines {
 
+using SideData = std::vector<uint8_t>;
+
 class Scheme {
  public:
   virtual ~Scheme() = default;
   virtual std::string name() const = 0;
-  // uint8 [3,H,W] in and out, any H, W.
-  virtual torch::Tensor protect(const torch::Tensor& rgb, const crypto::Key&, const crypto::Nonce&) const = 0;
-  virtual torch::Tensor restore(const torch::Tensor& protected_rgb, const crypto::Key&,
-                                const crypto::Nonce&) const = 0;
+  // uint8 [3,H,W] in and out, any H, W. A scheme may keep a few bytes beside the pixels
+  // (HIPP's range fit), which the protected file stores in its header: protect fills `side`
+  // when given one (without, the scheme keeps none and may restore less well), and restore
+  // takes them back (empty: none were kept).
+  virtual torch::Tensor protect(const torch::Tensor& rgb, const crypto::Key&, const crypto::Nonce&,
+                                SideData* side = nullptr) const = 0;
+  virtual torch::Tensor restore(const torch::Tensor& protected_rgb, const crypto::Key&, const crypto::Nonce&,
+                                const SideData& side = {}) const = 0;
 };
 
 // Settings beyond the block size; the defaults are what `hipp restore` uses, since a protected
@@ -44,6 +50,9 @@ struct BlockLayout {
   BlockLayout(int64_t height, int64_t width, int block);
   int64_t blocks() const { return static_cast<int64_t>(offsets.size()) - 1; }
 };
+
+// Throws hipp::Error if a scheme that keeps no side data is handed some (a damaged file).
+void expect_no_side(const SideData& side, const std::string& scheme);
 
 // Checks for a uint8 [3,H,W] image and returns a contiguous CPU copy the schemes may edit.
 torch::Tensor checked_copy(const torch::Tensor& rgb);

@@ -2,11 +2,15 @@
 
 namespace hipp::baselines {
 
-torch::Tensor Shuffle::protect(const torch::Tensor& rgb, const crypto::Key& key, const crypto::Nonce& nonce) const {
+torch::Tensor Shuffle::protect(const torch::Tensor& rgb, const crypto::Key& key, const crypto::Nonce& nonce,
+                               SideData* side) const {
+  if (side) side->clear();
   return apply(rgb, key, nonce, false);
 }
 
-torch::Tensor Shuffle::restore(const torch::Tensor& rgb, const crypto::Key& key, const crypto::Nonce& nonce) const {
+torch::Tensor Shuffle::restore(const torch::Tensor& rgb, const crypto::Key& key, const crypto::Nonce& nonce,
+                               const SideData& side) const {
+  expect_no_side(side, name());
   return apply(rgb, key, nonce, true);
 }
 

@@ -10,8 +10,10 @@ class Shuffle : public Scheme {
  public:
   explicit Shuffle(int block) : block_(block) {}
   std::string name() const override { return "shuffle"; }
-  torch::Tensor protect(const torch::Tensor& rgb, const crypto::Key&, const crypto::Nonce&) const override;
-  torch::Tensor restore(const torch::Tensor& protected_rgb, const crypto::Key&, const crypto::Nonce&) const override;
+  torch::Tensor protect(const torch::Tensor& rgb, const crypto::Key&, const crypto::Nonce&,
+                        SideData* side = nullptr) const override;
+  torch::Tensor restore(const torch::Tensor& protected_rgb, const crypto::Key&, const crypto::Nonce&,
+                        const SideData& side = {}) const override;
 
  private:
   torch::Tensor apply(const torch::Tensor& rgb, const crypto::Key&, const crypto::Nonce&, bool inverse) const;

@@ -18,11 +18,15 @@ uint8_t sum_preserving_inverse(int p, int s, uint32_t r) {
   return static_cast<uint8_t>(255 - (255 - p + m - static_cast<int>(r)) % m);
 }
 
-torch::Tensor TpeIdeal::protect(const torch::Tensor& rgb, const crypto::Key& key, const crypto::Nonce& nonce) const {
+torch::Tensor TpeIdeal::protect(const torch::Tensor& rgb, const crypto::Key& key, const crypto::Nonce& nonce,
+                                SideData* side) const {
+  if (side) side->clear();
   return apply(rgb, key, nonce, false);
 }
 
-torch::Tensor TpeIdeal::restore(const torch::Tensor& rgb, const crypto::Key& key, const crypto::Nonce& nonce) const {
+torch::Tensor TpeIdeal::restore(const torch::Tensor& rgb, const crypto::Key& key, const crypto::Nonce& nonce,
+                                const SideData& side) const {
+  expect_no_side(side, name());
   return apply(rgb, key, nonce, true);
 }
 

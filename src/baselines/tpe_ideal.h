@@ -10,8 +10,10 @@ class TpeIdeal : public Scheme {
  public:
   TpeIdeal(int block, int rounds) : block_(block), rounds_(rounds) {}
   std::string name() const override { return "tpe-ideal"; }
-  torch::Tensor protect(const torch::Tensor& rgb, const crypto::Key&, const crypto::Nonce&) const override;
-  torch::Tensor restore(const torch::Tensor& protected_rgb, const crypto::Key&, const crypto::Nonce&) const override;
+  torch::Tensor protect(const torch::Tensor& rgb, const crypto::Key&, const crypto::Nonce&,
+                        SideData* side = nullptr) const override;
+  torch::Tensor restore(const torch::Tensor& protected_rgb, const crypto::Key&, const crypto::Nonce&,
+                        const SideData& side = {}) const override;
 
  private:
   torch::Tensor apply(const torch::Tensor& rgb, const crypto::Key&, const crypto::Nonce&, bool inverse) const;

@@ -59,9 +59,10 @@ void add_bench_commands(CLI::App& app, Globals& g) {
         std::nth_element(t.begin(), t.begin() + t.size() / 2, t.end());
         return t[t.size() / 2];
       };
-      torch::Tensor prot = s->protect(img, key, nonce);
-      double tp = time([&] { s->protect(img, key, nonce); });
-      double tr = time([&] { s->restore(prot, key, nonce); });
+      baselines::SideData side;
+      torch::Tensor prot = s->protect(img, key, nonce, &side);
+      double tp = time([&] { s->protect(img, key, nonce, &side); });
+      double tr = time([&] { s->restore(prot, key, nonce, side); });
       std::printf("%-10s %12.4f %12.4f\n", s->name().c_str(), tp, tr);
     }
   });

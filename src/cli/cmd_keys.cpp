@@ -61,6 +61,9 @@ void add_key_commands(CLI::App& app, Globals& g) {
                 << "\n"
                 << "block:      " << h.block << "\n"
                 << "size:       " << h.width << "x" << h.height << "\n";
+      if (!h.side.empty())
+        std::cout << "side data:  " << h.side.size() << " bytes, encrypted"
+                  << (h.scheme == "hipp" ? " (range fit: 4 bits per block and channel)" : "") << "\n";
       if (h.passphrase)
         std::cout << "key:        passphrase (Argon2id, " << h.argon2.ops << " passes, " << h.argon2.mem_kib
                   << " KiB memory)\n";

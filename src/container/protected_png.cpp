@@ -13,7 +13,8 @@ namespace {
 
 constexpr uint8_t kPngSignature[8] = {137, 80, 78, 71, 13, 10, 26, 10};
 constexpr char kMagic[4] = {'H', 'I', 'P', 'P'};
-constexpr uint8_t kFlagPassphrase = 1, kFlagModel = 2;
+constexpr uint8_t kFlagPassphrase = 1, kFlagModel = 2, kFlagSide = 4;
+constexpr size_t kMaxSide = size_t{1} << 30;  // far above any image's range fit; bounds a damaged length
 // What the check tag authenticates: a constant, so the tag only proves knowledge of the key.
 constexpr char kCheckMessage[] = "hipp key check v1";
 
@@ -186,7 +187,9 @@ std::vector<uint8_t> serialize(const Header& h) {
   Writer w;
   w.bytes(kMagic, sizeof kMagic);
   w.u8(h.version);
-  w.u8(static_cast<uint8_t>((h.passphrase ? kFlagPassphrase : 0) | (model ? kFlagModel : 0)));
+  if (h.side.size() > kMaxSide) throw Error("hipp header: side data too large");
+  w.u8(static_cast<uint8_t>((h.passphrase ? kFlagPassphrase : 0) | (model ? kFlagModel : 0) |
+                            (h.side.empty() ? 0 : kFlagSide)));
   w.u8(static_cast<uint8_t>(h.scheme.size()));
   w.bytes(h.scheme.data(), h.scheme.size());
   if (model) w.bytes(h.model_id);
@@ -197,6 +200,10 @@ std::vector<uint8_t> serialize(const Header& h) {
     w.bytes(h.salt);
     w.u32(h.argon2.ops);
     w.u32(h.argon2.mem_kib);
+  }
+  if (!h.side.empty()) {
+    w.u32(static_cast<uint32_t>(h.side.size()));
+    w.bytes(h.side.data(), h.side.size());
   }
   w.bytes(h.nonce);
   w.bytes(h.check_tag);
@@ -211,11 +218,12 @@ Header parse_header(const std::vector<uint8_t>& bytes) {
   r.pos = sizeof kMagic;
   Header h;
   h.version = r.u8();
-  if (h.version != kHeaderVersion)
-    throw Error("unsupported hipp header version " + std::to_string(h.version) + " (this hipp reads version " +
+  if (h.version < 1 || h.version > kHeaderVersion)
+    throw Error("unsupported hipp header version " + std::to_string(h.version) + " (this hipp reads versions 1 to " +
                 std::to_string(kHeaderVersion) + "; a newer hipp may read it)");
   uint8_t flags = r.u8();
-  if (flags & ~(kFlagPassphrase | kFlagModel)) throw Error("damaged hipp header (unknown flags)");
+  const uint8_t known = kFlagPassphrase | kFlagModel | (h.version >= 2 ? kFlagSide : 0);
+  if (flags & ~known) throw Error("damaged hipp header (unknown flags)");
   h.passphrase = flags & kFlagPassphrase;
   uint8_t n = r.u8();
   r.need(n);
@@ -238,6 +246,13 @@ Header parse_header(const std::vector<uint8_t>& bytes) {
     } catch (const Error& e) {
       throw Error(std::string("damaged hipp header (") + e.what() + ")");
     }
+  }
+  if (flags & kFlagSide) {
+    uint32_t n_side = r.u32();
+    if (n_side == 0 || n_side > kMaxSide) throw Error("damaged hipp header (side data length)");
+    r.need(n_side);
+    h.side.assign(bytes.begin() + static_cast<std::ptrdiff_t>(r.pos), bytes.begin() + static_cast<std::ptrdiff_t>(r.pos + n_side));
+    r.pos += n_side;
   }
   r.bytes(h.nonce);
   r.bytes(h.check_tag);

@@ -144,15 +144,17 @@ std::string run_evaluation(const EvalOptions& o) {
       h.nonce = crypto::random_nonce();
       if (name == "hipp") h.model_id = model.id;
       auto t0 = std::chrono::steady_clock::now();
-      auto prot = s.protect(img, key, h.nonce);
+      auto prot = s.protect(img, key, h.nonce, &h.side);
       auto file = container::write_protected_png(prot, h, key);
       double t_protect = seconds_since(t0);
       t0 = std::chrono::steady_clock::now();
       auto parsed = container::read_protected_png(file, set.paths[i]);
       container::verify(parsed, key, set.paths[i]);
-      auto restored = s.restore(parsed.rgb, key, parsed.header.nonce);
+      auto restored = s.restore(parsed.rgb, key, parsed.header.nonce, parsed.header.side);
       double t_restore = seconds_since(t0);
-      // Wrong key, with the key-check tag bypassed: what an attacker's guess would restore.
+      // Wrong key, with the key-check tag bypassed: what an attacker's guess would restore. The
+      // side data is encrypted, so the guess leaves it out (HIPP: no range fit undone), which
+      // restores closer than decrypting it with the wrong key would.
       auto wrong_restored = s.restore(parsed.rgb, wrong, parsed.header.nonce);
       double bpd_prot = NAN;
       if (nat) bpd_prot = flow::mean_bits_per_dim(*nat, torch::stack({prot}).to(device), 1, device);

@@ -4,6 +4,7 @@
 #include "flow/density.h"
 #include "hipp/hipp_core.h"
 #include "hipp/mixing.h"
+#include "hipp/range_fit.h"
 #include "keys/key.h"
 
 namespace hipp::protect {
@@ -56,24 +57,51 @@ torch::Tensor HippScheme::mix_level(const torch::Tensor& z, int k, const crypto:
 }
 
 // The region made of whole blocks: pyramid, per-level flow, keyed mixing and E.
-torch::Tensor HippScheme::transform_core(const torch::Tensor& rgb, const crypto::Key& master,
-                                         const crypto::Nonce& nonce, bool restoring) const {
+torch::Tensor HippScheme::protect_core(const torch::Tensor& rgb, const crypto::Key& master,
+                                       const crypto::Nonce& nonce, SideData* side) const {
   torch::NoGradGuard ng;
   auto mix_key = keys::derive_subkey(master, nonce, "hipp/mix");
   auto x = flow::preprocess(rgb.unsqueeze(0).to(device_), flow_->n_bits(), false);
   auto mix = [&](const torch::Tensor& z, int k, bool undo) { return mix_level(z, k, mix_key, nonce, undo); };
-  auto out = hipp_transform(*flow_, encoder_.get(), x, levels_, mix, restoring);
+  auto out = hipp_transform(*flow_, encoder_.get(), x, levels_, mix, false);
+  if (side) side->clear();
+  if (side && flow_->n_bits() == 8) {  // the fit's range is that of 8-bit levels
+    auto codes = range_codes(out, block_);
+    *side = range_fit_bytes(codes, keys::derive_subkey(master, nonce, "hipp/range"), nonce);
+    out = scale_details(out, codes, block_, false);
+  }
+  return flow::postprocess(out, flow_->n_bits()).squeeze(0).cpu();
+}
+
+torch::Tensor HippScheme::restore_core(const torch::Tensor& rgb, const crypto::Key& master,
+                                       const crypto::Nonce& nonce, const SideData& side) const {
+  torch::NoGradGuard ng;
+  auto mix_key = keys::derive_subkey(master, nonce, "hipp/mix");
+  auto y = flow::preprocess(rgb.unsqueeze(0).to(device_), flow_->n_bits(), false);
+  if (!side.empty()) {
+    if (flow_->n_bits() != 8) throw Error("damaged hipp file (range data for a flow that is not 8-bit)");
+    auto codes = range_fit_codes(side, y.size(1), y.size(2) / block_, y.size(3) / block_,
+                                 keys::derive_subkey(master, nonce, "hipp/range"), nonce);
+    y = scale_details(y, codes, block_, true);
+  }
+  auto mix = [&](const torch::Tensor& z, int k, bool undo) { return mix_level(z, k, mix_key, nonce, undo); };
+  auto out = hipp_transform(*flow_, encoder_.get(), y, levels_, mix, true);
   return flow::postprocess(out, flow_->n_bits()).squeeze(0).cpu();
 }
 
 torch::Tensor HippScheme::apply(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce,
-                                bool restoring) const {
+                                bool restoring, SideData* side_out, const SideData& side_in) const {
   auto img = baselines::checked_copy(rgb);
   int64_t h = img.size(1), w = img.size(2);
   int64_t hc = h / block_ * block_, wc = w / block_ * block_;
   if (hc > 0 && wc > 0) {
     auto core = img.slice(1, 0, hc).slice(2, 0, wc).contiguous();
-    img.slice(1, 0, hc).slice(2, 0, wc).copy_(transform_core(core, master, nonce, restoring));
+    img.slice(1, 0, hc).slice(2, 0, wc).copy_(restoring ? restore_core(core, master, nonce, side_in)
+                                                        : protect_core(core, master, nonce, side_out));
+  } else if (restoring) {
+    baselines::expect_no_side(side_in, name());
+  } else if (side_out) {
+    side_out->clear();
   }
   // Strips narrower than a block: keyed shuffle inside each (cut-short) block.
   if (hc < h || wc < w) {
@@ -91,14 +119,14 @@ torch::Tensor HippScheme::apply(const torch::Tensor& rgb, const crypto::Key& mas
   return img;
 }
 
-torch::Tensor HippScheme::protect(const torch::Tensor& rgb, const crypto::Key& master,
-                                  const crypto::Nonce& nonce) const {
-  return apply(rgb, master, nonce, false);
+torch::Tensor HippScheme::protect(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce,
+                                  SideData* side) const {
+  return apply(rgb, master, nonce, false, side, {});
 }
 
 torch::Tensor HippScheme::restore(const torch::Tensor& protected_rgb, const crypto::Key& master,
-                                  const crypto::Nonce& nonce) const {
-  return apply(protected_rgb, master, nonce, true);
+                                  const crypto::Nonce& nonce, const SideData& side) const {
+  return apply(protected_rgb, master, nonce, true, nullptr, side);
 }
 
 }  // namespace hipp::protect

@@ -6,8 +6,9 @@
 //                                              z' = M_k(z)   (keyed orthogonal mixing)
 //                                              z'' = E_k(z' | protected low-pass)  (if trained)
 //                                              detail'_k = G_k(z'' | protected low-pass)
-//             -> merge -> round to 8 bits
-//   restore:  the same with M_k^-1, reading z' from the protected image's own pyramid.
+//             -> merge -> fit into the 8-bit range (range_fit.h) -> round to 8 bits
+//   restore:  undo the range fit, then the same with M_k^-1, reading z' from the protected
+//             image's own pyramid.
 //
 // The protected image is a sample of G given the thumbnail: natural, with the original's
 // thumbnail (exact up to 8-bit rounding), and details that without the key are unrelated to
@@ -21,6 +22,8 @@
 
 namespace hipp::protect {
 
+using baselines::SideData;
+
 class HippScheme : public baselines::Scheme {
  public:
   // `block` must be 2^k with 1 <= k <= the flow's levels. `encoder` (optional) must cover
@@ -29,9 +32,12 @@ class HippScheme : public baselines::Scheme {
              std::shared_ptr<Encoder> encoder = nullptr);
   std::string name() const override { return "hipp"; }
   int block() const { return block_; }
-  torch::Tensor protect(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce) const override;
-  torch::Tensor restore(const torch::Tensor& protected_rgb, const crypto::Key& master,
-                        const crypto::Nonce& nonce) const override;
+  // With `side`, protect fits the image into the 8-bit range (range_fit.h) and returns the fit's
+  // bytes there; without, out-of-range values are clipped, as in format version 1.
+  torch::Tensor protect(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce,
+                        SideData* side = nullptr) const override;
+  torch::Tensor restore(const torch::Tensor& protected_rgb, const crypto::Key& master, const crypto::Nonce& nonce,
+                        const SideData& side = {}) const override;
 
   // Block sizes a flow allows: 2, 4, ..., 2^levels.
   static std::vector<int> blocks_offered(const flow::WaveletFlow& flow);
@@ -39,10 +45,12 @@ class HippScheme : public baselines::Scheme {
  private:
   torch::Tensor mix_level(const torch::Tensor& z, int k, const crypto::Key& key, const crypto::Nonce& nonce,
                           bool restoring) const;
-  torch::Tensor transform_core(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce,
-                               bool restoring) const;
+  torch::Tensor protect_core(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce,
+                             SideData* side) const;
+  torch::Tensor restore_core(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce,
+                             const SideData& side) const;
   torch::Tensor apply(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce,
-                      bool restoring) const;
+                      bool restoring, SideData* side_out, const SideData& side_in) const;
   std::shared_ptr<flow::WaveletFlow> flow_;
   std::shared_ptr<Encoder> encoder_;
   int block_, levels_;

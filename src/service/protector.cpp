@@ -53,7 +53,8 @@ std::vector<uint8_t> Protector::protect(const torch::Tensor& rgb, const ProtectS
     h.block = static_cast<uint16_t>(s.block ? s.block : jpeg_domain ? 16 : 8);
     scheme = &baseline(s.scheme, h.block);
   }
-  return container::write_protected_png(scheme->protect(rgb, *protect_master_, h.nonce), h, *protect_master_);
+  auto protected_rgb = scheme->protect(rgb, *protect_master_, h.nonce, &h.side);
+  return container::write_protected_png(protected_rgb, h, *protect_master_);
 }
 
 torch::Tensor Protector::restore(const std::vector<uint8_t>& png, const std::string& where) {
@@ -67,7 +68,7 @@ torch::Tensor Protector::restore(const std::vector<uint8_t>& png, const std::str
   const baselines::Scheme& scheme = p.header.scheme == "hipp"
                                         ? hipp_scheme(protect::model_by_id(p.header.model_id), p.header.block)
                                         : baseline(p.header.scheme, p.header.block);
-  return scheme.restore(p.rgb, master, p.header.nonce);
+  return scheme.restore(p.rgb, master, p.header.nonce, p.header.side);
 }
 
 }  // namespace hipp::service

@@ -1,0 +1,36 @@
+#pragma once
+// Keeping the protected image inside the 8-bit range. The flow draws the protected details
+// freely around each block's mean, so in bright or dark blocks 1-4% of the pixels land outside
+// 0..255; saving clips them, and clipping, not rounding, was most of HIPP's restoration error
+// (a clipped value is lost, and the inverse flow spreads the loss over the block). Instead,
+// each block and channel whose detail would leave the range has it scaled down about the
+// block's mean, which keeps the thumbnail exact. The scale is stored as a 4-bit code per block
+// and channel, encrypted, in the protected file (range_fit_bytes); restoring scales it back up.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "crypto/keystream.h"
+
+namespace hipp::protect {
+
+// Code j scales a block's detail by 2^(-j/2); 0 leaves it alone, 15 scales by 1/181.
+constexpr int kMaxRangeCode = 15;
+
+// y: [1, C, H, W] in flow scale (8-bit levels L at (L + 0.5) / 256 - 0.5), H and W multiples of
+// block. Returns uint8 codes [C, H/block, W/block]: per block and channel, the least scaling
+// that keeps every value inside the range.
+torch::Tensor range_codes(const torch::Tensor& y, int block);
+
+// Scales each block's detail (deviation from its mean) by its code's factor; `undo` divides.
+// Differentiable in y.
+torch::Tensor scale_details(const torch::Tensor& y, const torch::Tensor& codes, int block, bool undo);
+
+// The codes as stored: two per byte, XORed with a keystream of (key, nonce) so they show
+// nothing without the key. Parsing checks the length and throws hipp::Error if it is wrong.
+std::vector<uint8_t> range_fit_bytes(const torch::Tensor& codes, const crypto::Key& key, const crypto::Nonce& nonce);
+torch::Tensor range_fit_codes(const std::vector<uint8_t>& bytes, int64_t channels, int64_t rows, int64_t cols,
+                              const crypto::Key& key, const crypto::Nonce& nonce);
+
+}  // namespace hipp::protect

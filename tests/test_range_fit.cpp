@@ -1,0 +1,81 @@
+// The range fit: scaled details stay inside the 8-bit range with every block mean (the
+// thumbnail) unchanged, undo brings them back, the stored codes need the key, and HIPP with
+// the fit restores a bright image that clipping would damage.
+#include "hipp/hipp_scheme.h"
+#include "hipp/range_fit.h"
+#include "metrics/metrics.h"
+#include "test_util.h"
+
+using namespace hipp;
+using namespace hipp::protect;
+
+namespace {
+namespace F = torch::nn::functional;
+torch::Tensor means(const torch::Tensor& y, int b) { return F::avg_pool2d(y, F::AvgPool2dFuncOptions(b)); }
+}  // namespace
+
+TEST(RangeFit, BringsEveryValueInsideAndKeepsBlockMeans) {
+  torch::manual_seed(1);
+  // Block means inside the range, details that overshoot it in some blocks.
+  auto mean = (torch::rand({1, 3, 4, 5}) - 0.5) * 0.98;
+  auto y = mean.repeat_interleave(8, 2).repeat_interleave(8, 3) + torch::randn({1, 3, 32, 40}) * 0.08;
+  y = y - (means(y, 8) - mean).repeat_interleave(8, 2).repeat_interleave(8, 3);
+  ASSERT_GT((y.abs() >= 0.5).sum().item<int64_t>(), 0) << "the test image should overshoot somewhere";
+  auto codes = range_codes(y, 8);
+  ASSERT_EQ(codes.sizes(), (torch::IntArrayRef{3, 4, 5}));
+  auto fitted = scale_details(y, codes, 8, false);
+  EXPECT_GE(fitted.min().item<double>(), -0.5);
+  EXPECT_LT(fitted.max().item<double>(), 0.5);
+  EXPECT_LT((means(fitted, 8) - means(y, 8)).abs().max().item<double>(), 1e-6);
+  EXPECT_LT((scale_details(fitted, codes, 8, true) - y).abs().max().item<double>(), 1e-5);
+  // Blocks already inside are left alone; the others get the least scaling that fits.
+  auto inside = (F::max_pool2d(y.abs(), F::MaxPool2dFuncOptions(8)) < 0.499).squeeze(0);
+  EXPECT_TRUE(torch::equal(codes.masked_select(inside), torch::zeros({inside.sum().item<int64_t>()}, torch::kUInt8)));
+  EXPECT_GT(codes.max().item<int>(), 0);
+  auto looser = (codes.to(torch::kInt) - 1).clamp_min(0).to(torch::kUInt8);
+  auto over = scale_details(y, looser, 8, false);
+  auto changed = (looser != codes);
+  auto overshoot = (F::max_pool2d(over.abs(), F::MaxPool2dFuncOptions(8)) >= 0.5).squeeze(0);
+  EXPECT_TRUE(torch::equal(overshoot.masked_select(changed), torch::ones({changed.sum().item<int64_t>()}, torch::kBool)));
+}
+
+TEST(RangeFit, StoredCodesRoundTripOnlyWithTheKey) {
+  auto codes = torch::randint(0, kMaxRangeCode + 1, {3, 5, 7}).to(torch::kUInt8);
+  auto key = test::filled<32>(1);
+  auto nonce = test::filled<24>(2);
+  auto bytes = range_fit_bytes(codes, key, nonce);
+  EXPECT_EQ(bytes.size(), (3u * 5 * 7 + 1) / 2);
+  EXPECT_TRUE(torch::equal(range_fit_codes(bytes, 3, 5, 7, key, nonce), codes));
+  EXPECT_FALSE(torch::equal(range_fit_codes(bytes, 3, 5, 7, test::filled<32>(9), nonce), codes));
+  // All-zero codes are not stored as zeros.
+  auto zeros = range_fit_bytes(torch::zeros({3, 5, 7}, torch::kUInt8), key, nonce);
+  EXPECT_NE(std::count(zeros.begin(), zeros.end(), 0), static_cast<long>(zeros.size()));
+  EXPECT_ERROR_HAS(range_fit_codes(bytes, 3, 5, 8, key, nonce), "damaged hipp file (range data");
+}
+
+TEST(RangeFit, HippWithTheFitRestoresABrightImageBetterThanClipping) {
+  auto f = test::tiny_wavelet_flow();
+  HippScheme s(f, 8);
+  // A bright, textured image: the protected details overshoot 255 in many blocks.
+  torch::manual_seed(4);
+  auto img = (235 + torch::rand({3, 32, 40}) * 20).round().to(torch::kUInt8);
+  auto key = test::filled<32>(1);
+  auto nonce = test::filled<24>(3);
+  SideData side;
+  auto fitted = s.protect(img, key, nonce, &side);
+  EXPECT_EQ(side.size(), (3u * 4 * 5 + 1) / 2);
+  auto clipped = s.protect(img, key, nonce);
+  EXPECT_FALSE(torch::equal(fitted, clipped)) << "the fit should have changed some block";
+  auto with_fit = s.restore(fitted, key, nonce, side), without = s.restore(clipped, key, nonce);
+  EXPECT_GT(metrics::psnr(img, with_fit), metrics::psnr(img, without) + 3);
+  EXPECT_GT(metrics::thumbnail_psnr(img, fitted, 8), 45.0);
+  // Side data of the wrong length is a damaged file, not a crash.
+  SideData shorter(side.begin(), side.end() - 1);
+  EXPECT_ERROR_HAS(s.restore(fitted, key, nonce, shorter), "damaged hipp file");
+  // An image smaller than a block has no region to fit and keeps no side data.
+  auto tiny = img.slice(1, 0, 5).slice(2, 0, 6).contiguous();
+  SideData none{1};
+  s.protect(tiny, key, nonce, &none);
+  EXPECT_TRUE(none.empty());
+  EXPECT_ERROR_HAS(s.restore(tiny, key, nonce, SideData{1}), "keeps no side data");
+}
