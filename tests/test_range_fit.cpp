@@ -1,6 +1,8 @@
 // The range fit: scaled details stay inside the 8-bit range with every block mean (the
 // thumbnail) unchanged, undo brings them back, the stored codes need the key, and HIPP with
 // the fit restores a bright image that clipping would damage.
+#include <cmath>
+
 #include "hipp/hipp_scheme.h"
 #include "hipp/range_fit.h"
 #include "metrics/metrics.h"
@@ -37,6 +39,22 @@ TEST(RangeFit, BringsEveryValueInsideAndKeepsBlockMeans) {
   auto changed = (looser != codes);
   auto overshoot = (F::max_pool2d(over.abs(), F::MaxPool2dFuncOptions(8)) >= 0.5).squeeze(0);
   EXPECT_TRUE(torch::equal(overshoot.masked_select(changed), torch::ones({changed.sum().item<int64_t>()}, torch::kBool)));
+}
+
+TEST(RangeFit, DetailScalesSnapDownToCodesAndSetAFloor) {
+  EXPECT_EQ(scale_code(1.0), 0);
+  EXPECT_EQ(scale_code(0.71), 1);  // 2^-1/2 = 0.7071 is not above 0.71
+  EXPECT_EQ(scale_code(0.7), 2);
+  EXPECT_EQ(scale_code(0.5), 2);
+  EXPECT_NEAR(code_scale(3), std::pow(2.0, -1.5), 1e-12);
+  EXPECT_ERROR_HAS(scale_code(0), "must be in (0, 1]");
+  EXPECT_ERROR_HAS(scale_code(1.5), "must be in (0, 1]");
+  EXPECT_ERROR_HAS(scale_code(0.001), "below the smallest");
+  auto y = torch::rand({1, 3, 16, 16}) * 0.2 - 0.1;  // well inside: no fit needed
+  EXPECT_EQ(range_codes(y, 8).max().item<int>(), 0);
+  auto floor2 = range_codes(y, 8, 2);
+  EXPECT_EQ(floor2.min().item<int>(), 2);
+  EXPECT_EQ(floor2.max().item<int>(), 2);
 }
 
 TEST(RangeFit, StoredCodesRoundTripOnlyWithTheKey) {
@@ -78,4 +96,30 @@ TEST(RangeFit, HippWithTheFitRestoresABrightImageBetterThanClipping) {
   s.protect(tiny, key, nonce, &none);
   EXPECT_TRUE(none.empty());
   EXPECT_ERROR_HAS(s.restore(tiny, key, nonce, SideData{1}), "keeps no side data");
+}
+
+TEST(RangeFit, ADetailScaleSoftensTheProtectedImageAndStillRestores) {
+  auto f = test::tiny_wavelet_flow();
+  HippScheme s(f, 8);
+  EXPECT_EQ(s.detail_scale(), 1.0);
+  auto img = (torch::rand({3, 32, 32}) * 200 + 20).round().to(torch::kUInt8);
+  auto key = test::filled<32>(1);
+  auto nonce = test::filled<24>(5);
+  SideData side, soft_side;
+  auto prot = s.protect(img, key, nonce, &side);
+  s.set_detail_scale(0.5);
+  EXPECT_EQ(s.detail_scale(), 0.5);
+  auto soft = s.protect(img, key, nonce, &soft_side);
+  // Softer: the protected image varies less around its block means, which stay the thumbnail.
+  auto spread = [](const torch::Tensor& t) {
+    auto v = t.to(torch::kFloat).unsqueeze(0);
+    return (v - F::avg_pool2d(v, F::AvgPool2dFuncOptions(8)).repeat_interleave(8, 2).repeat_interleave(8, 3))
+        .abs().mean().item<double>();
+  };
+  EXPECT_LT(spread(soft), 0.8 * spread(prot));
+  EXPECT_GT(metrics::thumbnail_psnr(img, soft, 8), 45.0);
+  // Restoring needs only the stored codes, not the setting.
+  HippScheme fresh(f, 8);
+  EXPECT_GT(metrics::psnr(img, fresh.restore(soft, key, nonce, soft_side)), 35.0);
+  EXPECT_ERROR_HAS(s.set_detail_scale(0), "must be in (0, 1]");
 }

@@ -72,6 +72,7 @@ TEST(Server, ProtectsRestoresAndDescribes) {
   EXPECT_EQ(i["scheme"], "hipp");
   EXPECT_EQ(i["block"], 8);
   EXPECT_EQ(i["width"], 64);
+  EXPECT_EQ(i["side_bytes"], 96);  // HIPP's range fit
   auto back = s.client.Post("/restore", prot->body, "image/png");
   ASSERT_EQ(back->status, 200) << back->body;
   EXPECT_GT(metrics::ssim(img, decode(back->body)), 0.95);
@@ -105,6 +106,10 @@ TEST(Server, ErrorsAreJsonWithTheRightStatus) {
   EXPECT_NE(error_of(empty).find("empty request body"), std::string::npos);
   EXPECT_EQ(s.client.Post("/protect?scheme=nope", bytes_of(img), "image/png")->status, 400);
   EXPECT_EQ(s.client.Post("/protect?block=x", bytes_of(img), "image/png")->status, 400);
+  EXPECT_EQ(s.client.Post("/protect?detail_scale=x", bytes_of(img), "image/png")->status, 400);
+  auto scale = s.client.Post("/protect?detail_scale=2", bytes_of(img), "image/png");
+  EXPECT_EQ(scale->status, 400);
+  EXPECT_NE(error_of(scale).find("detail scale must be in (0, 1]"), std::string::npos) << error_of(scale);
   auto path = s.client.Post("/protect?model=../models/celeba64-wavelet", bytes_of(img), "image/png");
   EXPECT_EQ(path->status, 400);
   EXPECT_NE(error_of(path).find("name of a shipped model"), std::string::npos);

@@ -24,6 +24,10 @@ void add_eval_commands(CLI::App& app, Globals& g) {
   cmd->add_option("--crop", o->crop, "center crop fraction before resizing")->default_val(1.0)
       ->check(CLI::Range(0.05, 1.0));
   cmd->add_option("--block", o->block, "thumbnail block size (default: the hipp model's largest)");
+  cmd->add_option("--detail-scale", o->detail_scale,
+                  "hipp: scale every protected block's details by at least this (0-1, steps of 2^-1/2): smoother, "
+                  "smaller protected files, less exact restoration")
+      ->default_val(1.0);
   cmd->add_option("--model", o->model, "hipp's wavelet flow (default: the shipped one nearest --size)");
   cmd->add_option("--flow", o->flow, "flow for naturalness bits/dim (default: shipped celeba<size>-glow)");
   cmd->add_option("--rounds", o->params.rounds, "tpe-ideal rounds")->default_val(o->params.rounds)

@@ -70,6 +70,7 @@ struct ProtectArgs {
   std::vector<std::string> inputs;
   std::string out, key, model, scheme = "hipp";
   int block = 0;
+  double detail_scale = 1;
   bool force = false;
 };
 
@@ -84,7 +85,7 @@ void run_protect(const ProtectArgs& a, const Globals& g) {
   auto jobs = plan(a.inputs, a.out, a.force);
   Progress progress("protect", static_cast<int64_t>(jobs.size()));
   for (size_t i = 0; i < jobs.size(); ++i) {
-    write_output(jobs[i].out, protector.protect(image::load(jobs[i].in), {a.scheme, a.model, a.block}));
+    write_output(jobs[i].out, protector.protect(image::load(jobs[i].in), {a.scheme, a.model, a.block, a.detail_scale}));
     if (!g.quiet) progress.update(static_cast<int64_t>(i + 1));
   }
   if (!g.quiet) progress.finish();
@@ -124,6 +125,10 @@ void add_protect_commands(CLI::App& app, Globals& g) {
   p->add_option("--scheme", pa->scheme, "hipp, or a thumbnail-preserving baseline: " + baseline_names +
                                             " (drpe and tpe-lsb restore only approximately)")
       ->default_val("hipp")->check(CLI::IsMember(scheme_names));
+  p->add_option("--detail-scale", pa->detail_scale,
+                "hipp: scale every block's protected details by at least this (0-1, in steps of 2^-1/2): "
+                "smoother protected images and smaller files, less exact restoration (restore needs no flag)")
+      ->default_val(1.0);
   p->add_flag("--force", pa->force, "replace existing output files");
   p->callback([pa, &g] { apply_globals(g); run_protect(*pa, g); });
 

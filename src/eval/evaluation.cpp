@@ -84,8 +84,11 @@ std::string run_evaluation(const EvalOptions& o) {
   int block = o.block ? o.block : 1 << model.levels;
   std::map<std::string, std::unique_ptr<baselines::Scheme>> schemes;
   for (auto& name : o.schemes) {
-    if (name == "hipp")
-      schemes[name] = protect::load_hipp(model, block, device);
+    if (name == "hipp") {
+      auto s = protect::load_hipp(model, block, device);
+      s->set_detail_scale(o.detail_scale);
+      schemes[name] = std::move(s);
+    }
     else
       schemes[name] = baselines::make_scheme(name, block, o.params);
   }

@@ -17,6 +17,7 @@ struct EvalOptions {
   int size = 64;
   double crop = 1.0;
   int block = 0;           // 0: the hipp model's largest block
+  double detail_scale = 1;  // hipp: HippScheme::set_detail_scale
   baselines::SchemeParams params;  // the baselines' settings beyond the block
   int64_t limit = 0;
   int grid_rows = 6;

@@ -31,6 +31,9 @@ HippScheme::HippScheme(std::shared_ptr<flow::WaveletFlow> flow, int block, torch
   }
 }
 
+void HippScheme::set_detail_scale(double scale) { min_range_code_ = scale_code(scale); }
+double HippScheme::detail_scale() const { return code_scale(min_range_code_); }
+
 std::vector<int> HippScheme::blocks_offered(const flow::WaveletFlow& flow) {
   std::vector<int> out;
   for (int k = 1; k <= flow.config().levels; ++k) out.push_back(1 << k);
@@ -66,7 +69,7 @@ torch::Tensor HippScheme::protect_core(const torch::Tensor& rgb, const crypto::K
   auto out = hipp_transform(*flow_, encoder_.get(), x, levels_, mix, false);
   if (side) side->clear();
   if (side && flow_->n_bits() == 8) {  // the fit's range is that of 8-bit levels
-    auto codes = range_codes(out, block_);
+    auto codes = range_codes(out, block_, min_range_code_);
     *side = range_fit_bytes(codes, keys::derive_subkey(master, nonce, "hipp/range"), nonce);
     out = scale_details(out, codes, block_, false);
   }

@@ -32,6 +32,12 @@ class HippScheme : public baselines::Scheme {
              std::shared_ptr<Encoder> encoder = nullptr);
   std::string name() const override { return "hipp"; }
   int block() const { return block_; }
+  // Scales every protected block's details by at least this much (snapped down to the range
+  // fit's steps of 2^(-1/2)): smoother, smaller protected files that restore less exactly
+  // (the rounding error grows by 1/scale). Protecting only; restore reads the codes from the
+  // file. Default 1.
+  void set_detail_scale(double scale);
+  double detail_scale() const;
   // With `side`, protect fits the image into the 8-bit range (range_fit.h) and returns the fit's
   // bytes there; without, out-of-range values are clipped, as in format version 1.
   torch::Tensor protect(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce,
@@ -54,6 +60,7 @@ class HippScheme : public baselines::Scheme {
   std::shared_ptr<flow::WaveletFlow> flow_;
   std::shared_ptr<Encoder> encoder_;
   int block_, levels_;
+  int min_range_code_ = 0;
   torch::Device device_;
 };
 

@@ -1,5 +1,7 @@
 #include "hipp/range_fit.h"
 
+#include <cmath>
+
 #include "common/error.h"
 
 namespace hipp::protect {
@@ -20,7 +22,19 @@ std::vector<uint8_t> stream_bytes(size_t n, const crypto::Key& key, const crypto
 }
 }  // namespace
 
-torch::Tensor range_codes(const torch::Tensor& y, int block) {
+int scale_code(double scale) {
+  if (!(scale > 0 && scale <= 1))
+    throw Error("detail scale must be in (0, 1], got " + std::to_string(scale));
+  int j = static_cast<int>(std::ceil(-2.0 * std::log2(scale) - 1e-9));
+  if (j > kMaxRangeCode)
+    throw Error("detail scale " + std::to_string(scale) + " is below the smallest, 2^-7.5 (" +
+                std::to_string(code_scale(kMaxRangeCode)) + ")");
+  return j;
+}
+
+double code_scale(int code) { return std::pow(2.0, -0.5 * code); }
+
+torch::Tensor range_codes(const torch::Tensor& y, int block, int min_code) {
   torch::NoGradGuard ng;
   auto v = y.detach().to(torch::kFloat64);
   auto mean = block_mean(v, block);
@@ -33,7 +47,7 @@ torch::Tensor range_codes(const torch::Tensor& y, int block) {
   auto fit_down = torch::where(down > 0, (mean - kLow) / down.clamp_min(1e-300), one);
   auto scale = torch::minimum(torch::minimum(fit_up, fit_down), one).clamp_min(1e-300);
   // Smallest j with 2^(-j/2) <= scale (kHigh's margin keeps float32 application inside).
-  auto j = torch::ceil(-2.0 * torch::log2(scale) - 1e-9).clamp(0, kMaxRangeCode);
+  auto j = torch::ceil(-2.0 * torch::log2(scale) - 1e-9).clamp(min_code, kMaxRangeCode);
   return j.squeeze(0).to(torch::kUInt8).cpu();
 }
 

@@ -18,10 +18,16 @@ namespace hipp::protect {
 // Code j scales a block's detail by 2^(-j/2); 0 leaves it alone, 15 scales by 1/181.
 constexpr int kMaxRangeCode = 15;
 
+// The code of the largest factor 2^(-j/2) not above `scale` (in (0, 1]); throws hipp::Error
+// outside that range. code_scale is the factor of a code.
+int scale_code(double scale);
+double code_scale(int code);
+
 // y: [1, C, H, W] in flow scale (8-bit levels L at (L + 0.5) / 256 - 0.5), H and W multiples of
 // block. Returns uint8 codes [C, H/block, W/block]: per block and channel, the least scaling
-// that keeps every value inside the range.
-torch::Tensor range_codes(const torch::Tensor& y, int block);
+// that keeps every value inside the range, and at least `min_code` (softer details everywhere:
+// see HippScheme::set_detail_scale).
+torch::Tensor range_codes(const torch::Tensor& y, int block, int min_code = 0);
 
 // Scales each block's detail (deviation from its mean) by its code's factor; `undo` divides.
 // Differentiable in y.

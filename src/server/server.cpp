@@ -72,6 +72,13 @@ Server::Server(const ServeOptions& options, service::Protector& protector)
     if (req.has_param("scheme")) s.scheme = req.get_param_value("scheme");
     if (req.has_param("model")) s.model = req.get_param_value("model");
     s.block = int_param(req, "block");
+    if (req.has_param("detail_scale")) {
+      try {
+        s.detail_scale = std::stod(req.get_param_value("detail_scale"));
+      } catch (const std::exception&) {
+        throw Error("query parameter detail_scale must be a number");
+      }
+    }
     if (s.block < 0) throw Error("query parameter block must be positive");
     // Models are named, never paths: a client must not make the server read its files.
     if (s.model.find('/') != std::string::npos || s.model.find("..") != std::string::npos)
@@ -85,6 +92,7 @@ Server::Server(const ServeOptions& options, service::Protector& protector)
     auto h = container::read_header(body_bytes(req), "request body");
     res.set_content(json{{"version", h.version}, {"scheme", h.scheme}, {"model_id", protect::hex(h.model_id)},
                          {"block", h.block}, {"width", h.width}, {"height", h.height},
+                         {"side_bytes", h.side.size()},
                          {"key", h.passphrase ? "passphrase" : "raw"}}
                         .dump(),
                     "application/json");

@@ -1,6 +1,8 @@
 #include "service/protector.h"
 
+#include "common/error.h"
 #include "hipp/hipp_scheme.h"
+#include "hipp/range_fit.h"
 
 namespace hipp::service {
 
@@ -13,11 +15,14 @@ Protector::Protector(keys::KeySource key, torch::Device device) : key_(std::move
   }
 }
 
-const baselines::Scheme& Protector::hipp_scheme(const protect::ModelInfo& m, int block) {
-  auto key = protect::hex(m.id) + "#" + std::to_string(block);
+const baselines::Scheme& Protector::hipp_scheme(const protect::ModelInfo& m, int block, double detail_scale) {
+  const int code = protect::scale_code(detail_scale);
+  auto key = protect::hex(m.id) + "#" + std::to_string(block) + "#" + std::to_string(code);
   auto it = schemes_.find(key);
   if (it != schemes_.end()) return *it->second;
-  return *(schemes_[key] = protect::load_hipp(m, block, device_));
+  auto scheme = protect::load_hipp(m, block, device_);
+  scheme->set_detail_scale(detail_scale);
+  return *(schemes_[key] = std::move(scheme));
 }
 
 // Baselines at their default settings: the file records only scheme and block, so restore
@@ -46,8 +51,9 @@ std::vector<uint8_t> Protector::protect(const torch::Tensor& rgb, const ProtectS
     }
     h.model_id = m.id;
     h.block = static_cast<uint16_t>(s.block ? s.block : 1 << m.levels);
-    scheme = &hipp_scheme(m, h.block);
+    scheme = &hipp_scheme(m, h.block, s.detail_scale);
   } else {
+    if (s.detail_scale != 1) throw Error("a detail scale applies to hipp only, not to " + s.scheme);
     // The JPEG-domain baselines need at least two 8x8 blocks per thumbnail block side.
     const bool jpeg_domain = s.scheme == "drpe" || s.scheme == "tpe-lsb";
     h.block = static_cast<uint16_t>(s.block ? s.block : jpeg_domain ? 16 : 8);

@@ -23,6 +23,7 @@ struct ProtectSettings {
   std::string scheme = "hipp";  // hipp or a baseline name
   std::string model;            // hipp: a model name or folder; empty: nearest to the image's size
   int block = 0;                // 0: the scheme's default (hipp: the model's largest)
+  double detail_scale = 1;      // hipp only: HippScheme::set_detail_scale
 };
 
 class Protector {
@@ -35,7 +36,7 @@ class Protector {
   torch::Tensor restore(const std::vector<uint8_t>& png, const std::string& where);
 
  private:
-  const baselines::Scheme& hipp_scheme(const protect::ModelInfo& m, int block);
+  const baselines::Scheme& hipp_scheme(const protect::ModelInfo& m, int block, double detail_scale = 1);
   const baselines::Scheme& baseline(const std::string& name, int block);
   std::mutex mu_;
   keys::KeySource key_;
