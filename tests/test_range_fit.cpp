@@ -5,6 +5,7 @@
 
 #include "hipp/hipp_scheme.h"
 #include "hipp/range_fit.h"
+#include "hipp/range_fit_storage.h"
 #include "metrics/metrics.h"
 #include "test_util.h"
 
@@ -24,20 +25,24 @@ TEST(RangeFit, BringsEveryValueInsideAndKeepsBlockMeans) {
   y = y - (means(y, 8) - mean).repeat_interleave(8, 2).repeat_interleave(8, 3);
   ASSERT_GT((y.abs() >= 0.5).sum().item<int64_t>(), 0) << "the test image should overshoot somewhere";
   auto codes = range_codes(y, 8);
-  ASSERT_EQ(codes.sizes(), (torch::IntArrayRef{3, 4, 5}));
+  ASSERT_EQ(codes.sizes(), (torch::IntArrayRef{1, 3, 4, 5}));
   auto fitted = scale_details(y, codes, 8, false);
   EXPECT_GE(fitted.min().item<double>(), -0.5);
   EXPECT_LT(fitted.max().item<double>(), 0.5);
   EXPECT_LT((means(fitted, 8) - means(y, 8)).abs().max().item<double>(), 1e-6);
   EXPECT_LT((scale_details(fitted, codes, 8, true) - y).abs().max().item<double>(), 1e-5);
+  // A batch gets each image's own codes.
+  auto both = range_codes(torch::cat({y, y.flip({3})}), 8);
+  EXPECT_TRUE(torch::equal(both[0], codes[0]));
+  EXPECT_TRUE(torch::equal(both[1], range_codes(y.flip({3}), 8)[0]));
   // Blocks already inside are left alone; the others get the least scaling that fits.
-  auto inside = (F::max_pool2d(y.abs(), F::MaxPool2dFuncOptions(8)) < 0.499).squeeze(0);
+  auto inside = F::max_pool2d(y.abs(), F::MaxPool2dFuncOptions(8)) < 0.499;
   EXPECT_TRUE(torch::equal(codes.masked_select(inside), torch::zeros({inside.sum().item<int64_t>()}, torch::kUInt8)));
   EXPECT_GT(codes.max().item<int>(), 0);
   auto looser = (codes.to(torch::kInt) - 1).clamp_min(0).to(torch::kUInt8);
   auto over = scale_details(y, looser, 8, false);
   auto changed = (looser != codes);
-  auto overshoot = (F::max_pool2d(over.abs(), F::MaxPool2dFuncOptions(8)) >= 0.5).squeeze(0);
+  auto overshoot = F::max_pool2d(over.abs(), F::MaxPool2dFuncOptions(8)) >= 0.5;
   EXPECT_TRUE(torch::equal(overshoot.masked_select(changed), torch::ones({changed.sum().item<int64_t>()}, torch::kBool)));
 }
 

@@ -5,6 +5,7 @@
 #include "hipp/hipp_core.h"
 #include "hipp/mixing.h"
 #include "hipp/range_fit.h"
+#include "hipp/range_fit_storage.h"
 #include "keys/key.h"
 
 namespace hipp::protect {
@@ -70,7 +71,7 @@ torch::Tensor HippScheme::protect_core(const torch::Tensor& rgb, const crypto::K
   if (side) side->clear();
   if (side && flow_->n_bits() == 8) {  // the fit's range is that of 8-bit levels
     auto codes = range_codes(out, block_, min_range_code_);
-    *side = range_fit_bytes(codes, keys::derive_subkey(master, nonce, "hipp/range"), nonce);
+    *side = range_fit_bytes(codes[0], keys::derive_subkey(master, nonce, "hipp/range"), nonce);
     out = scale_details(out, codes, block_, false);
   }
   return flow::postprocess(out, flow_->n_bits()).squeeze(0).cpu();
@@ -84,7 +85,7 @@ torch::Tensor HippScheme::restore_core(const torch::Tensor& rgb, const crypto::K
   if (!side.empty()) {
     if (flow_->n_bits() != 8) throw Error("damaged hipp file (range data for a flow that is not 8-bit)");
     auto codes = range_fit_codes(side, y.size(1), y.size(2) / block_, y.size(3) / block_,
-                                 keys::derive_subkey(master, nonce, "hipp/range"), nonce);
+                                 keys::derive_subkey(master, nonce, "hipp/range"), nonce).unsqueeze(0);
     y = scale_details(y, codes, block_, true);
   }
   auto mix = [&](const torch::Tensor& z, int k, bool undo) { return mix_level(z, k, mix_key, nonce, undo); };

@@ -14,12 +14,6 @@ constexpr double kLow = -0.5, kHigh = 0.5 - 1e-6;
 torch::Tensor block_mean(const torch::Tensor& y, int block) { return F::avg_pool2d(y, F::AvgPool2dFuncOptions(block)); }
 torch::Tensor spread(const torch::Tensor& t, int block) { return t.repeat_interleave(block, 2).repeat_interleave(block, 3); }
 
-std::vector<uint8_t> stream_bytes(size_t n, const crypto::Key& key, const crypto::Nonce& nonce) {
-  crypto::KeyStream ks(key, nonce, "hipp/range-fit");
-  std::vector<uint8_t> out(n);
-  for (auto& b : out) b = static_cast<uint8_t>(ks.next_u32());
-  return out;
-}
 }  // namespace
 
 int scale_code(double scale) {
@@ -48,38 +42,16 @@ torch::Tensor range_codes(const torch::Tensor& y, int block, int min_code) {
   auto scale = torch::minimum(torch::minimum(fit_up, fit_down), one).clamp_min(1e-300);
   // Smallest j with 2^(-j/2) <= scale (kHigh's margin keeps float32 application inside).
   auto j = torch::ceil(-2.0 * torch::log2(scale) - 1e-9).clamp(min_code, kMaxRangeCode);
-  return j.squeeze(0).to(torch::kUInt8).cpu();
+  return j.to(torch::kUInt8).cpu();
 }
 
 torch::Tensor scale_details(const torch::Tensor& y, const torch::Tensor& codes, int block, bool undo) {
-  TORCH_CHECK(codes.dim() == 3 && codes.size(0) == y.size(1) && codes.size(1) * block == y.size(2) &&
-                  codes.size(2) * block == y.size(3),
-              "range codes do not match the image");
-  auto factor = torch::pow(2.0, codes.to(y.device(), torch::kFloat64) * (undo ? 0.5 : -0.5)).unsqueeze(0);
+  TORCH_CHECK(codes.dim() == 4 && codes.size(0) == y.size(0) && codes.size(1) == y.size(1) &&
+                  codes.size(2) * block == y.size(2) && codes.size(3) * block == y.size(3),
+              "range codes do not match the images");
+  auto factor = torch::pow(2.0, codes.to(y.device(), torch::kFloat64) * (undo ? 0.5 : -0.5));
   auto mean = spread(block_mean(y, block), block);
   return mean + (y - mean) * spread(factor, block).to(y.scalar_type());
-}
-
-std::vector<uint8_t> range_fit_bytes(const torch::Tensor& codes, const crypto::Key& key, const crypto::Nonce& nonce) {
-  auto c = codes.to(torch::kCPU, torch::kUInt8).contiguous().flatten();
-  const auto* p = c.data_ptr<uint8_t>();
-  const int64_t n = c.numel();
-  auto out = stream_bytes(static_cast<size_t>((n + 1) / 2), key, nonce);
-  for (int64_t i = 0; i < n; ++i) out[i / 2] ^= static_cast<uint8_t>((p[i] & 0x0F) << (i % 2 ? 4 : 0));
-  return out;
-}
-
-torch::Tensor range_fit_codes(const std::vector<uint8_t>& bytes, int64_t channels, int64_t rows, int64_t cols,
-                              const crypto::Key& key, const crypto::Nonce& nonce) {
-  const int64_t n = channels * rows * cols;
-  if (static_cast<int64_t>(bytes.size()) != (n + 1) / 2)
-    throw Error("damaged hipp file (range data of " + std::to_string(bytes.size()) + " bytes, expected " +
-                std::to_string((n + 1) / 2) + ")");
-  auto ks = stream_bytes(bytes.size(), key, nonce);
-  auto codes = torch::empty({n}, torch::kUInt8);
-  auto* p = codes.data_ptr<uint8_t>();
-  for (int64_t i = 0; i < n; ++i) p[i] = static_cast<uint8_t>(((bytes[i / 2] ^ ks[i / 2]) >> (i % 2 ? 4 : 0)) & 0x0F);
-  return codes.view({channels, rows, cols});
 }
 
 }  // namespace hipp::protect

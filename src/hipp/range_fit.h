@@ -23,8 +23,8 @@ constexpr int kMaxRangeCode = 15;
 int scale_code(double scale);
 double code_scale(int code);
 
-// y: [1, C, H, W] in flow scale (8-bit levels L at (L + 0.5) / 256 - 0.5), H and W multiples of
-// block. Returns uint8 codes [C, H/block, W/block]: per block and channel, the least scaling
+// y: [N, C, H, W] in flow scale (8-bit levels L at (L + 0.5) / 256 - 0.5), H and W multiples of
+// block. Returns uint8 codes [N, C, H/block, W/block]: per block and channel, the least scaling
 // that keeps every value inside the range, and at least `min_code` (softer details everywhere:
 // see HippScheme::set_detail_scale).
 torch::Tensor range_codes(const torch::Tensor& y, int block, int min_code = 0);
@@ -32,11 +32,5 @@ torch::Tensor range_codes(const torch::Tensor& y, int block, int min_code = 0);
 // Scales each block's detail (deviation from its mean) by its code's factor; `undo` divides.
 // Differentiable in y.
 torch::Tensor scale_details(const torch::Tensor& y, const torch::Tensor& codes, int block, bool undo);
-
-// The codes as stored: two per byte, XORed with a keystream of (key, nonce) so they show
-// nothing without the key. Parsing checks the length and throws hipp::Error if it is wrong.
-std::vector<uint8_t> range_fit_bytes(const torch::Tensor& codes, const crypto::Key& key, const crypto::Nonce& nonce);
-torch::Tensor range_fit_codes(const std::vector<uint8_t>& bytes, int64_t channels, int64_t rows, int64_t cols,
-                              const crypto::Key& key, const crypto::Nonce& nonce);
 
 }  // namespace hipp::protect

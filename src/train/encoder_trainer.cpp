@@ -14,6 +14,7 @@
 #include "flow/model_file.h"
 #include "hipp/hipp_core.h"
 #include "hipp/orthogonal_mixing.h"
+#include "hipp/range_fit.h"
 #include "io/tensor_file.h"
 #include "metrics/metrics.h"
 #include "train/adam.h"
@@ -59,13 +60,15 @@ struct Pass {
   torch::Tensor bpd_gap;   // [N]: protected minus original bits/dim under G (detail levels)
 };
 
-// Protect, round, restore.
+// Protect, fit into the 8-bit range, round, restore: what hipp protect and restore do.
 Pass protect_round_restore(flow::WaveletFlow& g, Encoder* e, const torch::Tensor& x, int block, int levels) {
   BatchMixing mix(x, block, levels);
   auto mixer = [&](const torch::Tensor& z, int k, bool undo) { return mix(z, k, undo); };
   protect::LevelLatents trace;
   auto prot = protect::hipp_transform(g, e, x, levels, mixer, false, &trace);
-  auto restored = protect::hipp_transform(g, e, round_8bit(prot), levels, mixer, true);
+  auto codes = protect::range_codes(prot, block);
+  auto saved = round_8bit(protect::scale_details(prot, codes, block, false));
+  auto restored = protect::hipp_transform(g, e, protect::scale_details(saved, codes, block, true), levels, mixer, true);
   auto gap = torch::zeros({x.size(0)}, x.options());
   for (int k = 0; k < levels; ++k)
     gap = gap + 0.5 * (trace.out[k].pow(2) - trace.in[k].pow(2)).flatten(1).sum(1);
