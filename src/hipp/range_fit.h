@@ -5,13 +5,9 @@
 // (a clipped value is lost, and the inverse flow spreads the loss over the block). Instead,
 // each block and channel whose detail would leave the range has it scaled down about the
 // block's mean, which keeps the thumbnail exact. The scale is stored as a 4-bit code per block
-// and channel, encrypted, in the protected file (range_fit_bytes); restoring scales it back up.
+// and channel, encrypted, in the protected file (range_fit_storage.h); restoring scales it back
+// up. This part needs no key, so the trainer-only build (no libsodium) simulates the fit too.
 #include <torch/torch.h>
-
-#include <cstdint>
-#include <vector>
-
-#include "crypto/keystream.h"
 
 namespace hipp::protect {
 
