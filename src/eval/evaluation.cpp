@@ -88,9 +88,9 @@ std::string run_evaluation(const EvalOptions& o) {
       auto s = protect::load_hipp(model, block, device);
       s->set_detail_scale(o.detail_scale);
       schemes[name] = std::move(s);
-    }
-    else
+    } else {
       schemes[name] = baselines::make_scheme(name, block, o.params);
+    }
   }
   // Naturalness: bits/dim under a Glow that HIPP does not use.
   std::shared_ptr<flow::DensityFlow> nat;
@@ -156,8 +156,8 @@ std::string run_evaluation(const EvalOptions& o) {
       auto restored = s.restore(parsed.rgb, key, parsed.header.nonce, parsed.header.side);
       double t_restore = seconds_since(t0);
       // Wrong key, with the key-check tag bypassed: what an attacker's guess would restore. The
-      // side data is encrypted, so the guess leaves it out (HIPP: no range fit undone), which
-      // restores closer than decrypting it with the wrong key would.
+      // side data is encrypted (a wrong key decrypts it to random codes), so the guess leaves it
+      // out: HIPP then undoes no range fit.
       auto wrong_restored = s.restore(parsed.rgb, wrong, parsed.header.nonce);
       double bpd_prot = NAN;
       if (nat) bpd_prot = flow::mean_bits_per_dim(*nat, torch::stack({prot}).to(device), 1, device);

@@ -9,6 +9,12 @@
 #include "keys/key.h"
 
 namespace hipp::protect {
+namespace {
+// The subkey that encrypts the range fit's codes.
+crypto::Key range_key(const crypto::Key& master, const crypto::Nonce& nonce) {
+  return keys::derive_subkey(master, nonce, "hipp/range");
+}
+}  // namespace
 
 HippScheme::HippScheme(std::shared_ptr<flow::WaveletFlow> flow, int block, torch::Device device,
                        std::shared_ptr<Encoder> encoder)
@@ -71,7 +77,7 @@ torch::Tensor HippScheme::protect_core(const torch::Tensor& rgb, const crypto::K
   if (side) side->clear();
   if (side && flow_->n_bits() == 8) {  // the fit's range is that of 8-bit levels
     auto codes = range_codes(out, block_, min_range_code_);
-    *side = range_fit_bytes(codes[0], keys::derive_subkey(master, nonce, "hipp/range"), nonce);
+    *side = range_fit_bytes(codes[0], range_key(master, nonce), nonce);
     out = scale_details(out, codes, block_, false);
   }
   return flow::postprocess(out, flow_->n_bits()).squeeze(0).cpu();
@@ -84,8 +90,8 @@ torch::Tensor HippScheme::restore_core(const torch::Tensor& rgb, const crypto::K
   auto y = flow::preprocess(rgb.unsqueeze(0).to(device_), flow_->n_bits(), false);
   if (!side.empty()) {
     if (flow_->n_bits() != 8) throw Error("damaged hipp file (range data for a flow that is not 8-bit)");
-    auto codes = range_fit_codes(side, y.size(1), y.size(2) / block_, y.size(3) / block_,
-                                 keys::derive_subkey(master, nonce, "hipp/range"), nonce).unsqueeze(0);
+    auto codes = range_fit_codes(side, y.size(1), y.size(2) / block_, y.size(3) / block_, range_key(master, nonce), nonce)
+                     .unsqueeze(0);
     y = scale_details(y, codes, block_, true);
   }
   auto mix = [&](const torch::Tensor& z, int k, bool undo) { return mix_level(z, k, mix_key, nonce, undo); };

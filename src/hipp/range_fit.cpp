@@ -42,7 +42,7 @@ torch::Tensor range_codes(const torch::Tensor& y, int block, int min_code) {
   auto scale = torch::minimum(torch::minimum(fit_up, fit_down), one).clamp_min(1e-300);
   // Smallest j with 2^(-j/2) <= scale (kHigh's margin keeps float32 application inside).
   auto j = torch::ceil(-2.0 * torch::log2(scale) - 1e-9).clamp(min_code, kMaxRangeCode);
-  return j.to(torch::kUInt8).cpu();
+  return j.to(torch::kUInt8);
 }
 
 torch::Tensor scale_details(const torch::Tensor& y, const torch::Tensor& codes, int block, bool undo) {

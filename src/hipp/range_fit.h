@@ -20,7 +20,7 @@ int scale_code(double scale);
 double code_scale(int code);
 
 // y: [N, C, H, W] in flow scale (8-bit levels L at (L + 0.5) / 256 - 0.5), H and W multiples of
-// block. Returns uint8 codes [N, C, H/block, W/block]: per block and channel, the least scaling
+// block. Returns uint8 codes [N, C, H/block, W/block] on y's device: per block and channel, the least scaling
 // that keeps every value inside the range, and at least `min_code` (softer details everywhere:
 // see HippScheme::set_detail_scale).
 torch::Tensor range_codes(const torch::Tensor& y, int block, int min_code = 0);

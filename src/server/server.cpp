@@ -3,6 +3,8 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <type_traits>
+
 #include <nlohmann/json.hpp>
 
 #include "baselines/scheme.h"
@@ -43,12 +45,18 @@ httplib::Server::Handler guarded(F f) {
   };
 }
 
-int int_param(const httplib::Request& req, const char* name) {
-  if (!req.has_param(name)) return 0;
+// A numeric query parameter (int or double), or `absent` when the request has none.
+template <typename T>
+T number_param(const httplib::Request& req, const char* name, T absent) {
+  if (!req.has_param(name)) return absent;
+  constexpr bool integer = std::is_integral_v<T>;
   try {
-    return std::stoi(req.get_param_value(name));
+    if constexpr (integer)
+      return std::stoi(req.get_param_value(name));
+    else
+      return std::stod(req.get_param_value(name));
   } catch (const std::exception&) {
-    throw Error(std::string("query parameter ") + name + " must be an integer");
+    throw Error(std::string("query parameter ") + name + (integer ? " must be an integer" : " must be a number"));
   }
 }
 
@@ -71,15 +79,9 @@ Server::Server(const ServeOptions& options, service::Protector& protector)
     service::ProtectSettings s;
     if (req.has_param("scheme")) s.scheme = req.get_param_value("scheme");
     if (req.has_param("model")) s.model = req.get_param_value("model");
-    s.block = int_param(req, "block");
-    if (req.has_param("detail_scale")) {
-      try {
-        s.detail_scale = std::stod(req.get_param_value("detail_scale"));
-      } catch (const std::exception&) {
-        throw Error("query parameter detail_scale must be a number");
-      }
-    }
+    s.block = number_param(req, "block", 0);
     if (s.block < 0) throw Error("query parameter block must be positive");
+    s.detail_scale = number_param(req, "detail_scale", 1.0);
     // Models are named, never paths: a client must not make the server read its files.
     if (s.model.find('/') != std::string::npos || s.model.find("..") != std::string::npos)
       throw Error("model must be the name of a shipped model (see GET /health)");
