@@ -99,6 +99,40 @@ TEST(TrainFlow, BadOptionsFail) {
   EXPECT_THROW(train::train_flow(o), Error);
 }
 
+TEST(LrSchedule, WarmsUpHoldsThenAnnealsToTheFinalRate) {
+  const train::LrSchedule s{1e-3, 1e-5, 10, 0, 100, 201};
+  EXPECT_NEAR(s.at(0), 1e-4, 1e-12);    // first of 10 warm-up steps
+  EXPECT_NEAR(s.at(9), 1e-3, 1e-12);
+  EXPECT_NEAR(s.at(100), 1e-3, 1e-12);  // the cosine starts here
+  EXPECT_NEAR(s.at(150), (1e-3 + 1e-5) / 2, 1e-12);
+  EXPECT_NEAR(s.at(200), 1e-5, 1e-12);
+  EXPECT_NEAR(s.at(500), 1e-5, 1e-12);  // past --iters it stays at the floor
+  EXPECT_LT(s.at(160), s.at(140));
+  const train::LrSchedule constant{1e-3, 1e-3, 10, 50, 0, 200};  // warm-up restarted at a resume
+  EXPECT_NEAR(s.at(50), 1e-3, 1e-12);
+  EXPECT_NEAR(constant.at(50), 1e-4, 1e-12);
+  EXPECT_NEAR(constant.at(199), 1e-3, 1e-12);
+}
+
+TEST(TrainFlow, AnnealedRunLogsItsFinalRate) {
+  test::TempDir dir;
+  auto o = tiny_options(dir / "m");
+  o.iters = 20;
+  o.log_every = 20;
+  o.sample_every = 0;
+  o.lr_final = 1e-5;
+  o.decay_start = 5;
+  train::train_flow(o);
+  std::ifstream log(dir / "m/train_log.jsonl");
+  std::string line;
+  std::getline(log, line);
+  EXPECT_NEAR(nlohmann::json::parse(line).at("lr").get<double>(), 1e-5, 1e-6) << line;
+  o = tiny_options(dir / "m2");
+  o.lr_final = 1e-5;
+  o.decay_start = o.iters;
+  EXPECT_THROW(train::train_flow(o), Error);
+}
+
 TEST(Adam, StateRoundTripReproducesTheNextStep) {
   torch::manual_seed(0);
   auto run = [](train::Adam& opt, torch::Tensor& p) {

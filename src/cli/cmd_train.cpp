@@ -53,6 +53,12 @@ void add_train_commands(CLI::App& app, Globals& g) {
       ->default_val(10000)->check(CLI::PositiveNumber);
   cmd->add_option("--lr", o->lr, "peak learning rate (Adam)")->default_val(1e-3)->check(CLI::PositiveNumber);
   cmd->add_option("--warmup", o->warmup, "linear learning-rate warm-up steps")->default_val(500);
+  cmd->add_option("--lr-final", o->lr_final,
+                  "anneal the learning rate along a cosine to this by --iters (default: constant --lr)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--decay-start", o->decay_start,
+                  "step where that cosine starts (give the same value when resuming, so the curve continues)")
+      ->default_val(0)->check(CLI::NonNegativeNumber);
   cmd->add_option("--clip", o->clip, "gradient-norm clip")->default_val(50.0)->check(CLI::PositiveNumber);
   cmd->add_flag("--resume", o->resume, "continue from <out>/checkpoint.weights");
   cmd->add_option("--checkpoint-minutes", o->checkpoint_minutes, "minutes between checkpoints")->default_val(5.0);

@@ -1,5 +1,6 @@
 #include "train/adam.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.h"
@@ -58,6 +59,16 @@ void Adam::load_state(const std::map<std::string, torch::Tensor>& t, const std::
   auto it = t.find("adam.step");
   if (it == t.end()) throw Error(where + ": optimizer state lacks 'adam.step'");
   steps_ = it->second.item<int64_t>();
+}
+
+double LrSchedule::at(int64_t step) const {
+  double warm = std::min(1.0, static_cast<double>(step - warm_start + 1) / std::max<int64_t>(1, warmup));
+  double lr = peak;
+  if (final_lr != peak && step > decay_start) {
+    double t = std::min(1.0, static_cast<double>(step - decay_start) / std::max<int64_t>(1, end - 1 - decay_start));
+    lr = final_lr + (peak - final_lr) * 0.5 * (1.0 + std::cos(3.14159265358979323846 * t));
+  }
+  return lr * warm;
 }
 
 }  // namespace hipp::train

@@ -27,4 +27,14 @@ class Adam {
   int64_t steps_ = 0;
 };
 
+// Learning rate at `step`: linear warm-up over `warmup` steps from `warm_start`, then `peak`,
+// then (when `final_lr` differs from `peak`) a cosine from `peak` at `decay_start` down to
+// `final_lr` at the last step, `end` - 1. A function of the step alone, so resumed runs continue the same curve.
+struct LrSchedule {
+  double peak = 1e-3;
+  double final_lr = 1e-3;
+  int64_t warmup = 0, warm_start = 0, decay_start = 0, end = 1;
+  double at(int64_t step) const;
+};
+
 }  // namespace hipp::train

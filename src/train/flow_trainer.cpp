@@ -51,6 +51,8 @@ void save_samples(flow::DensityFlow& model, const std::string& out, int size, in
 FlowTrainResult train_flow(const FlowTrainOptions& o) {
   if (o.out.empty()) throw Error("--out is required");
   if (o.batch < 1 || o.iters < 1) throw Error("--batch and --iters must be at least 1");
+  if (o.lr_final >= 0 && (o.decay_start < 0 || o.decay_start >= o.iters))
+    throw Error("--decay-start must lie in [0, --iters) for the learning rate to anneal");
   auto device = parse_device(o.device);
   torch::manual_seed(o.seed);
   const fs::path out(o.out);
@@ -122,6 +124,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
                  {"train_images", train_set.images.size(0)}, {"test_images", n_test},
                  {"test_data", o.test_data},
                  {"batch", o.batch},         {"lr", o.lr}, {"noise", o.noise},
+                 {"lr_final", o.lr_final < 0 ? o.lr : o.lr_final}, {"decay_start", o.decay_start},
                  {"device", o.device},       {"libtorch", TORCH_VERSION}};
   auto write_checkpoint = [&](double seconds) {
     io::TensorFile f;
@@ -147,6 +150,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   int64_t window_n = 0, bad_steps = 0, last_eval_step = -1;
   FlowTrainResult result;
   int64_t first_step = st.step;
+  const LrSchedule schedule{o.lr, o.lr_final < 0 ? o.lr : o.lr_final, o.warmup, warm_start, o.decay_start, o.iters};
   while (st.step < o.iters && !stop.requested()) {
     if (o.time_limit_minutes > 0 && progress.elapsed_seconds() > o.time_limit_minutes * 60) {
       spdlog::info("time limit reached at step {}", st.step);
@@ -166,7 +170,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
       continue;
     }
     bad_steps = 0;
-    double lr = o.lr * std::min(1.0, static_cast<double>(st.step - warm_start + 1) / std::max<int64_t>(1, o.warmup));
+    double lr = schedule.at(st.step);
     adam.step(lr);
     ++st.step;
     st.images_seen += o.batch;

@@ -25,6 +25,8 @@ struct FlowTrainOptions {
   int64_t iters = 10000;
   double lr = 1e-3;
   int64_t warmup = 500;
+  double lr_final = -1;      // < 0: constant lr; else a cosine to this by `iters`
+  int64_t decay_start = 0;   // step where the cosine starts
   double clip = 50.0;  // gradient-norm clip
   std::string out;
   bool resume = false;
