@@ -108,8 +108,8 @@ TEST(LrSchedule, WarmsUpHoldsThenAnnealsToTheFinalRate) {
   EXPECT_NEAR(s.at(200), 1e-5, 1e-12);
   EXPECT_NEAR(s.at(500), 1e-5, 1e-12);  // past --iters it stays at the floor
   EXPECT_LT(s.at(160), s.at(140));
-  const train::LrSchedule constant{1e-3, 1e-3, 10, 50, 0, 200};  // warm-up restarted at a resume
   EXPECT_NEAR(s.at(50), 1e-3, 1e-12);
+  const train::LrSchedule constant{1e-3, 1e-3, 10, 50, 0, 200};  // warm-up restarted at a resume
   EXPECT_NEAR(constant.at(50), 1e-4, 1e-12);
   EXPECT_NEAR(constant.at(199), 1e-3, 1e-12);
 }

@@ -29,7 +29,8 @@ class Adam {
 
 // Learning rate at `step`: linear warm-up over `warmup` steps from `warm_start`, then `peak`,
 // then (when `final_lr` differs from `peak`) a cosine from `peak` at `decay_start` down to
-// `final_lr` at the last step, `end` - 1. A function of the step alone, so resumed runs continue the same curve.
+// `final_lr` at the last step, `end` - 1. A function of the step alone, so resumed runs
+// continue the same curve.
 struct LrSchedule {
   double peak = 1e-3;
   double final_lr = 1e-3;

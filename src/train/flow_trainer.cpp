@@ -120,11 +120,13 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   }
   ckpt = {};
 
+  const LrSchedule schedule{o.lr, o.lr_final < 0 ? o.lr : o.lr_final, o.warmup, warm_start, o.decay_start, o.iters};
+
   json record = {{"data", o.data},           {"identity_file", o.identity_file}, {"crop", o.crop},
                  {"train_images", train_set.images.size(0)}, {"test_images", n_test},
                  {"test_data", o.test_data},
                  {"batch", o.batch},         {"lr", o.lr}, {"noise", o.noise},
-                 {"lr_final", o.lr_final < 0 ? o.lr : o.lr_final}, {"decay_start", o.decay_start},
+                 {"lr_final", schedule.final_lr}, {"decay_start", o.decay_start},
                  {"device", o.device},       {"libtorch", TORCH_VERSION}};
   auto write_checkpoint = [&](double seconds) {
     io::TensorFile f;
@@ -150,7 +152,6 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   int64_t window_n = 0, bad_steps = 0, last_eval_step = -1;
   FlowTrainResult result;
   int64_t first_step = st.step;
-  const LrSchedule schedule{o.lr, o.lr_final < 0 ? o.lr : o.lr_final, o.warmup, warm_start, o.decay_start, o.iters};
   while (st.step < o.iters && !stop.requested()) {
     if (o.time_limit_minutes > 0 && progress.elapsed_seconds() > o.time_limit_minutes * 60) {
       spdlog::info("time limit reached at step {}", st.step);
