@@ -1,5 +1,6 @@
 // The hipp binary end to end: every user-facing error path exits non-zero with a one-line
 // message and writes nothing; the happy paths write what they promise.
+#include "flow/model_file.h"
 #include "test_util.h"
 
 using namespace hipp;
@@ -126,4 +127,34 @@ TEST_F(CliWithModel, BadModelFilesFailClearly) {
                  "must be a multiple of 4");
   expect_failure("flow recon " + q(dir / "missing.jpg") + " --model " + q(model()), "missing.jpg: no such file");
   EXPECT_FALSE(std::filesystem::exists(dir / "s.png"));
+}
+
+TEST_F(CliWithModel, FitPriorWritesAPositionalModelAndRefusesToClobber) {
+  test::TempDir dir;
+  const std::string data = " --data " + q(test::fixture("scenes")) + " --test-fraction 0";
+  auto r = run_hipp("-q flow fit-prior --model " + q(model()) + data + " -o " + q(dir / "fit"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto m = flow::load_glow(dir / "fit");
+  EXPECT_EQ(m.glow->config().top_prior_size, 4);  // 16x16 images, two levels
+  EXPECT_TRUE(m.record.contains("top_prior_fit"));
+  r = run_hipp("flow sample --model " + q(dir / "fit") + " -n 2 --size 32 -o " + q(dir / "s.png"));
+  EXPECT_EQ(r.code, 0) << r.output;
+
+  // Refitting in place is allowed; a stale checkpoint or another model in --out is not.
+  EXPECT_EQ(run_hipp("-q flow fit-prior --model " + q(dir / "fit") + data + " -o " + q(dir / "fit")).code, 0);
+  expect_failure("flow fit-prior --model " + q(model()) + data + " -o " + q(model()), "holds a checkpoint.weights");
+  expect_failure("flow fit-prior --model " + q(model()) + data + " -o " + q(dir / "fit"), "already holds another model");
+  expect_failure("flow fit-prior --model " + q(model()) + " --data " + q(dir / "nowhere") + " -o " + q(dir / "x"),
+                 "no such folder");
+  expect_failure("flow fit-prior --model " + q(std::string(HIPP_SOURCE_DIR) + "/models/celeba64-wavelet") + data + " -o " +
+                     q(dir / "x"),
+                 "not a Glow weights file");
+  EXPECT_FALSE(std::filesystem::exists(dir / "x"));
+
+  // Trained from the start with one.
+  r = run_hipp("-q --threads 2 train flow" + data + " --size 16 --levels 2 --steps 1 --hidden 8 --iters 2 --warmup 1 "
+               "--sample-every 0 --positional-prior --out " + q(dir / "trained"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(flow::load_glow(dir / "trained").glow->config().top_prior_size, 4);
+  expect_failure("train flow" + data + " --arch wavelet --positional-prior --out " + q(dir / "w"), "--arch glow");
 }

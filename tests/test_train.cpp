@@ -8,6 +8,7 @@
 #include "test_util.h"
 #include "train/adam.h"
 #include "train/flow_trainer.h"
+#include "train/prior_fit.h"
 
 using namespace hipp;
 
@@ -163,4 +164,43 @@ TEST(Adam, MinimisesAQuadratic) {
     opt.step(0.05);
   }
   EXPECT_LT((p - 1.0).abs().max().item<double>(), 0.1);
+}
+
+TEST(PriorFit, FitsTheTopLatentsMomentsAndRaisesTheLikelihood) {
+  torch::manual_seed(6);
+  flow::GlowConfig c;
+  c.levels = 2;
+  c.steps = 1;
+  c.hidden = 8;
+  auto glow = std::make_shared<flow::Glow>(c);
+  // Images with a layout (bright left, dark right, noise on top), as faces have one.
+  auto ramp = torch::linspace(230, 20, 16).view({1, 1, 1, 16}).expand({48, 3, 16, 16});
+  auto images = (ramp + 20 * torch::randn({48, 3, 16, 16})).clamp(0, 255).to(torch::kUInt8);
+  {
+    torch::NoGradGuard ng;
+    glow->train();
+    glow->log_density(flow::preprocess(images, 8, true));  // ActNorm init
+  }
+  auto fit = train::fit_top_prior(*glow, images, 10, torch::kCPU, 3);
+  ASSERT_EQ(fit.mean.sizes(), torch::IntArrayRef({1, 24, 4, 4}));
+  EXPECT_EQ(fit.images, 48);
+
+  // The same noise gives the same latents, whose moments the fit must hold.
+  torch::NoGradGuard ng;
+  torch::manual_seed(3);
+  std::vector<torch::Tensor> tops;
+  for (int64_t i = 0; i < 48; i += 10)
+    tops.push_back(glow->encode(flow::preprocess(images.slice(0, i, std::min<int64_t>(48, i + 10)), 8, true)).z.back());
+  auto z = torch::cat(tops);
+  EXPECT_LT((fit.mean - z.mean(0, true)).abs().max().item<double>(), 1e-4);
+  EXPECT_LT((fit.logs - torch::log(z.std(0, false, true))).abs().max().item<double>(), 1e-3);
+
+  auto fitted = train::with_top_prior(*glow, fit);
+  EXPECT_EQ(fitted->config().top_prior_size, 4);
+  auto x = flow::preprocess(images.slice(0, 0, 4), 8, false);
+  EXPECT_LT((fitted->encode(x).z.back() - glow->encode(x).z.back()).abs().max().item<double>(), 1e-6);
+  EXPECT_LT(flow::mean_bits_per_dim(*fitted, images, 16, torch::kCPU),
+            flow::mean_bits_per_dim(*glow, images, 16, torch::kCPU) - 0.01);
+
+  EXPECT_THROW(train::fit_top_prior(*glow, images.slice(0, 0, 1), 10, torch::kCPU), hipp::Error);
 }

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "common/error.h"
 #include "train/attack_trainer.h"
 #include "train/flow_trainer.h"
 
@@ -48,6 +49,10 @@ void add_train_commands(CLI::App& app, Globals& g) {
       ->default_val("additive")->check(CLI::IsMember({"additive", "affine"}));
   cmd->add_option("--scale-bound", o->config.scale_bound, "affine coupling: |log scale| stays below this")
       ->default_val(1.0)->check(CLI::PositiveNumber);
+  auto positional = std::make_shared<bool>(false);
+  cmd->add_flag("--positional-prior", *positional,
+                "glow: a top prior of its own per position (faces: their layout), not one per channel; "
+                "`hipp flow fit-prior` gives a trained Glow one");
   cmd->add_option("--batch", o->batch, "images per step")->default_val(32)->check(CLI::PositiveNumber);
   cmd->add_option("--iters", o->iters, "total optimisation steps (a resumed run counts earlier ones)")
       ->default_val(10000)->check(CLI::PositiveNumber);
@@ -75,8 +80,11 @@ void add_train_commands(CLI::App& app, Globals& g) {
       ->default_val(0.0)->check(CLI::Range(0.0, 64.0));
   cmd->add_option("--limit", o->limit, "use at most this many training images (0: all)")->default_val(0);
   cmd->add_option("--seed", o->seed, "random seed")->default_val(0);
-  cmd->callback([o, coupling, &g] {
+  cmd->callback([o, coupling, positional, &g] {
     apply_globals(g);
+    if (*positional && o->arch != "glow") throw Error("--positional-prior is for --arch glow");
+    // A grid as large as the top latent at the training size (check_size rejects sizes too small).
+    if (*positional) o->config.top_prior_size = std::max(1, o->size >> o->config.levels);
     o->device = g.device;
     o->config.coupling = flow::parse_coupling(*coupling);
     // The wavelet flow shares the size options; its couplings are always additive.
@@ -113,6 +121,10 @@ void add_attack_train_command(CLI::App& train, Globals& g) {
       ->default_val(64)->check(CLI::Range(4, 1024));
   cmd->add_option("--res-blocks", o->config.res_blocks, "residual blocks at thumbnail resolution")
       ->default_val(4)->check(CLI::Range(0, 64));
+  auto positional = std::make_shared<bool>(false);
+  cmd->add_flag("--positional-prior", *positional,
+                "glow: a top prior of its own per position (faces: their layout), not one per channel; "
+                "`hipp flow fit-prior` gives a trained Glow one");
   cmd->add_option("--batch", o->batch, "images per step")->default_val(16)->check(CLI::PositiveNumber);
   cmd->add_option("--iters", o->iters, "total optimisation steps (a resumed run counts earlier ones)")
       ->default_val(20000)->check(CLI::PositiveNumber);

@@ -7,8 +7,9 @@
 namespace hipp::flow {
 
 Glow::Glow(const GlowConfig& config) : config_(config) {
-  if (config.levels < 1 || config.steps < 1 || config.hidden < 1 || config.n_bits < 1 || config.n_bits > 8)
-    throw Error("invalid Glow configuration (levels, steps, hidden >= 1; 1 <= n_bits <= 8)");
+  if (config.levels < 1 || config.steps < 1 || config.hidden < 1 || config.n_bits < 1 || config.n_bits > 8 ||
+      config.top_prior_size < 0)
+    throw Error("invalid Glow configuration (levels, steps, hidden >= 1; 1 <= n_bits <= 8; top_prior_size >= 0)");
   int c = config.in_channels;
   for (int i = 0; i < config.levels; ++i) {
     c *= 4;
@@ -22,8 +23,16 @@ Glow::Glow(const GlowConfig& config) : config_(config) {
       c /= 2;
     }
   }
-  top_mean_ = register_parameter("top_mean", torch::zeros({1, c, 1, 1}));
-  top_logs_ = register_parameter("top_logs", torch::zeros({1, c, 1, 1}));
+  int64_t grid = std::max(config.top_prior_size, 1);
+  top_mean_ = register_parameter("top_mean", torch::zeros({1, c, grid, grid}));
+  top_logs_ = register_parameter("top_logs", torch::zeros({1, c, grid, grid}));
+}
+
+std::pair<torch::Tensor, torch::Tensor> Glow::top_prior(int64_t h, int64_t w) const {
+  if (config_.top_prior_size == 0 || (top_mean_.size(2) == h && top_mean_.size(3) == w)) return {top_mean_, top_logs_};
+  namespace F = torch::nn::functional;
+  auto opts = F::InterpolateFuncOptions().size(std::vector<int64_t>{h, w}).mode(torch::kBilinear).align_corners(false);
+  return {F::interpolate(top_mean_, opts), F::interpolate(top_logs_, opts)};
 }
 
 void Glow::check_size(int64_t height, int64_t width) const {
@@ -58,7 +67,8 @@ Encoding Glow::encode(const torch::Tensor& x) {
       enc.z.push_back(parts[1]);
       h = parts[0];
     } else {
-      enc.logp = enc.logp + gaussian_log_p(h, top_mean_, top_logs_).sum({1, 2, 3});
+      auto [mean, logs] = top_prior(h.size(2), h.size(3));
+      enc.logp = enc.logp + gaussian_log_p(h, mean, logs).sum({1, 2, 3});
       enc.z.push_back(h);
     }
   }
@@ -94,9 +104,9 @@ torch::Tensor Glow::decode(const std::vector<torch::Tensor>& z) {
 torch::Tensor Glow::sample(int64_t n, int64_t height, int64_t width, double temperature) {
   check_size(height, width);
   auto shape = latent_shapes(height, width).back();
-  auto opts = top_mean_.options();
-  auto eps = torch::randn({n, shape[0], shape[1], shape[2]}, opts);
-  return reverse(top_mean_ + temperature * torch::exp(top_logs_) * eps, nullptr, temperature);
+  auto [mean, logs] = top_prior(shape[1], shape[2]);
+  auto eps = torch::randn({n, shape[0], shape[1], shape[2]}, mean.options());
+  return reverse(mean + temperature * torch::exp(logs) * eps, nullptr, temperature);
 }
 
 std::vector<std::vector<int64_t>> Glow::latent_shapes(int64_t height, int64_t width) const {
@@ -164,7 +174,7 @@ json config_to_json(const GlowConfig& c) {
   return {{"in_channels", c.in_channels}, {"levels", c.levels},
           {"steps", c.steps},             {"hidden", c.hidden},
           {"n_bits", c.n_bits},           {"coupling", coupling_name(c.coupling)},
-          {"scale_bound", c.scale_bound}};
+          {"scale_bound", c.scale_bound}, {"top_prior_size", c.top_prior_size}};
 }
 
 GlowConfig config_from_json(const json& j, const std::string& where) {
@@ -181,10 +191,12 @@ GlowConfig config_from_json(const json& j, const std::string& where) {
     c.n_bits = field("n_bits").get<int>();
     c.coupling = parse_coupling(field("coupling").get<std::string>());
     c.scale_bound = field("scale_bound").get<double>();
+    c.top_prior_size = j.value("top_prior_size", 0);  // absent in files written before it existed
   } catch (const json::exception& e) {
     throw Error(where + ": model configuration has a field of the wrong type (" + e.what() + ")");
   }
-  if (c.in_channels < 1 || c.levels < 1 || c.steps < 1 || c.hidden < 1 || c.n_bits < 1 || c.n_bits > 8)
+  if (c.in_channels < 1 || c.levels < 1 || c.steps < 1 || c.hidden < 1 || c.n_bits < 1 || c.n_bits > 8 ||
+      c.top_prior_size < 0)
     throw Error(where + ": model configuration is out of range");
   return c;
 }

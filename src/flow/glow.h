@@ -19,6 +19,11 @@ struct GlowConfig {
   int n_bits = 8;
   CouplingType coupling = CouplingType::Additive;
   double scale_bound = 1.0;  // affine only: scales stay within exp(+-scale_bound)
+  // Grid of the top latent's Gaussian prior. 0: one mean and scale per channel, the same
+  // everywhere (Glow's). S > 0: its own per position on an S x S grid, the top latent's size
+  // at the training size; on other sizes the grid is resized bilinearly. A face's layout
+  // lives in the top latent, which a per-channel prior cannot hold: its samples are blobs.
+  int top_prior_size = 0;
 };
 
 struct Encoding {
@@ -56,6 +61,10 @@ class Glow : public Invertible, public DensityFlow {
   std::vector<std::vector<int64_t>> latent_shapes(int64_t height, int64_t width) const;
   // Throws hipp::Error unless height and width are positive multiples of 2^levels.
   void check_size(int64_t height, int64_t width) const override;
+
+  // The top latent's prior (mean, log std), broadcastable to [N, C, h, w] for a top latent
+  // of h x w positions.
+  std::pair<torch::Tensor, torch::Tensor> top_prior(int64_t h, int64_t w) const;
 
  private:
   torch::Tensor reverse(torch::Tensor h, const std::vector<torch::Tensor>* z, double temperature);
