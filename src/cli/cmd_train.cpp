@@ -121,10 +121,6 @@ void add_attack_train_command(CLI::App& train, Globals& g) {
       ->default_val(64)->check(CLI::Range(4, 1024));
   cmd->add_option("--res-blocks", o->config.res_blocks, "residual blocks at thumbnail resolution")
       ->default_val(4)->check(CLI::Range(0, 64));
-  auto positional = std::make_shared<bool>(false);
-  cmd->add_flag("--positional-prior", *positional,
-                "glow: a top prior of its own per position (faces: their layout), not one per channel; "
-                "`hipp flow fit-prior` gives a trained Glow one");
   cmd->add_option("--batch", o->batch, "images per step")->default_val(16)->check(CLI::PositiveNumber);
   cmd->add_option("--iters", o->iters, "total optimisation steps (a resumed run counts earlier ones)")
       ->default_val(20000)->check(CLI::PositiveNumber);
