@@ -56,7 +56,9 @@ void run_fit_prior(const FitPriorArgs& a, const Globals& g) {
   if (fs::exists(out / train::kCheckpointName))
     throw Error(a.out + " holds a " + train::kCheckpointName + " that a resumed training would load instead of the "
                 "refitted model: move it away, or choose another --out");
-  if ((fs::exists(target) && !fs::equivalent(target, m.path)) || fs::exists(out / flow::weights_name("wavelet")))
+  // The model a later load of --out would find (what the trainer checks too); refitting in place is fine.
+  const auto existing = flow::resolve_model_path(a.out);
+  if (fs::exists(existing) && !fs::equivalent(existing, m.path))
     throw Error(a.out + " already holds another model: choose another --out");
 
   const train::DataSpec spec{a.identities, a.test_fraction, a.crop};

@@ -82,9 +82,11 @@ void add_train_commands(CLI::App& app, Globals& g) {
   cmd->add_option("--seed", o->seed, "random seed")->default_val(0);
   cmd->callback([o, coupling, positional, &g] {
     apply_globals(g);
-    if (*positional && o->arch != "glow") throw Error("--positional-prior is for --arch glow");
-    // A grid as large as the top latent at the training size (check_size rejects sizes too small).
-    if (*positional) o->config.top_prior_size = std::max(1, o->size >> o->config.levels);
+    if (*positional) {
+      if (o->arch != "glow") throw Error("--positional-prior is for --arch glow");
+      // A grid as large as the top latent at the training size (check_size rejects sizes too small).
+      o->config.top_prior_size = std::max(1, o->size >> o->config.levels);
+    }
     o->device = g.device;
     o->config.coupling = flow::parse_coupling(*coupling);
     // The wavelet flow shares the size options; its couplings are always additive.
