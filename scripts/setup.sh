@@ -3,7 +3,7 @@
 set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config
       libtorch-dev libopencv-dev libsodium-dev libcli11-dev nlohmann-json3-dev
-      libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev)
+      libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev libzstd-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

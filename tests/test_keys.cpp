@@ -259,7 +259,7 @@ TEST(KeyCli, InfoPrintsTheHeaderAndNoSecret) {
 
   auto r = run_hipp("info " + q(dir / "raw.png"));
   ASSERT_EQ(r.code, 0) << r.output;
-  for (auto s : {"header version 2", "scheme:     hipp", "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf", "block:      4",
+  for (auto s : {"header version 3", "scheme:     hipp", "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf", "block:      4",
                  "size:       20x12", "raw key file"})
     EXPECT_NE(r.output.find(s), std::string::npos) << s << "\n" << r.output;
   char hex[65];

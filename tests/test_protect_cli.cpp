@@ -42,7 +42,7 @@ TEST_F(ProtectCli, RoundTripKeepsThumbnailAndInfoShowsTheHeader) {
   EXPECT_GT(metrics::thumbnail_psnr(in, prot, 8), 35.0);
   auto info = run_hipp("info " + q(p("prot.png")));
   EXPECT_EQ(info.code, 0);
-  for (auto s : {"header version 2", "scheme:     hipp", "block:      8", "size:       64x64", "raw key file",
+  for (auto s : {"header version 3", "scheme:     hipp", "block:      8", "size:       64x64", "raw key file",
                  "(celeba64-hipp, with its encoder E)", "side data:  96 bytes, encrypted (range fit"})
     EXPECT_NE(info.output.find(s), std::string::npos) << info.output;
 }
@@ -113,6 +113,39 @@ TEST_F(ProtectCli, UsageErrors) {
   expect_failure("protect " + q(p("in.png")) + " -o " + q(p("o.png")) + " -k " + q(p("k.key")) + " --model nope",
                  "no such model");
   EXPECT_FALSE(std::filesystem::exists(p("o.png")));
+}
+
+TEST_F(ProtectCli, LosslessRestoresBitExactlyAndInfoWithTheKeyShowsTheRepair) {
+  for (auto scheme : {"hipp", "drpe"}) {  // drpe alone restores only approximately
+    auto r = run_hipp("protect " + q(p("in.png")) + " -o " + q(p("l.png")) + " --force --lossless -k " + q(p("k.key")) +
+                      " --scheme " + scheme);
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find("lossless: "), std::string::npos) << r.output;
+    ASSERT_EQ(run_hipp("-q restore " + q(p("l.png")) + " -o " + q(p("rl.png")) + " --force -k " + q(p("k.key"))).code, 0);
+    EXPECT_TRUE(torch::equal(image::load(p("in.png")), image::load(p("rl.png")))) << scheme;
+  }
+  auto plain = run_hipp("info " + q(p("l.png")));
+  EXPECT_NE(plain.output.find("repair:     "), std::string::npos) << plain.output;
+  EXPECT_NE(plain.output.find("-k KEY shows"), std::string::npos) << plain.output;
+  auto keyed = run_hipp("info " + q(p("l.png")) + " -k " + q(p("k.key")));
+  ASSERT_EQ(keyed.code, 0) << keyed.output;
+  for (auto s : {"blocks carry a residual", ", lossless", "exact after"})
+    EXPECT_NE(keyed.output.find(s), std::string::npos) << keyed.output;
+  expect_failure("info " + q(p("l.png")) + " -k " + q(p("pass.txt")), "wrong key");
+}
+
+TEST_F(ProtectCli, ProtectReportsItsRestorationCheckAndRefusesABadFloor) {
+  auto r = run_hipp("protect " + q(p("in.png")) + " -o " + q(p("c.png")) + " -k " + q(p("k.key")) + " --min-psnr 60");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("restoration check: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("(below 60 dB, or for an image SSIM of 0.995)"), std::string::npos) << r.output;
+  ASSERT_EQ(run_hipp("-q restore " + q(p("c.png")) + " -o " + q(p("rc.png")) + " -k " + q(p("k.key"))).code, 0);
+  EXPECT_GE(metrics::psnr(image::load(p("in.png")), image::load(p("rc.png"))), 60.0);
+  expect_failure("protect " + q(p("in.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")) + " --min-psnr 0",
+                 "restoration floor");
+  EXPECT_EQ(run_hipp("protect " + q(p("in.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")) +
+                     " --min-psnr abc").code, 2);
+  EXPECT_FALSE(std::filesystem::exists(p("x.png")));
 }
 
 TEST_F(ProtectCli, BaselineSchemesRestoreBitExactly) {

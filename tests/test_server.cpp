@@ -73,6 +73,7 @@ TEST(Server, ProtectsRestoresAndDescribes) {
   EXPECT_EQ(i["block"], 8);
   EXPECT_EQ(i["width"], 64);
   EXPECT_EQ(i["side_bytes"], 96);  // HIPP's range fit
+  EXPECT_GT(i["repair_bytes"], 0);  // the restoration check's record, even when nothing needed repair
   auto back = s.client.Post("/restore", prot->body, "image/png");
   ASSERT_EQ(back->status, 200) << back->body;
   EXPECT_GT(metrics::ssim(img, decode(back->body)), 0.95);
@@ -85,6 +86,13 @@ TEST(Server, ProtectsRestoresAndDescribes) {
   auto exact = same_key.client.Post("/restore", shuffled->body, "image/png");
   ASSERT_EQ(exact->status, 200);
   EXPECT_TRUE(torch::equal(decode(exact->body), img));
+
+  // Lossless by query: HIPP restores bit-exactly.
+  auto lossless = s.client.Post("/protect?lossless=1", bytes_of(img), "image/png");
+  ASSERT_EQ(lossless->status, 200) << lossless->body;
+  auto exact_hipp = s.client.Post("/restore", lossless->body, "image/png");
+  ASSERT_EQ(exact_hipp->status, 200);
+  EXPECT_TRUE(torch::equal(decode(exact_hipp->body), img));
 }
 
 TEST(Server, ErrorsAreJsonWithTheRightStatus) {
@@ -107,6 +115,9 @@ TEST(Server, ErrorsAreJsonWithTheRightStatus) {
   EXPECT_EQ(s.client.Post("/protect?scheme=nope", bytes_of(img), "image/png")->status, 400);
   EXPECT_EQ(s.client.Post("/protect?block=x", bytes_of(img), "image/png")->status, 400);
   EXPECT_EQ(s.client.Post("/protect?detail_scale=x", bytes_of(img), "image/png")->status, 400);
+  auto floor = s.client.Post("/protect?min_psnr=0", bytes_of(img), "image/png");
+  EXPECT_EQ(floor->status, 400);
+  EXPECT_NE(error_of(floor).find("restoration floor"), std::string::npos) << error_of(floor);
   auto scale = s.client.Post("/protect?detail_scale=2", bytes_of(img), "image/png");
   EXPECT_EQ(scale->status, 400);
   EXPECT_NE(error_of(scale).find("detail scale must be in (0, 1]"), std::string::npos) << error_of(scale);

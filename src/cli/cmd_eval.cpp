@@ -14,7 +14,7 @@ void add_eval_commands(CLI::App& app, Globals& g) {
   auto schemes = std::make_shared<std::string>("hipp,tpe-ideal,shuffle");
   auto* cmd = app.add_subcommand("eval", "compare protection schemes on images: per_image.csv, summary.json, "
                                          "summary.md, grid.png");
-  cmd->add_option("--data", o->data, "image folders or files")->required();
+  cmd->add_option("--data", o->data, "image folders or files; each is a set with its own restoration row")->required();
   cmd->add_option("--out", o->out, "output folder")->required();
   std::string known = "hipp";
   for (auto& n : baselines::kSchemeNames) known += ", " + n;
@@ -29,14 +29,19 @@ void add_eval_commands(CLI::App& app, Globals& g) {
                   "smaller protected files, less exact restoration")
       ->default_val(1.0);
   cmd->add_option("--model", o->model, "hipp's wavelet flow (default: the shipped one nearest --size)");
-  cmd->add_option("--flow", o->flow, "flow for naturalness bits/dim (default: shipped celeba<size>-glow)");
+  cmd->add_option("--flow", o->flow, "flow for naturalness bits/dim (default: shipped celeba<size>-glow; none: skip it)");
   cmd->add_option("--rounds", o->params.rounds, "tpe-ideal rounds")->default_val(o->params.rounds)
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--jpeg-quality", o->params.jpeg_quality, "drpe, tpe-lsb: JPEG quality of their coefficients")
       ->default_val(o->params.jpeg_quality)->check(CLI::Range(1, 100));
   cmd->add_option("--lsb-bits", o->params.lsb_bits, "tpe-lsb: bit planes of its thumbnail (DC sum) correction")
       ->default_val(o->params.lsb_bits)->check(CLI::Range(0, 16));
-  cmd->add_option("--limit", o->limit, "at most this many images (0: all)")->default_val(0);
+  cmd->add_option("--min-psnr", o->repair.min_psnr, "restoration floor per thumbnail block in dB, as hipp protect")
+      ->default_val(o->repair.min_psnr);
+  cmd->add_option("--min-ssim", o->repair.min_ssim, "restoration floor in SSIM per image, as hipp protect")
+      ->default_val(o->repair.min_ssim);
+  cmd->add_flag("--lossless", o->repair.lossless, "protect losslessly, as hipp protect --lossless");
+  cmd->add_option("--limit", o->limit, "at most this many images from each --data entry (0: all)")->default_val(0);
   cmd->add_option("--grid-rows", o->grid_rows, "images shown in grid.png")->default_val(6);
   cmd->callback([o, schemes, known, &g] {
     apply_globals(g);

@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -10,6 +11,7 @@
 #include "hipp/models.h"
 #include "image/image.h"
 #include "keys/key.h"
+#include "repair/repair.h"
 
 namespace hipp::cli {
 
@@ -20,6 +22,24 @@ std::string to_hex(const uint8_t* p, size_t n) {
   sodium_bin2hex(s.data(), s.size(), p, n);
   s.pop_back();
   return s;
+}
+
+// The repair data's size, and with the key what it holds (repair/repair.h).
+void print_repair(const container::Header& h, const std::vector<uint8_t>& bytes, const std::string& name,
+                  const std::string& key_file) {
+  std::cout << "repair:     " << h.repair.size() << " bytes, encrypted";
+  if (key_file.empty()) {
+    std::cout << " (-k KEY shows how many blocks it repairs)\n";
+    return;
+  }
+  auto p = container::read_protected_png(bytes, name);
+  auto master = container::master_for(h, keys::read_key_source(key_file), name);
+  container::verify(p, master, name);
+  auto st = repair::read_stats(repair::crypt(h.repair, master, h.nonce));
+  auto db = [](double v) { return std::isinf(v) ? std::string("exact") : fmt::format("{:.2f} dB", v); };
+  std::cout << fmt::format(": {} of {} blocks carry a residual ({:.2f}%){}; worst block {} before repair, {} after\n",
+                           st.repaired, st.blocks, 100 * st.rate(), st.lossless ? ", lossless" : "",
+                           db(st.worst_before), db(st.worst_after));
 }
 
 }  // namespace
@@ -37,10 +57,11 @@ void add_key_commands(CLI::App& app, Globals& g) {
     });
   }
   {
-    auto in = std::make_shared<std::string>();
+    auto in = std::make_shared<std::string>(), key = std::make_shared<std::string>();
     auto* cmd = app.add_subcommand("info", "show the hipp header of a protected image (no key needed, nothing secret)");
     cmd->add_option("file", *in, "protected PNG")->required();
-    cmd->callback([in, &g] {
+    cmd->add_option("-k,--key", *key, "optional: the image's key, to also show what its encrypted repair data holds");
+    cmd->callback([in, key, &g] {
       apply_globals(g);
       auto bytes = hipp::read_file(*in);
       auto h = container::read_header(bytes, *in);
@@ -64,6 +85,7 @@ void add_key_commands(CLI::App& app, Globals& g) {
       if (!h.side.empty())
         std::cout << "side data:  " << h.side.size() << " bytes, encrypted"
                   << (h.scheme == "hipp" ? " (range fit: 4 bits per block and channel)" : "") << "\n";
+      if (!h.repair.empty()) print_repair(h, bytes, *in, *key);
       if (h.passphrase)
         std::cout << "key:        passphrase (Argon2id, " << h.argon2.ops << " passes, " << h.argon2.mem_kib
                   << " KiB memory)\n";

@@ -4,6 +4,7 @@
 // for that image.
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -66,11 +67,30 @@ void write_output(const std::string& path, const std::vector<uint8_t>& bytes) {
   write_file_atomic(path, bytes);
 }
 
+// What the restoration check found over a run, for one closing line.
+struct RepairTally {
+  int64_t blocks = 0, repaired = 0, images_repaired = 0;
+  double worst_before = INFINITY, worst_after = INFINITY;
+  void add(const repair::RepairStats& s) {
+    blocks += s.blocks, repaired += s.repaired, images_repaired += s.repaired > 0;
+    worst_before = std::min(worst_before, s.worst_before), worst_after = std::min(worst_after, s.worst_after);
+  }
+  std::string summary(const repair::RepairOptions& o) const {
+    auto db = [](double v) { return std::isinf(v) ? std::string("exact") : fmt::format("{:.1f} dB", v); };
+    if (o.lossless) return fmt::format("lossless: {} of {} blocks carry a residual; restoration is bit-exact", repaired, blocks);
+    return fmt::format("restoration check: {} of {} blocks ({:.2f}%, in {} image{}) repaired (below {:g} dB, or for "
+                       "an image SSIM of {:g}); worst block {} before repair, {} after",
+                       repaired, blocks, blocks ? 100.0 * repaired / blocks : 0.0, images_repaired,
+                       images_repaired == 1 ? "" : "s", o.min_psnr, o.min_ssim, db(worst_before), db(worst_after));
+  }
+};
+
 struct ProtectArgs {
   std::vector<std::string> inputs;
   std::string out, key, model, scheme = "hipp";
   int block = 0;
   double detail_scale = 1;
+  repair::RepairOptions repair;
   bool force = false;
 };
 
@@ -84,12 +104,17 @@ void run_protect(const ProtectArgs& a, const Globals& g) {
   service::Protector protector(keys::read_key_source(a.key), parse_device(g.device));
   auto jobs = plan(a.inputs, a.out, a.force);
   Progress progress("protect", static_cast<int64_t>(jobs.size()));
+  RepairTally tally;
   for (size_t i = 0; i < jobs.size(); ++i) {
-    write_output(jobs[i].out, protector.protect(image::load(jobs[i].in), {a.scheme, a.model, a.block, a.detail_scale}));
+    repair::RepairStats st;
+    write_output(jobs[i].out, protector.protect(image::load(jobs[i].in),
+                                                {a.scheme, a.model, a.block, a.detail_scale, a.repair}, &st));
+    tally.add(st);
     if (!g.quiet) progress.update(static_cast<int64_t>(i + 1));
   }
   if (!g.quiet) progress.finish();
   spdlog::info("protected {} image{} -> {}", jobs.size(), jobs.size() == 1 ? "" : "s", a.out);
+  spdlog::info("{}", tally.summary(a.repair));
 }
 
 void run_restore(const RestoreArgs& a, const Globals& g) {
@@ -129,6 +154,17 @@ void add_protect_commands(CLI::App& app, Globals& g) {
                 "hipp: scale every block's protected details by at least this (0-1, in steps of 2^-1/2): "
                 "smoother protected images and smaller files, less exact restoration (restore needs no flag)")
       ->default_val(1.0);
+  p->add_option("--min-psnr", pa->repair.min_psnr,
+                "restoration floor in dB: protect restores each image as `hipp restore` will, and every thumbnail "
+                "block that comes back below this carries an encrypted correction in the file (bigger file, "
+                "same protection)")
+      ->default_val(pa->repair.min_psnr);
+  p->add_option("--min-ssim", pa->repair.min_ssim,
+                "restoration floor in SSIM for the whole image (8x8 windows): the worst blocks are repaired too "
+                "until it is met, dark and flat photos mostly (0: PSNR only)")
+      ->default_val(pa->repair.min_ssim);
+  p->add_flag("--lossless", pa->repair.lossless,
+              "store every residual: restoration is bit-identical to the input (bigger file; restore needs no flag)");
   p->add_flag("--force", pa->force, "replace existing output files");
   p->callback([pa, &g] { apply_globals(g); run_protect(*pa, g); });
 

@@ -13,8 +13,8 @@ namespace {
 
 constexpr uint8_t kPngSignature[8] = {137, 80, 78, 71, 13, 10, 26, 10};
 constexpr char kMagic[4] = {'H', 'I', 'P', 'P'};
-constexpr uint8_t kFlagPassphrase = 1, kFlagModel = 2, kFlagSide = 4;
-constexpr size_t kMaxSide = size_t{1} << 30;  // far above any image's range fit; bounds a damaged length
+constexpr uint8_t kFlagPassphrase = 1, kFlagModel = 2, kFlagSide = 4, kFlagRepair = 8;
+constexpr size_t kMaxSide = size_t{1} << 30;  // far above any image's side or repair data; bounds a damaged length
 // What the check tag authenticates: a constant, so the tag only proves knowledge of the key.
 constexpr char kCheckMessage[] = "hipp key check v1";
 
@@ -180,16 +180,19 @@ std::string size_text(uint32_t w, uint32_t h) { return std::to_string(w) + "x" +
 }  // namespace
 
 std::vector<uint8_t> serialize(const Header& h) {
-  if (h.version != kHeaderVersion)
+  if (h.version < 1 || h.version > kHeaderVersion)
     throw Error("hipp header: cannot write version " + std::to_string(h.version));
+  if (h.version < 2 && !h.side.empty()) throw Error("hipp header: version 1 holds no side data");
+  if (h.version < 3 && !h.repair.empty()) throw Error("hipp header: versions 1 and 2 hold no repair data");
   if (!valid_scheme(h.scheme)) throw Error("hipp header: scheme must be 1-255 printable ASCII characters");
   const bool model = !all_zero(h.model_id);
   Writer w;
   w.bytes(kMagic, sizeof kMagic);
   w.u8(h.version);
   if (h.side.size() > kMaxSide) throw Error("hipp header: side data too large");
+  if (h.repair.size() > kMaxSide) throw Error("hipp header: repair data too large");
   w.u8(static_cast<uint8_t>((h.passphrase ? kFlagPassphrase : 0) | (model ? kFlagModel : 0) |
-                            (h.side.empty() ? 0 : kFlagSide)));
+                            (h.side.empty() ? 0 : kFlagSide) | (h.repair.empty() ? 0 : kFlagRepair)));
   w.u8(static_cast<uint8_t>(h.scheme.size()));
   w.bytes(h.scheme.data(), h.scheme.size());
   if (model) w.bytes(h.model_id);
@@ -201,10 +204,11 @@ std::vector<uint8_t> serialize(const Header& h) {
     w.u32(h.argon2.ops);
     w.u32(h.argon2.mem_kib);
   }
-  if (!h.side.empty()) {
-    w.u32(static_cast<uint32_t>(h.side.size()));
-    w.bytes(h.side.data(), h.side.size());
-  }
+  for (auto* field : {&h.side, &h.repair})
+    if (!field->empty()) {
+      w.u32(static_cast<uint32_t>(field->size()));
+      w.bytes(field->data(), field->size());
+    }
   w.bytes(h.nonce);
   w.bytes(h.check_tag);
   w.bytes(h.mac);
@@ -222,7 +226,8 @@ Header parse_header(const std::vector<uint8_t>& bytes) {
     throw Error("unsupported hipp header version " + std::to_string(h.version) + " (this hipp reads versions 1 to " +
                 std::to_string(kHeaderVersion) + "; a newer hipp may read it)");
   uint8_t flags = r.u8();
-  const uint8_t known = kFlagPassphrase | kFlagModel | (h.version >= 2 ? kFlagSide : 0);
+  const uint8_t known =
+      kFlagPassphrase | kFlagModel | (h.version >= 2 ? kFlagSide : 0) | (h.version >= 3 ? kFlagRepair : 0);
   if (flags & ~known) throw Error("damaged hipp header (unknown flags)");
   h.passphrase = flags & kFlagPassphrase;
   uint8_t n = r.u8();
@@ -247,13 +252,16 @@ Header parse_header(const std::vector<uint8_t>& bytes) {
       throw Error(std::string("damaged hipp header (") + e.what() + ")");
     }
   }
-  if (flags & kFlagSide) {
-    uint32_t n_side = r.u32();
-    if (n_side == 0 || n_side > kMaxSide) throw Error("damaged hipp header (side data length)");
-    r.need(n_side);
-    h.side.assign(bytes.begin() + static_cast<std::ptrdiff_t>(r.pos), bytes.begin() + static_cast<std::ptrdiff_t>(r.pos + n_side));
-    r.pos += n_side;
-  }
+  auto field = [&](uint8_t flag, std::vector<uint8_t>& out, const char* what) {
+    if (!(flags & flag)) return;
+    uint32_t n_field = r.u32();
+    if (n_field == 0 || n_field > kMaxSide) throw Error(std::string("damaged hipp header (") + what + " length)");
+    r.need(n_field);
+    out.assign(bytes.begin() + static_cast<std::ptrdiff_t>(r.pos), bytes.begin() + static_cast<std::ptrdiff_t>(r.pos + n_field));
+    r.pos += n_field;
+  };
+  field(kFlagSide, h.side, "side data");
+  field(kFlagRepair, h.repair, "repair data");
   r.bytes(h.nonce);
   r.bytes(h.check_tag);
   r.bytes(h.mac);
@@ -300,6 +308,7 @@ std::vector<uint8_t> write_protected_png(const torch::Tensor& protected_rgb, Hea
     if (all_zero(header.salt)) throw Error("write_protected_png: the header's salt is not set");
     keys::check_argon2(header.argon2);
   }
+  header.version = kHeaderVersion;
   header.height = static_cast<uint32_t>(rgb.size(1));
   header.width = static_cast<uint32_t>(rgb.size(2));
   header.check_tag = check_tag_for(master, header.nonce);

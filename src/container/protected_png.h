@@ -18,8 +18,9 @@
 
 namespace hipp::container {
 
-// Version 2 added the scheme's side data (HIPP's range fit); version 1 files still restore.
-inline constexpr uint8_t kHeaderVersion = 2;
+// Version 2 added the scheme's side data (HIPP's range fit), version 3 the repair data
+// (repair/repair.h); files of every earlier version still restore.
+inline constexpr uint8_t kHeaderVersion = 3;
 inline constexpr char kChunkType[5] = "hiPp";  // ancillary, private, safe-to-copy
 
 struct Header {
@@ -32,19 +33,23 @@ struct Header {
   std::array<uint8_t, 16> salt{};
   keys::Argon2Params argon2{0, 0};
   std::vector<uint8_t> side;           // the scheme's bytes beside the pixels (baselines::Scheme), encrypted by it
+  std::vector<uint8_t> repair;         // what restoring the pixels still misses (repair/repair.h), encrypted
   crypto::Nonce nonce{};               // fresh per image; all subkeys derive from it
   std::array<uint8_t, 16> check_tag{};
   std::array<uint8_t, 16> mac{};
 };
 
 // Binary layout, little-endian:
-//   "HIPP" | version u8 | flags u8 (bit0 passphrase, bit1 model present, bit2 side data)
-//   | scheme len u8 + bytes | [model_id 16 if bit1] | block u16 | width u32 | height u32
-//   | [salt 16 | argon2 ops u32 | argon2 mem_kib u32, if bit0] | [side len u32 + bytes, if bit2]
+//   "HIPP" | version u8 | flags u8 (bit0 passphrase, bit1 model present, bit2 side data,
+//   bit3 repair data) | scheme len u8 + bytes | [model_id 16 if bit1] | block u16 | width u32
+//   | height u32 | [salt 16 | argon2 ops u32 | argon2 mem_kib u32, if bit0]
+//   | [side len u32 + bytes, if bit2] | [repair len u32 + bytes, if bit3]
 //   | nonce 24 | check_tag 16 | mac 16
 // For scheme "hipp" with a model: 93 bytes with a raw key, 117 with a passphrase, plus 4 and
 // the side data (96 bytes for a 64x64 image at block 8); without a model 16 fewer (the chunk
-// adds 12 bytes of length, type and CRC). Version 1 is the same without bit2.
+// adds 12 bytes of length, type and CRC). Version 2 is the same without bit3, version 1 also
+// without bit2. serialize writes h.version (1 to kHeaderVersion: the MAC of an older file is
+// over its own version's bytes) and refuses fields that version cannot hold.
 std::vector<uint8_t> serialize(const Header& h);
 // Throws hipp::Error (no file name) on a bad magic, unsupported version or malformed layout.
 Header parse_header(const std::vector<uint8_t>& bytes);

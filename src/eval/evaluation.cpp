@@ -22,6 +22,7 @@
 #include "hipp/models.h"
 #include "image/image.h"
 #include "metrics/metrics.h"
+#include "repair/checked.h"
 
 namespace hipp::eval {
 namespace fs = std::filesystem;
@@ -31,7 +32,8 @@ namespace {
 
 // Metric columns, in CSV and table order.
 const std::vector<std::string> kColumns = {
-    "restore_ssim", "restore_psnr",  "thumb_psnr", "png_expansion", "jpeg90_expansion", "protect_s",
+    "restore_ssim", "restore_psnr",  "repair_rate", "unrepaired_min_block_psnr", "thumb_psnr", "png_expansion",
+    "jpeg90_expansion", "protect_s",
     "restore_s",    "wrongkey_ssim", "protected_ssim", "original_bpd", "protected_bpd", "identity_match",
     "identity_distance"};
 
@@ -60,6 +62,27 @@ Stat stat(const std::vector<double>& v) {
   return s;
 }
 
+// The q-quantile by nearest rank (+infinity, an exact restoration, sorts last).
+double quantile(std::vector<double> v, double q) {
+  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  auto rank = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size())));
+  return v[rank ? rank - 1 : 0];
+}
+
+// Each file's set: the --data entry it was listed under.
+std::vector<std::string> files_by_set(const EvalOptions& o, std::vector<int>& set_of) {
+  std::vector<std::string> files;
+  for (size_t d = 0; d < o.data.size(); ++d) {
+    auto in_set = data::list_images({o.data[d]});
+    if (o.limit > 0 && static_cast<int64_t>(in_set.size()) > o.limit) in_set.resize(o.limit);
+    files.insert(files.end(), in_set.begin(), in_set.end());
+    set_of.insert(set_of.end(), in_set.size(), static_cast<int>(d));
+  }
+  return files;
+}
+
 std::string fmt_num(double v, int prec) {
   if (std::isnan(v)) return "n/a";
   if (std::isinf(v)) return "inf";
@@ -69,6 +92,43 @@ std::string fmt_num(double v, int prec) {
   else
     std::snprintf(b, sizeof b, "%.*f", prec, v);
   return b;
+}
+
+json json_num(double x) { return std::isfinite(x) ? json(x) : std::isinf(x) ? json("inf") : json(nullptr); }
+
+using Values = std::map<std::string, std::map<std::string, std::vector<double>>>;  // scheme -> column -> per image
+
+// Restoration per set and scheme: mean, 5th percentile and minimum (a mean hides the lost photo).
+std::string per_set_section(const EvalOptions& o, const std::vector<int>& set_of, Values& values, json& summary) {
+  std::string md =
+      "\n| set | scheme | images | restore PSNR mean | p5 | min | restore SSIM mean | p5 | min | repaired blocks | "
+      "PNG expansion |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (size_t d = 0; d < o.data.size(); ++d)
+    for (auto& name : o.schemes) {
+      auto pick = [&](const std::string& col) {
+        std::vector<double> v;
+        for (size_t i = 0; i < set_of.size(); ++i)
+          if (set_of[i] == static_cast<int>(d)) v.push_back(values[name][col][i]);
+        return v;
+      };
+      auto psnr = pick("restore_psnr"), ssim = pick("restore_ssim");
+      if (psnr.empty()) continue;
+      double rate = stat(pick("repair_rate")).mean, expansion = stat(pick("png_expansion")).mean;
+      json row = {{"images", psnr.size()},
+                  {"restore_psnr", {{"mean", json_num(stat(psnr).mean)}, {"p5", json_num(quantile(psnr, 0.05))},
+                                    {"min", json_num(quantile(psnr, 0))}}},
+                  {"restore_ssim", {{"mean", json_num(stat(ssim).mean)}, {"p5", json_num(quantile(ssim, 0.05))},
+                                    {"min", json_num(quantile(ssim, 0))}}},
+                  {"repair_rate", json_num(rate)},
+                  {"png_expansion", json_num(expansion)}};
+      summary["sets"][o.data[d]][name] = row;
+      md += "| " + o.data[d] + " | " + name + " | " + std::to_string(psnr.size()) + " | " +
+            fmt_num(stat(psnr).mean, 2) + " | " + fmt_num(quantile(psnr, 0.05), 2) + " | " +
+            fmt_num(quantile(psnr, 0), 2) + " | " + fmt_num(stat(ssim).mean, 4) + " | " +
+            fmt_num(quantile(ssim, 0.05), 4) + " | " + fmt_num(quantile(ssim, 0), 4) + " | " +
+            fmt_num(100 * rate, 2) + "% | " + fmt_num(expansion, 3) + " |\n";
+    }
+  return md;
 }
 
 }  // namespace
@@ -94,8 +154,8 @@ std::string run_evaluation(const EvalOptions& o) {
   }
   // Naturalness: bits/dim under a Glow that HIPP does not use.
   std::shared_ptr<flow::DensityFlow> nat;
-  std::string flow_path = o.flow;
-  if (flow_path.empty()) {
+  std::string flow_path = o.flow == "none" ? "" : o.flow;
+  if (o.flow.empty()) {
     auto candidate = fs::path(protect::models_dir()) / ("celeba" + std::to_string(o.size) + "-glow");
     if (fs::exists(candidate)) flow_path = candidate.string();
   }
@@ -103,9 +163,15 @@ std::string run_evaluation(const EvalOptions& o) {
 
   IdentityMeter faces;  // identity privacy: does a face recognizer still match protected to original?
 
-  auto files = data::list_images(o.data);
-  if (o.limit > 0 && static_cast<int64_t>(files.size()) > o.limit) files.resize(o.limit);
+  std::vector<int> set_of;
+  auto files = files_by_set(o, set_of);
   auto set = data::load_images(files, o.size, o.crop, !o.quiet);
+  if (set.paths.size() != files.size()) {  // unreadable files were skipped: find each kept one's set
+    std::map<std::string, int> by_path;
+    for (size_t i = 0; i < files.size(); ++i) by_path[files[i]] = set_of[i];
+    set_of.clear();
+    for (auto& p : set.paths) set_of.push_back(by_path[p]);
+  }
   const int64_t n = set.images.size(0);
   // Chance level of the identity metric at this framing: how often neighbouring originals
   // (mostly different people) match each other.
@@ -118,7 +184,7 @@ std::string run_evaluation(const EvalOptions& o) {
   }
 
   auto key = crypto::random_key(), wrong = crypto::random_key();
-  std::map<std::string, std::map<std::string, std::vector<double>>> values;  // scheme -> column -> per image
+  Values values;
   std::ofstream csv((fs::path(o.out) / "per_image.csv").string());
   csv << "image,scheme";
   for (auto& c : kColumns) csv << "," << c;
@@ -147,13 +213,14 @@ std::string run_evaluation(const EvalOptions& o) {
       h.nonce = crypto::random_nonce();
       if (name == "hipp") h.model_id = model.id;
       auto t0 = std::chrono::steady_clock::now();
-      auto prot = s.protect(img, key, h.nonce, &h.side);
+      repair::RepairStats rs;
+      auto prot = repair::protect_checked(s, img, key, h, o.repair, &rs);
       auto file = container::write_protected_png(prot, h, key);
       double t_protect = seconds_since(t0);
       t0 = std::chrono::steady_clock::now();
       auto parsed = container::read_protected_png(file, set.paths[i]);
       container::verify(parsed, key, set.paths[i]);
-      auto restored = s.restore(parsed.rgb, key, parsed.header.nonce, parsed.header.side);
+      auto restored = repair::restore_checked(s, parsed, key, set.paths[i]);
       double t_restore = seconds_since(t0);
       // Wrong key, with the key-check tag bypassed: what an attacker's guess would restore. The
       // side data is encrypted (a wrong key decrypts it to random codes), so the guess leaves it
@@ -165,6 +232,8 @@ std::string run_evaluation(const EvalOptions& o) {
       std::map<std::string, double> r = {
           {"restore_ssim", metrics::ssim(img, restored)},
           {"restore_psnr", metrics::psnr(img, restored)},
+          {"repair_rate", rs.rate()},
+          {"unrepaired_min_block_psnr", rs.worst_before},
           {"thumb_psnr", metrics::thumbnail_psnr(img, prot, block)},
           {"png_expansion", static_cast<double>(file.size()) / png_orig},
           {"jpeg90_expansion", static_cast<double>(image::encode_jpeg(prot, 90).size()) / jpg_orig},
@@ -211,10 +280,7 @@ std::string run_evaluation(const EvalOptions& o) {
     md += "| " + name + (name == "hipp" ? " (" + model.name + ")" : "") + " |";
     for (auto& c : kColumns) {
       auto s = stat(values[name][c]);
-      auto num = [](double x) { return std::isfinite(x) ? json(x) : std::isinf(x) ? json("inf") : json(nullptr); };
-      summary["schemes"][name][c] = {{"mean", num(s.mean)},
-                                     {"std", num(s.std)},
-                                     {"n", s.n}};
+      summary["schemes"][name][c] = {{"mean", json_num(s.mean)}, {"std", json_num(s.std)}, {"n", s.n}};
       int prec = c.find("_s") == c.size() - 2 ? 4 : (c.find("psnr") != std::string::npos ? 2 : 4);
       bool spread = s.n > 1 && std::isfinite(s.mean);
       md += " " + fmt_num(s.mean, prec) + (spread ? " ± " + fmt_num(s.std, prec) : "") + " |";
@@ -227,7 +293,12 @@ std::string run_evaluation(const EvalOptions& o) {
         "hipp chunk; JPEG quality 90: both re-encoded). Thumbnail PSNR: block averages of protected vs original. "
         "wrongkey_ssim: restoration with a random wrong key (key check bypassed) vs original. identity_match: share of "
         "protected images whose face descriptor (dlib ResNet-34) lies within 0.6 of the original's. bpd: bits/dim under " +
-        (flow_path.empty() ? std::string("(no naturalness flow found)") : flow_path) + ".\n";
+        (flow_path.empty() ? std::string("(no naturalness flow found)") : flow_path) +
+        ". repair_rate: share of thumbnail blocks that carry an encrypted correction (those below " +
+        fmt_num(o.repair.min_psnr, 1) + " dB, then the worst until the image's SSIM reaches " +
+        fmt_num(o.repair.min_ssim, 3) + ")" + (o.repair.lossless ? " (lossless: every block with any error)" : "") +
+        "; unrepaired_min_block_psnr: the worst block before that correction (mean of finite values).\n";
+  md += per_set_section(o, set_of, values, summary);
   if (!std::isnan(chance_match)) {
     summary["identity_chance_match"] = chance_match;
     md += "Identity chance level at this framing: neighbouring originals (mostly different people) match " +

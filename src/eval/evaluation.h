@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "baselines/scheme.h"
+#include "repair/repair.h"
 
 namespace hipp::eval {
 
@@ -19,14 +20,16 @@ struct EvalOptions {
   int block = 0;           // 0: the hipp model's largest block
   double detail_scale = 1;  // hipp: HippScheme::set_detail_scale
   baselines::SchemeParams params;  // the baselines' settings beyond the block
-  int64_t limit = 0;
+  repair::RepairOptions repair;    // protect's restoration check, as `hipp protect` runs it
+  int64_t limit = 0;               // per --data entry (a set)
   int grid_rows = 6;
   std::string device = "cpu";
   bool quiet = false;
 };
 
 // Writes per_image.csv, summary.json, summary.md and grid.png into options.out; returns the
-// Markdown table.
+// Markdown tables: every metric's mean per scheme, then restoration per set (each --data entry)
+// with its mean, 5th percentile and minimum.
 std::string run_evaluation(const EvalOptions& options);
 
 }  // namespace hipp::eval

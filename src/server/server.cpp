@@ -82,6 +82,9 @@ Server::Server(const ServeOptions& options, service::Protector& protector)
     s.block = number_param(req, "block", 0);
     if (s.block < 0) throw Error("query parameter block must be positive");
     s.detail_scale = number_param(req, "detail_scale", 1.0);
+    s.repair.min_psnr = number_param(req, "min_psnr", s.repair.min_psnr);
+    s.repair.min_ssim = number_param(req, "min_ssim", s.repair.min_ssim);
+    s.repair.lossless = req.has_param("lossless") && req.get_param_value("lossless") != "0";
     // Models are named, never paths: a client must not make the server read its files.
     if (s.model.find('/') != std::string::npos || s.model.find("..") != std::string::npos)
       throw Error("model must be the name of a shipped model (see GET /health)");
@@ -94,7 +97,7 @@ Server::Server(const ServeOptions& options, service::Protector& protector)
     auto h = container::read_header(body_bytes(req), "request body");
     res.set_content(json{{"version", h.version}, {"scheme", h.scheme}, {"model_id", protect::hex(h.model_id)},
                          {"block", h.block}, {"width", h.width}, {"height", h.height},
-                         {"side_bytes", h.side.size()},
+                         {"side_bytes", h.side.size()}, {"repair_bytes", h.repair.size()},
                          {"key", h.passphrase ? "passphrase" : "raw"}}
                         .dump(),
                     "application/json");

@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "hipp/hipp_scheme.h"
 #include "hipp/range_fit.h"
+#include "repair/checked.h"
 
 namespace hipp::service {
 
@@ -34,7 +35,7 @@ const baselines::Scheme& Protector::baseline(const std::string& name, int block)
   return *(schemes_[key] = baselines::make_scheme(name, block));
 }
 
-std::vector<uint8_t> Protector::protect(const torch::Tensor& rgb, const ProtectSettings& s) {
+std::vector<uint8_t> Protector::protect(const torch::Tensor& rgb, const ProtectSettings& s, repair::RepairStats* stats) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!protect_master_) protect_master_ = keys::derive_master(key_, base_.salt, base_.argon2);
   auto h = base_;
@@ -59,7 +60,7 @@ std::vector<uint8_t> Protector::protect(const torch::Tensor& rgb, const ProtectS
     h.block = static_cast<uint16_t>(s.block ? s.block : jpeg_domain ? 16 : 8);
     scheme = &baseline(s.scheme, h.block);
   }
-  auto protected_rgb = scheme->protect(rgb, *protect_master_, h.nonce, &h.side);
+  auto protected_rgb = repair::protect_checked(*scheme, rgb, *protect_master_, h, s.repair, stats);
   return container::write_protected_png(protected_rgb, h, *protect_master_);
 }
 
@@ -74,7 +75,7 @@ torch::Tensor Protector::restore(const std::vector<uint8_t>& png, const std::str
   const baselines::Scheme& scheme = p.header.scheme == "hipp"
                                         ? hipp_scheme(protect::model_by_id(p.header.model_id), p.header.block)
                                         : baseline(p.header.scheme, p.header.block);
-  return scheme.restore(p.rgb, master, p.header.nonce, p.header.side);
+  return repair::restore_checked(scheme, p, master, where);
 }
 
 }  // namespace hipp::service

@@ -16,6 +16,7 @@
 #include "container/protected_png.h"
 #include "hipp/models.h"
 #include "keys/key.h"
+#include "repair/repair.h"
 
 namespace hipp::service {
 
@@ -24,13 +25,16 @@ struct ProtectSettings {
   std::string model;            // hipp: a model name or folder; empty: nearest to the image's size
   int block = 0;                // 0: the scheme's default (hipp: the model's largest)
   double detail_scale = 1;      // hipp only: HippScheme::set_detail_scale
+  repair::RepairOptions repair;  // the restoration floor, or lossless
 };
 
 class Protector {
  public:
   Protector(keys::KeySource key, torch::Device device);
-  // uint8 [3,H,W] -> the protected PNG file's bytes (header, fresh nonce, key-check tag).
-  std::vector<uint8_t> protect(const torch::Tensor& rgb, const ProtectSettings& settings);
+  // uint8 [3,H,W] -> the protected PNG file's bytes (header, fresh nonce, key-check tag, repair
+  // data: repair/checked.h); `stats` receives what the restoration check found.
+  std::vector<uint8_t> protect(const torch::Tensor& rgb, const ProtectSettings& settings,
+                               repair::RepairStats* stats = nullptr);
   // A protected PNG file's bytes -> uint8 [3,H,W]. Throws hipp::Error naming `where` for a wrong
   // key, an altered file, a file not made by hipp, or a model that is not here.
   torch::Tensor restore(const std::vector<uint8_t>& png, const std::string& where);

@@ -1,0 +1,78 @@
+// Frozen test vectors (tests/vectors/v*/README.md): files protected by earlier releases must
+// keep restoring to exactly the pixels they restored to then. The vectors are never
+// regenerated: each folder's SHA256SUMS is pinned here, and every file is checked against it.
+#include <sodium.h>
+
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "container/protected_png.h"
+#include "image/image.h"
+#include "keys/key.h"
+#include "service/protector.h"
+#include "test_util.h"
+
+using namespace hipp;
+namespace fs = std::filesystem;
+
+namespace {
+
+// SHA-256 of each folder's SHA256SUMS. Changing a vector changes this: don't; add a version.
+const std::map<std::string, std::string> kPinned = {
+    {"v1", "6302577a0ebafbada40d579993fc1e54ce29fec76cf3943827cd306aca95a5d8"},
+    {"v2", "b6511fc11d967c680698e345c9a94c2fcd6945d0486ae733afd512021498c6a7"},
+};
+
+std::string vectors_dir(const std::string& version) {
+  return std::string(HIPP_SOURCE_DIR) + "/tests/vectors/" + version;
+}
+
+std::string sha256_hex(const std::string& bytes) {
+  unsigned char d[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(d, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  char hex[2 * sizeof d + 1];
+  sodium_bin2hex(hex, sizeof hex, d, sizeof d);
+  return hex;
+}
+
+// name -> hash, from a `sha256sum` listing.
+std::map<std::string, std::string> sums(const std::string& version) {
+  std::map<std::string, std::string> out;
+  std::istringstream in(test::read_bytes(vectors_dir(version) + "/SHA256SUMS"));
+  for (std::string hash, name; in >> hash >> name;) out[name] = hash;
+  return out;
+}
+
+}  // namespace
+
+class Vectors : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Vectors, AreUnchangedSinceTheyWereFrozen) {
+  const auto& v = GetParam();
+  EXPECT_EQ(sha256_hex(test::read_bytes(vectors_dir(v) + "/SHA256SUMS")), kPinned.at(v));
+  auto listed = sums(v);
+  ASSERT_FALSE(listed.empty());
+  for (auto& [name, hash] : listed) EXPECT_EQ(sha256_hex(test::read_bytes(vectors_dir(v) + "/" + name)), hash) << name;
+}
+
+TEST_P(Vectors, RestoreToThePixelsTheyRestoredToWhenWritten) {
+  const auto& v = GetParam();
+  int checked = 0;
+  for (auto& [name, hash] : sums(v)) {
+    const std::string suffix = ".protected.png";
+    if (name.size() < suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+    auto stem = name.substr(0, name.size() - suffix.size());
+    auto key = vectors_dir(v) + (stem.find("passphrase") != std::string::npos ? "/passphrase.txt" : "/raw.key");
+    service::Protector protector(keys::read_key_source(key), torch::kCPU);
+    auto file = hipp::read_file(vectors_dir(v) + "/" + name);
+    EXPECT_EQ(container::read_header(file, name).version, std::stoi(v.substr(1))) << name;
+    auto restored = protector.restore(file, name);
+    auto expected = image::load(vectors_dir(v) + "/" + stem + ".restored.png");
+    EXPECT_TRUE(torch::equal(restored, expected)) << name << ": restores differently from when it was written";
+    ++checked;
+  }
+  EXPECT_GE(checked, 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, Vectors, ::testing::Values("v1", "v2"));
