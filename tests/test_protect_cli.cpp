@@ -138,7 +138,7 @@ TEST_F(ProtectCli, ProtectReportsItsRestorationCheckAndRefusesABadFloor) {
   auto r = run_hipp("protect " + q(p("in.png")) + " -o " + q(p("c.png")) + " -k " + q(p("k.key")) + " --min-psnr 60");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("restoration check: "), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("(below 60 dB, or for an image SSIM of 0.995)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("(below 60 dB, or for an image SSIM of 0.99)"), std::string::npos) << r.output;
   ASSERT_EQ(run_hipp("-q restore " + q(p("c.png")) + " -o " + q(p("rc.png")) + " -k " + q(p("k.key"))).code, 0);
   EXPECT_GE(metrics::psnr(image::load(p("in.png")), image::load(p("rc.png"))), 60.0);
   expect_failure("protect " + q(p("in.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")) + " --min-psnr 0",
@@ -159,19 +159,29 @@ TEST_F(ProtectCli, BaselineSchemesRestoreBitExactly) {
 
 TEST(EvalCli, WritesAllFourOutputsWithTheExpectedColumns) {
   test::TempDir dir;
-  auto r = run_hipp("-q eval --data " + q(test::fixture("scenes")) + " --limit 3 --size 64 --out " + q(dir / "ev"));
+  // Two sets, --limit per set: 2 scenes and the one face.
+  auto r = run_hipp("-q eval --data " + q(test::fixture("scenes")) + " " + q(test::fixture("faces")) +
+                    " --limit 2 --size 64 --out " + q(dir / "ev"));
   ASSERT_EQ(r.code, 0) << r.output;
   for (auto f : {"per_image.csv", "summary.json", "summary.md", "grid.png"})
     EXPECT_TRUE(std::filesystem::exists(dir.path / "ev" / f)) << f;
   std::ifstream csv(dir.path / "ev" / "per_image.csv");
   std::string header;
   std::getline(csv, header);
-  EXPECT_EQ(header, "image,scheme,restore_ssim,restore_psnr,thumb_psnr,png_expansion,jpeg90_expansion,protect_s,"
-                    "restore_s,wrongkey_ssim,protected_ssim,original_bpd,protected_bpd,identity_match,identity_distance");
+  EXPECT_EQ(header, "image,scheme,restore_ssim,restore_psnr,repair_rate,unrepaired_min_block_psnr,thumb_psnr,"
+                    "png_expansion,jpeg90_expansion,protect_s,restore_s,wrongkey_ssim,protected_ssim,original_bpd,"
+                    "protected_bpd,identity_match,identity_distance");
   int rows = 0;
   for (std::string line; std::getline(csv, line);) ++rows;
   EXPECT_EQ(rows, 9);  // 3 images x 3 schemes
   EXPECT_NE(r.output.find("| tpe-ideal |"), std::string::npos) << r.output;
+  // Restoration per set: mean, 5th percentile and minimum; exact schemes are exact everywhere.
+  EXPECT_NE(r.output.find("| set | scheme | images | restore PSNR mean | p5 | min |"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(test::fixture("faces") + " | hipp | 1 |"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(test::fixture("scenes") + " | shuffle | 2 | inf | inf | inf | 1.0000"), std::string::npos)
+      << r.output;
+  auto summary = test::read_bytes((dir.path / "ev" / "summary.json").string());
+  EXPECT_NE(summary.find("\"sets\""), std::string::npos);
   EXPECT_EQ(run_hipp("eval --data x --out y --schemes hipp,rot13").code, 1);
 }
 

@@ -69,7 +69,15 @@ TEST_P(Vectors, RestoreToThePixelsTheyRestoredToWhenWritten) {
     EXPECT_EQ(container::read_header(file, name).version, std::stoi(v.substr(1))) << name;
     auto restored = protector.restore(file, name);
     auto expected = image::load(vectors_dir(v) + "/" + stem + ".restored.png");
-    EXPECT_TRUE(torch::equal(restored, expected)) << name << ": restores differently from when it was written";
+    if (stem.rfind("hipp", 0) == 0) {
+      // A flow's float arithmetic depends on the thread count and CPU (the sums' order), which can
+      // move a value that sat on a rounding boundary by one level; anything more is a break.
+      auto diff = (restored.to(torch::kInt32) - expected.to(torch::kInt32)).abs();
+      EXPECT_LE(diff.max().item<int>(), 1) << name;
+      EXPECT_LE(diff.gt(0).sum().item<int64_t>(), diff.numel() / 1000) << name << ": restores differently";
+    } else {
+      EXPECT_TRUE(torch::equal(restored, expected)) << name << ": restores differently from when it was written";
+    }
     ++checked;
   }
   EXPECT_GE(checked, 3);

@@ -30,8 +30,8 @@ namespace hipp::repair {
 
 struct RepairOptions {
   double min_psnr = 40;     // every thumbnail block restores at least this well (dB, peak 255)
-  double min_ssim = 0.995;  // the image restores at least this SSIM (mean of 8x8 windows; 0: none),
-                            // and each repaired block does too
+  double min_ssim = 0.99;   // the image restores at least this SSIM (metrics::ssim; 0: none), and
+                            // each repaired block to halfway between it and 1 (8x8 windows)
   bool lossless = false;    // every pixel exactly
 };
 
