@@ -160,7 +160,7 @@ void add_protect_commands(CLI::App& app, Globals& g) {
                 "same protection)")
       ->default_val(pa->repair.min_psnr);
   p->add_option("--min-ssim", pa->repair.min_ssim,
-                "restoration floor in SSIM for the whole image (8x8 windows): the worst blocks are repaired too "
+                "restoration floor in SSIM for the whole image (as hipp eval and hipp compare measure it): the worst blocks are repaired too "
                 "until it is met, dark and flat photos mostly (0: PSNR only)")
       ->default_val(pa->repair.min_ssim);
   p->add_flag("--lossless", pa->repair.lossless,
