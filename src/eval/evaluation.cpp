@@ -96,6 +96,14 @@ std::string fmt_num(double v, int prec) {
 
 json json_num(double x) { return std::isfinite(x) ? json(x) : std::isinf(x) ? json("inf") : json(nullptr); }
 
+// Mean, 5th percentile and minimum of one metric over a set.
+struct Spread {
+  double mean, p5, min;
+  explicit Spread(const std::vector<double>& v) : mean(stat(v).mean), p5(quantile(v, 0.05)), min(quantile(v, 0)) {}
+  nlohmann::json json() const { return {{"mean", json_num(mean)}, {"p5", json_num(p5)}, {"min", json_num(min)}}; }
+  std::string md(int prec) const { return fmt_num(mean, prec) + " | " + fmt_num(p5, prec) + " | " + fmt_num(min, prec); }
+};
+
 using Values = std::map<std::string, std::map<std::string, std::vector<double>>>;  // scheme -> column -> per image
 
 // Restoration per set and scheme: mean, 5th percentile and minimum (a mean hides the lost photo).
@@ -111,22 +119,14 @@ std::string per_set_section(const EvalOptions& o, const std::vector<int>& set_of
           if (set_of[i] == static_cast<int>(d)) v.push_back(values[name][col][i]);
         return v;
       };
-      auto psnr = pick("restore_psnr"), ssim = pick("restore_ssim");
+      auto psnr = pick("restore_psnr");
       if (psnr.empty()) continue;
+      const Spread p(psnr), q(pick("restore_ssim"));
       double rate = stat(pick("repair_rate")).mean, expansion = stat(pick("png_expansion")).mean;
-      json row = {{"images", psnr.size()},
-                  {"restore_psnr", {{"mean", json_num(stat(psnr).mean)}, {"p5", json_num(quantile(psnr, 0.05))},
-                                    {"min", json_num(quantile(psnr, 0))}}},
-                  {"restore_ssim", {{"mean", json_num(stat(ssim).mean)}, {"p5", json_num(quantile(ssim, 0.05))},
-                                    {"min", json_num(quantile(ssim, 0))}}},
-                  {"repair_rate", json_num(rate)},
-                  {"png_expansion", json_num(expansion)}};
-      summary["sets"][o.data[d]][name] = row;
-      md += "| " + o.data[d] + " | " + name + " | " + std::to_string(psnr.size()) + " | " +
-            fmt_num(stat(psnr).mean, 2) + " | " + fmt_num(quantile(psnr, 0.05), 2) + " | " +
-            fmt_num(quantile(psnr, 0), 2) + " | " + fmt_num(stat(ssim).mean, 4) + " | " +
-            fmt_num(quantile(ssim, 0.05), 4) + " | " + fmt_num(quantile(ssim, 0), 4) + " | " +
-            fmt_num(100 * rate, 2) + "% | " + fmt_num(expansion, 3) + " |\n";
+      summary["sets"][o.data[d]][name] = {{"images", psnr.size()}, {"restore_psnr", p.json()}, {"restore_ssim", q.json()},
+                                          {"repair_rate", json_num(rate)}, {"png_expansion", json_num(expansion)}};
+      md += "| " + o.data[d] + " | " + name + " | " + std::to_string(psnr.size()) + " | " + p.md(2) + " | " + q.md(4) +
+            " | " + fmt_num(100 * rate, 2) + "% | " + fmt_num(expansion, 3) + " |\n";
     }
   return md;
 }
@@ -298,12 +298,12 @@ std::string run_evaluation(const EvalOptions& o) {
         fmt_num(o.repair.min_psnr, 1) + " dB, then the worst until the image's SSIM reaches " +
         fmt_num(o.repair.min_ssim, 3) + ")" + (o.repair.lossless ? " (lossless: every block with any error)" : "") +
         "; unrepaired_min_block_psnr: the worst block before that correction (mean of finite values).\n";
-  md += per_set_section(o, set_of, values, summary);
   if (!std::isnan(chance_match)) {
     summary["identity_chance_match"] = chance_match;
     md += "Identity chance level at this framing: neighbouring originals (mostly different people) match " +
           fmt_num(100 * chance_match, 1) + "% of the time.\n";
   }
+  md += per_set_section(o, set_of, values, summary);
   auto s = summary.dump(2) + "\n";
   write_file_atomic((fs::path(o.out) / "summary.json").string(), std::vector<uint8_t>(s.begin(), s.end()));
   write_file_atomic((fs::path(o.out) / "summary.md").string(), std::vector<uint8_t>(md.begin(), md.end()));

@@ -122,12 +122,13 @@ class Planner {
       : xt_(x), rt_(r), guess_t_(smooth_prediction(r, block)), x_(xt_), r_(rt_), guess_(guess_t_),
         layout_(x.size(1), x.size(2), block), floor_(floor), corrected_(r.clone()) {
     const int64_t blocks = layout_.blocks(), grid_w = (x.size(2) + block - 1) / block;
-    codings_.resize(blocks), ssim_.resize(blocks), weight_.resize(blocks);
+    codings_.resize(blocks), ssim_.resize(blocks), weight_.resize(blocks), psnr_.resize(blocks);
     for (int64_t b = 0; b < blocks; ++b) {
       views_.push_back({layout_.order.data() + layout_.offsets[b], layout_.offsets[b + 1] - layout_.offsets[b],
                         std::min<int64_t>(block, x.size(2) - (b % grid_w) * block)});
       auto as_is = restored_values(x_, r_, views_[b], 0);
-      worst_before_ = std::min(worst_before_, psnr_of(sse_of(x_, views_[b], as_is), 3 * views_[b].n));
+      psnr_[b] = psnr_of(sse_of(x_, views_[b], as_is), 3 * views_[b].n);
+      worst_before_ = std::min(worst_before_, psnr_[b]);
       ssim_[b] = ssim_of(x_, views_[b], as_is);
       weight_[b] = static_cast<double>(windows_of(views_[b]));
       ssim_sum_ += weight_[b] * ssim_[b], weight_sum_ += weight_[b];
@@ -153,15 +154,7 @@ class Planner {
   const std::vector<Coding>& codings() const { return codings_; }
   double worst_before() const { return worst_before_; }
   // The worst block once the codings are applied.
-  double worst_after() const {
-    double worst = INFINITY;
-    for (size_t b = 0; b < views_.size(); ++b) {
-      const auto& c = codings_[b];
-      worst = std::min(worst, psnr_of(sse_of(x_, views_[b], c.code ? c.values : restored_values(x_, r_, views_[b], 0)),
-                                      3 * views_[b].n));
-    }
-    return worst;
-  }
+  double worst_after() const { return *std::min_element(psnr_.begin(), psnr_.end()); }
 
  private:
   void repair(int64_t b, const Floor& f) {
@@ -170,6 +163,7 @@ class Planner {
     uint8_t* px = corrected_.data_ptr<uint8_t>();
     for (int c = 0; c < 3; ++c)
       for (int64_t j = 0; j < v.n; ++j) px[c * x_.plane + v.idx[j]] = static_cast<uint8_t>(codings_[b].values[c * v.n + j]);
+    psnr_[b] = psnr_of(sse_of(x_, v, codings_[b].values), 3 * v.n);
     double s = ssim_of(x_, v, codings_[b].values);
     ssim_sum_ += weight_[b] * (s - ssim_[b]);
     ssim_[b] = s;
@@ -203,7 +197,7 @@ class Planner {
   torch::Tensor corrected_;  // the restoration with the repairs chosen so far
   std::vector<BlockView> views_;
   std::vector<Coding> codings_;  // code 0: not repaired
-  std::vector<double> ssim_, weight_;
+  std::vector<double> ssim_, weight_, psnr_;  // per block, as restored with the codings so far
   double ssim_sum_ = 0, weight_sum_ = 0, worst_before_ = INFINITY;
 };
 
@@ -302,9 +296,15 @@ torch::Tensor apply_repair(const torch::Tensor& restored, const std::vector<uint
   if (body.size() - c.pos != static_cast<size_t>(2 * values)) damaged("residual count");
   const uint8_t* lo = body.data() + c.pos;
   const uint8_t* hi = lo + values;
-  auto guess = smooth_prediction(out, block);  // from the restoration, before any correction
+  // The smooth guess from the restoration, before any correction; only if some block uses it.
+  torch::Tensor guess;
+  for (auto& bc : blocks)
+    if (bc.second & kSmooth) {
+      guess = smooth_prediction(out, block);
+      break;
+    }
   uint8_t* px = out.data_ptr<uint8_t>();
-  const uint8_t* g = guess.data_ptr<uint8_t>();
+  const uint8_t* g = guess.defined() ? guess.data_ptr<uint8_t>() : nullptr;
   const int64_t plane = out.size(1) * out.size(2), grid_w = (out.size(2) + block - 1) / block;
   int64_t k = 0;
   std::vector<int> q;
