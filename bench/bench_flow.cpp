@@ -64,4 +64,12 @@ BENCHMARK(BM_GlowDecode)->Args({1, 64, 8, 96})->Args({16, 64, 8, 96})->Unit(benc
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  hipp::keep_freed_memory();  // as every hipp binary does
+  hipp::set_threads(0);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -144,3 +144,14 @@ TEST(KeyStream, UniformStaysBelowBoundAndPermutationIsAPermutation) {
   }
   EXPECT_NE(ks.permutation(64), ks.permutation(64));
 }
+
+TEST(ThumbnailBlock, GrowsSoTheThumbnailStaysWithinItsBlocks) {
+  using baselines::thumbnail_block;
+  EXPECT_EQ(thumbnail_block(64, 64, 8), 8);        // small images keep the scheme's own block
+  EXPECT_EQ(thumbnail_block(768, 1024, 16), 16);   // 64x48 blocks
+  EXPECT_EQ(thumbnail_block(768, 1025, 16), 32);   // one pixel more would make 65
+  EXPECT_EQ(thumbnail_block(3024, 4032, 16), 64);  // a 12 MP photo keeps 63x47
+  EXPECT_EQ(thumbnail_block(3024, 4032, 8, 200), 32);
+  EXPECT_EQ(thumbnail_block(100, 20, 8, 1), 128);
+  EXPECT_THROW(thumbnail_block(10, 10, 0), Error);
+}

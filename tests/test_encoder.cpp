@@ -135,7 +135,19 @@ TEST(HippCore, WithAnEncoderRestoresExactlyBeforeRoundingAndChangesTheProtectedI
   auto means = [](const torch::Tensor& t) { return torch::avg_pool2d(t, 8); };
   EXPECT_LT((means(p) - means(x)).abs().max().item<double>(), 1e-5);
   EXPECT_LT((back - x).abs().max().item<double>(), 1e-4);
-  EXPECT_ERROR_HAS(HippScheme(f, 8, torch::kCPU, std::make_shared<Encoder>(tiny_config(2))), "needs an encoder for 3");
+}
+
+TEST(HippWithEncoder, LevelsPastTheEncodersRunOnTheMixingAlone) {
+  auto f = test::tiny_wavelet_flow();
+  auto e = std::make_shared<Encoder>(tiny_config(2));
+  test::perturb(*e, 0.05);
+  e->eval();
+  auto img = scene(32);
+  HippScheme with(f, 8, torch::kCPU, e), without(f, 8);
+  SideData side;
+  auto p = with.protect(img, key_of(1), nonce_of(2), &side);
+  EXPECT_FALSE(torch::equal(p, without.protect(img, key_of(1), nonce_of(2))));  // E acts on levels 0 and 1
+  EXPECT_GT(metrics::psnr(img, with.restore(p, key_of(1), nonce_of(2), side)), 30.0);
 }
 
 namespace {

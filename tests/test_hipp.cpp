@@ -43,6 +43,28 @@ TEST(ChunkedHadamard, IsOrthonormalAndItsOwnInverse) {
   }
 }
 
+// The CPU kernel runs rows one by one; protected files depend on it giving the tensor
+// definition's exact bits (gather, signs, chunked_hadamard per round).
+TEST(OrthogonalMixing, TheRowKernelGivesTheTensorDefinitionsBits) {
+  torch::manual_seed(4);
+  for (int64_t n : {1, 9, 576, 1000}) {
+    std::vector<torch::Tensor> perms, signs;
+    for (int r = 0; r < 3; ++r) {
+      perms.push_back(torch::rand({5, n}).argsort(int64_t{1}));
+      signs.push_back(torch::randint(0, 2, {5, n}, torch::kFloat64) * 2 - 1);
+    }
+    OrthogonalMixing m(perms, signs);
+    auto x = torch::randn({5, n}, torch::kFloat64);
+    auto expected = x;
+    for (int r = 0; r < 3; ++r) expected = chunked_hadamard(expected.gather(1, perms[r]) * signs[r]);
+    auto y = m.apply(x);
+    EXPECT_TRUE(torch::equal(y, expected)) << n;
+    auto back = y;
+    for (int r = 2; r >= 0; --r) back = (chunked_hadamard(back) * signs[r]).gather(1, perms[r].argsort(int64_t{1}));
+    EXPECT_TRUE(torch::equal(m.undo(y), back)) << n;
+  }
+}
+
 TEST(KeyedMixing, UndoesItselfKeepsNormsAndDependsOnKeyNonceAndDomain) {
   auto v = torch::randn({300}, torch::kFloat64);
   KeyedMixing m(key_of(1), nonce_of(2), "d", 300);
@@ -74,11 +96,26 @@ TEST(KeyedMixing, ABatchOfDomainsMixesEachRowAsItsOwnMixingWould) {
   EXPECT_THROW(batch.apply(torch::randn({2, 77}, torch::kFloat64)), c10::Error);
 }
 
-TEST(HippScheme, OffersPowerOfTwoBlocksUpToTheModelsLevels) {
+TEST(HippScheme, OffersPowerOfTwoBlocksPastTheModelsLevels) {
   auto f = test::tiny_wavelet_flow();
-  EXPECT_EQ(HippScheme::blocks_offered(*f), (std::vector<int>{2, 4, 8}));
-  EXPECT_ERROR_HAS(HippScheme(f, 16), "not offered by this model (choose 2, 4, 8)");
-  EXPECT_ERROR_HAS(HippScheme(f, 3), "not offered");
+  auto offered = HippScheme::blocks_offered(*f);
+  EXPECT_EQ(offered.front(), 2);
+  EXPECT_EQ(offered.back(), HippScheme::kMaxBlock);
+  EXPECT_ERROR_HAS(HippScheme(f, 3), "not offered: choose a power of two from 2 to 1024");
+  EXPECT_ERROR_HAS(HippScheme(f, 2 * HippScheme::kMaxBlock), "not offered");
+}
+
+// Levels past the trained ones share the coarsest level's flow: a 32-px block on a 3-level
+// flow restores and keeps its thumbnail like the trained blocks do.
+TEST(HippScheme, BlocksPastTheTrainedLevelsRoundTrip) {
+  auto f = test::tiny_wavelet_flow();
+  auto img = face_like(64, 96);
+  HippScheme s(f, 32);
+  SideData side;
+  auto prot = s.protect(img, key_of(1), nonce_of(2), &side);
+  EXPECT_GT(metrics::thumbnail_psnr(img, prot, 32), 40.0);
+  EXPECT_GT(metrics::psnr(img, s.restore(prot, key_of(1), nonce_of(2), side)), 35.0);
+  EXPECT_LT(metrics::psnr(img, s.restore(prot, key_of(3), nonce_of(2), side)), 25.0);
 }
 
 TEST(HippScheme, RoundTripKeepsThumbnailAndHandlesSizesNotMultipleOfTheBlock) {
@@ -121,6 +158,10 @@ TEST(ShippedHipp, FixtureRoundTripThroughTheProtectedPngMeetsItsBounds) {
   EXPECT_EQ(model_by_id(m.id).name, "celeba64-wavelet");
   EXPECT_EQ(nearest_model(70, 60).name, "celeba64-hipp");  // the trained encoder wins over its bare flow
   EXPECT_EQ(nearest_model(150, 150).name, "celeba128-wavelet");
+  EXPECT_EQ(nearest_model(256, 200).name, "celeba128-wavelet");  // up to twice the face model's size
+  EXPECT_EQ(nearest_model(321, 481).name, "photos64-wavelet");   // beyond: a photo, the light model
+  EXPECT_EQ(resolve_model("photos64-wavelet").domain, "photos");
+  EXPECT_EQ(resolve_model("celeba128-wavelet").domain, "faces");
   HippScheme s(load_wavelet(m, torch::kCPU), 8);
   auto set = data::load_images(data::list_images({test::fixture("scenes")}), 64, 1.0, false);
   double ssim = 0;

@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "image/image.h"
+#include "metrics/metrics.h"
 #include "test_util.h"
 
 using namespace hipp;
@@ -64,7 +65,10 @@ TEST(Image, BadInputsFailWithTheFileName) {
   expect_error(dir / "cut.jpg", "truncated");
   auto png = image::encode_png(torch::randint(0, 256, {3, 32, 32}).to(torch::kUInt8));
   test::write_bytes(dir / "cut.png", std::string(png.begin(), png.begin() + png.size() / 2));
-  expect_error(dir / "cut.png", "not a readable image");
+  expect_error(dir / "cut.png", "truncated PNG");
+  png[png.size() / 2] ^= 0xFF;  // damaged in the middle, end chunk intact
+  test::write_bytes(dir / "bad.png", std::string(png.begin(), png.end()));
+  expect_error(dir / "bad.png", "not a readable image");
   expect_error(dir.path.string(), "directory");
 }
 
@@ -104,4 +108,24 @@ TEST(Image, CenterCropResizeAndGrid) {
 TEST(Image, FloatConversions) {
   auto img = torch::randint(0, 256, {3, 5, 5}).to(torch::kUInt8);
   EXPECT_TRUE(torch::equal(image::from_float(image::to_float(img)), img));
+}
+
+// metrics::ssim runs separable windows over bands of rows; the plain definition (one 2-D
+// convolution over the whole image) must give the same number.
+TEST(Metrics, SsimInBandsMatchesTheWholeImageDefinition) {
+  torch::manual_seed(3);
+  auto a = torch::randint(0, 256, {3, 70, 90}, torch::kUInt8);
+  auto b = (a.to(torch::kInt32) + torch::randint(-20, 21, a.sizes(), torch::kInt32)).clamp(0, 255).to(torch::kUInt8);
+  auto g = torch::arange(11, torch::kFloat64) - 5.0;
+  g = torch::exp(-g.pow(2) / (2 * 1.5 * 1.5));
+  g = g / g.sum();
+  auto w = torch::outer(g, g).view({1, 1, 11, 11});
+  auto x = a.to(torch::kFloat64).unsqueeze(1), y = b.to(torch::kFloat64).unsqueeze(1);
+  auto blur = [&](const torch::Tensor& t) { return torch::nn::functional::conv2d(t, w); };
+  auto mx = blur(x), my = blur(y);
+  auto sxx = blur(x * x) - mx * mx, syy = blur(y * y) - my * my, sxy = blur(x * y) - mx * my;
+  const double c1 = std::pow(0.01 * 255, 2), c2 = std::pow(0.03 * 255, 2);
+  auto map = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sxx + syy + c2));
+  for (int64_t band : {0, 1, 7, 60, 100}) EXPECT_NEAR(metrics::ssim_in_bands(a, b, band), map.mean().item<double>(), 1e-12);
+  EXPECT_NEAR(metrics::ssim(a, a), 1.0, 1e-12);
 }

@@ -2,6 +2,8 @@
 // round trips through files, keys and passphrases, and every error path (wrong key, altered,
 // truncated and foreign files, existing outputs) exits non-zero and writes nothing.
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 
 #include "image/image.h"
 #include "metrics/metrics.h"
@@ -105,6 +107,114 @@ TEST_F(ProtectCli, FoldersKeepNamesAndExistingOutputsAreNotReplaced) {
   EXPECT_EQ(run_hipp("-q protect " + q(p("album")) + " -o " + q(p("prot")) + " -k " + q(p("k.key")) + " --force").code, 0);
 }
 
+TEST_F(ProtectCli, AFolderRunGoesOnPastBrokenFilesAndExitsNonZero) {
+  namespace fs = std::filesystem;
+  fs::create_directories(p("album"));
+  fs::copy_file(p("in.png"), p("album/good1.png"));
+  fs::copy_file(p("in.png"), p("album/good2.png"));
+  auto png = test::read_bytes(p("in.png"));
+  test::write_bytes(p("album/a_cut.png"), png.substr(0, png.size() / 2));
+  test::write_bytes(p("album/b_junk.jpg"), "not a photo at all");
+  auto r = run_hipp("protect " + q(p("album")) + " -o " + q(p("prot")) + " -k " + q(p("k.key")));
+  EXPECT_EQ(r.code, 1) << r.output;
+  for (auto s : {"a_cut.png: truncated PNG", "b_junk.jpg: not a readable image", "protected 2 images",
+                 "2 failed", "2 of 4 images failed"})
+    EXPECT_NE(r.output.find(s), std::string::npos) << s << "\n" << r.output;
+  EXPECT_EQ(r.output.find("libpng"), std::string::npos) << r.output;
+  EXPECT_TRUE(fs::exists(p("prot/good1.png")) && fs::exists(p("prot/good2.png")));
+  EXPECT_FALSE(fs::exists(p("prot/a_cut.png")) || fs::exists(p("prot/b_junk.png")));
+  // Restore likewise goes on past a file it cannot restore.
+  test::write_bytes(p("prot/c_cut.png"), test::read_bytes(p("prot/good1.png")).substr(0, 500));
+  r = run_hipp("restore " + q(p("prot")) + " -o " + q(p("back")) + " -k " + q(p("k.key")));
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("restored 2 images"), std::string::npos) << r.output;
+  EXPECT_TRUE(fs::exists(p("back/good2.png")));
+  // --fail-fast stops at the first (sorted) failure, before the good files.
+  r = run_hipp("protect " + q(p("album")) + " -o " + q(p("ff")) + " -k " + q(p("k.key")) + " --fail-fast");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_FALSE(fs::exists(p("ff/good1.png")));
+}
+
+TEST_F(ProtectCli, ShardsCoverEveryFileOnceAndARerunSkipsWhatIsDone) {
+  namespace fs = std::filesystem;
+  fs::create_directories(p("album/sub"));
+  auto small = image::center_crop_resize(image::load(kFace), 16, 1.0);
+  for (int i = 0; i < 9; ++i) image::save_png(p("album") + (i % 2 ? "/sub/" : "/") + std::to_string(i) + ".png", small);
+  const int n = 3;
+  auto manifest = [&](int i) {
+    std::vector<nlohmann::json> lines;
+    std::ifstream f(p("prot") + "/manifest-" + std::to_string(i) + "-of-3.jsonl");
+    for (std::string l; std::getline(f, l);) lines.push_back(nlohmann::json::parse(l));
+    return lines;
+  };
+  auto shard = [&](int i) {
+    return run_hipp("-q protect " + q(p("album")) + " -o " + q(p("prot")) + " -k " + q(p("k.key")) + " --shard " +
+                    std::to_string(i) + "/" + std::to_string(n));
+  };
+  std::map<std::string, int> done;
+  for (int i = 0; i < n; ++i) {
+    ASSERT_EQ(shard(i).code, 0);
+    for (auto& l : manifest(i)) {
+      EXPECT_EQ(l["status"], "done");
+      ++done[l["input"].get<std::string>()];
+    }
+  }
+  EXPECT_EQ(done.size(), 9u);
+  for (auto& [in, count] : done) EXPECT_EQ(count, 1) << in;
+  // A rerun keeps valid outputs and redoes a damaged one.
+  auto kept = test::read_bytes(p("prot/0.png"));
+  int shard_of_0 = -1;
+  for (int i = 0; i < n; ++i)
+    for (auto& l : manifest(i))
+      if (l["output"].get<std::string>().find("/prot/0.png") != std::string::npos) shard_of_0 = i;
+  ASSERT_GE(shard_of_0, 0);
+  test::write_bytes(p("prot/sub/1.png"), "damaged");
+  for (int i = 0; i < n; ++i) ASSERT_EQ(shard(i).code, 0);
+  EXPECT_EQ(test::read_bytes(p("prot/0.png")), kept);
+  std::map<std::string, int> redone;
+  for (int i = 0; i < n; ++i) {
+    auto lines = manifest(i);
+    for (size_t k = lines.size() / 2; k < lines.size(); ++k)  // the rerun's half
+      if (lines[k]["status"] == "done") ++redone[lines[k]["input"].get<std::string>()];
+  }
+  ASSERT_EQ(redone.size(), 1u);
+  EXPECT_NE(redone.begin()->first.find("sub/1.png"), std::string::npos);
+  EXPECT_NO_THROW(image::load(p("prot/sub/1.png")));
+  expect_failure("protect " + q(p("album")) + " -o " + q(p("x")) + " -k " + q(p("k.key")) + " --shard 3/3",
+                 "needs 0 <= I < N");
+  expect_failure("protect " + q(p("album")) + " -o " + q(p("x")) + " -k " + q(p("k.key")) + " --shard two",
+                 "expected I/N");
+}
+
+// deploy/slurm-array.sh as Slurm would run it, array tasks 0..2: every file once.
+TEST_F(ProtectCli, TheSlurmArrayScriptCoversEveryFileOnce) {
+  namespace fs = std::filesystem;
+  fs::create_directories(p("album"));
+  auto small = image::center_crop_resize(image::load(kFace), 16, 1.0);
+  for (int i = 0; i < 7; ++i) image::save_png(p("album") + "/" + std::to_string(i) + ".png", small);
+  for (int i = 0; i < 3; ++i) {
+    auto cmd = "SLURM_ARRAY_TASK_ID=" + std::to_string(i) + " SLURM_ARRAY_TASK_COUNT=3 IN=" + q(p("album")) +
+               " OUT=" + q(p("prot")) + " KEY=" + q(p("k.key")) + " HIPP=" + q(HIPP_BINARY) + " bash " +
+               q(std::string(HIPP_SOURCE_DIR) + "/deploy/slurm-array.sh") + " >/dev/null 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+  int lines = 0;
+  for (int i = 0; i < 3; ++i) {
+    std::ifstream f(p("prot") + "/manifest-" + std::to_string(i) + "-of-3.jsonl");
+    for (std::string l; std::getline(f, l);) ++lines;
+  }
+  EXPECT_EQ(lines, 7);
+  for (int i = 0; i < 7; ++i) EXPECT_TRUE(fs::exists(p("prot") + "/" + std::to_string(i) + ".png")) << i;
+}
+
+TEST_F(ProtectCli, TheThumbnailOptionGrowsTheBlock) {
+  ASSERT_EQ(run_hipp("-q protect " + q(p("in.png")) + " -o " + q(p("prot.png")) + " -k " + q(p("k.key")) +
+                     " --thumbnail 2").code, 0);
+  EXPECT_NE(run_hipp("info " + q(p("prot.png"))).output.find("block:      32"), std::string::npos);
+  ASSERT_EQ(run_hipp("-q restore " + q(p("prot.png")) + " -o " + q(p("back.png")) + " -k " + q(p("k.key"))).code, 0);
+  EXPECT_GT(metrics::psnr(image::load(p("in.png")), image::load(p("back.png"))), 38.0);
+}
+
 TEST_F(ProtectCli, UsageErrors) {
   expect_failure("protect " + q(p("in.png")) + " -o " + q(p("o.png")) + " -k " + q(p("k.key")) + " --block 3",
                  "block size 3 is not offered");
@@ -191,4 +301,10 @@ TEST(BenchCli, TimesEverySchemeAndRefusesBadBlocks) {
   for (auto s : {"\nhipp ", "\ntpe-ideal ", "\nshuffle ", "protect_s"})
     EXPECT_NE(r.output.find(s), std::string::npos) << r.output;
   expect_failure("bench --block 5", "not offered");
+  r = run_hipp("bench --repeat 1 --size 96x48 --scheme hipp --scheme shuffle");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("96x48"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("peak memory"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("tpe-ideal"), std::string::npos) << r.output;
+  expect_failure("bench --size 7", "expected N or WxH");
 }

@@ -22,6 +22,7 @@ namespace {
 const std::map<std::string, std::string> kPinned = {
     {"v1", "6302577a0ebafbada40d579993fc1e54ce29fec76cf3943827cd306aca95a5d8"},
     {"v2", "b6511fc11d967c680698e345c9a94c2fcd6945d0486ae733afd512021498c6a7"},
+    {"v3", "06a8aaea9c388efea711a35477496249b32ac5709b75a82016207c3693c81fd5"},
 };
 
 std::string vectors_dir(const std::string& version) {
@@ -83,4 +84,4 @@ TEST_P(Vectors, RestoreToThePixelsTheyRestoredToWhenWritten) {
   EXPECT_GE(checked, 3);
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, Vectors, ::testing::Values("v1", "v2"));
+INSTANTIATE_TEST_SUITE_P(Formats, Vectors, ::testing::Values("v1", "v2", "v3"));

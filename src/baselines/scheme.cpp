@@ -36,6 +36,15 @@ BlockLayout::BlockLayout(int64_t height, int64_t width, int block) {
     }
 }
 
+int thumbnail_block(int64_t height, int64_t width, int min_block, int max_blocks) {
+  if (min_block < 1 || max_blocks < 1) throw Error("block and thumbnail size must be positive");
+  const int64_t longest = std::max(height, width);
+  int64_t block = min_block;
+  while ((longest + block - 1) / block > max_blocks) block *= 2;
+  if (block > 65535) throw Error("a thumbnail of " + std::to_string(max_blocks) + " blocks needs blocks over 65535 px");
+  return static_cast<int>(block);
+}
+
 void expect_no_side(const SideData& side, const std::string& scheme) {
   if (!side.empty()) throw Error("damaged hipp file (" + scheme + " keeps no side data, the file holds " +
                                  std::to_string(side.size()) + " bytes)");

@@ -51,6 +51,13 @@ struct BlockLayout {
   int64_t blocks() const { return static_cast<int64_t>(offsets.size()) - 1; }
 };
 
+// The kept thumbnail's longest side, in blocks, unless asked otherwise: a 12 MP photo with
+// 16-px blocks would keep a 252x189 "thumbnail" that shows nearly everything.
+inline constexpr int kDefaultThumbnail = 64;
+// The block an h x w image gets: the smallest power-of-two multiple of `min_block` (the
+// scheme's own default) that leaves at most `max_blocks` blocks along the longest side.
+int thumbnail_block(int64_t height, int64_t width, int min_block, int max_blocks = kDefaultThumbnail);
+
 // Throws hipp::Error if a scheme that keeps no side data is handed some (a damaged file).
 void expect_no_side(const SideData& side, const std::string& scheme);
 

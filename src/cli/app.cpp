@@ -19,12 +19,13 @@ void apply_globals(const Globals& g) {
 int hipp::cli::run_main(int argc, char** argv, const std::string& about,
                          const std::function<void(CLI::App&, Globals&)>& add_commands) {
   spdlog::set_pattern("hipp: %^%l%$: %v");
+  keep_freed_memory();
   CLI::App app{about};
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand
   Globals g;
   app.add_option("--device", g.device, "cpu or cuda")->default_val("cpu");
-  app.add_option("--threads", g.threads, "CPU threads for LibTorch (0: its default)")->default_val(0);
+  app.add_option("--threads", g.threads, "CPU threads for LibTorch (0: every core, or OMP_NUM_THREADS if set)")->default_val(0);
   app.add_flag("-q,--quiet", g.quiet, "only warnings and errors");
   add_commands(app, g);
   // CLI11 would call a mistyped command a missing one; name it instead.

@@ -1,9 +1,12 @@
 // hipp bench: seconds per image to protect and restore, per scheme, on this machine and device
 // (pixels in and out, as `hipp eval` times them, without file I/O), with and without protect's
-// restoration check. Google Benchmark's
-// build/hipp_bench covers the same ground for developers; this is the user-facing number.
+// restoration check, and the process's peak memory. Google Benchmark's build/hipp_bench covers
+// the same ground for developers; this is the user-facing number.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 
 #include "baselines/scheme.h"
@@ -12,66 +15,132 @@
 #include "common/error.h"
 #include "hipp/hipp_scheme.h"
 #include "hipp/models.h"
+#include "image/image.h"
 #include "repair/checked.h"
 
 namespace hipp::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Args {
+  std::string size = "64", model, image;
+  std::vector<std::string> schemes;
+  int block = 0, thumbnail = baselines::kDefaultThumbnail, repeat = 5;
+};
+
+// "N" (square) or "WxH".
+std::pair<int, int> parse_size(const std::string& s) {
+  auto x = s.find('x');
+  try {
+    size_t used = 0;
+    int w = std::stoi(s.substr(0, x), &used);
+    int h = x == std::string::npos ? w : std::stoi(s.substr(x + 1));
+    if (w >= 8 && h >= 8 && w <= 16384 && h <= 16384) return {w, h};
+  } catch (const std::exception&) {
+  }
+  throw Error("--size " + s + ": expected N or WxH, 8..16384 px");
+}
+
+// The photo bench resizes: --image, else the bundled example, else noise (the hardest case for
+// the restoration check).
+torch::Tensor bench_image(const std::string& path, int w, int h, std::string& what) {
+  auto example = fs::path(protect::models_dir()).parent_path() / "examples" / "bsds_100007.jpg";
+  std::string file = !path.empty() ? path : fs::exists(example) ? example.string() : "";
+  if (file.empty()) {
+    what = "uniform noise";
+    torch::manual_seed(0);
+    return torch::randint(0, 256, {3, h, w}, torch::kUInt8);
+  }
+  what = fs::path(file).filename().string() + " resized";
+  return image::resize(image::load(file), w, h);
+}
+
+double median_seconds(int repeat, const std::function<void()>& f) {
+  f();  // warm-up
+  std::vector<double> t;
+  for (int i = 0; i < repeat; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    f();
+    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::nth_element(t.begin(), t.begin() + t.size() / 2, t.end());
+  return t[t.size() / 2];
+}
+
+double peak_rss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024.0;  // Linux reports KiB
+}
+
+void run_bench(const Args& a, const Globals& g) {
+  auto device = parse_device(g.device);
+  auto [w, h] = parse_size(a.size);
+  auto m = a.model.empty() ? protect::nearest_model(h, w) : protect::resolve_model(a.model);
+  std::vector<std::string> names = a.schemes;
+  if (names.empty()) {
+    names = {"hipp"};
+    names.insert(names.end(), baselines::kSchemeNames.begin(), baselines::kSchemeNames.end());
+  }
+  std::string what;
+  auto img = bench_image(a.image, w, h, what);
+  auto key = crypto::random_key();
+  auto nonce = crypto::random_nonce();
+  std::printf("%dx%d (%s), device %s, %s; median of %d runs after a warm-up\n", w, h, what.c_str(),
+              g.device.c_str(), m.name.c_str(), a.repeat);
+  // protect_s is what `hipp protect` spends: the scheme plus its restoration check (repair/checked.h).
+  std::printf("%-10s %6s %12s %12s %12s\n", "scheme", "block", "protect_s", "unchecked_s", "restore_s");
+  for (auto& name : names) {
+    std::unique_ptr<baselines::Scheme> s;
+    int block = a.block;
+    if (name == "hipp") {  // a bad --block or model is the user's error, not a skip
+      if (!block) block = baselines::thumbnail_block(h, w, 1 << m.levels, a.thumbnail);
+      s = protect::load_hipp(m, block, device);
+    } else {
+      const bool jpeg_domain = name == "drpe" || name == "tpe-lsb";
+      if (!block) block = baselines::thumbnail_block(h, w, jpeg_domain ? 16 : 8, a.thumbnail);
+      try {
+        s = baselines::make_scheme(name, block);
+      } catch (const Error& e) {  // e.g. drpe at block 8: say why and time the others
+        std::printf("%-10s skipped: %s\n", name.c_str(), e.what());
+        continue;
+      }
+    }
+    container::Header hd;
+    hd.block = static_cast<uint16_t>(block);
+    hd.nonce = nonce;
+    auto prot = repair::protect_checked(*s, img, key, hd, {});
+    container::Parsed parsed{hd, prot};
+    double tc = median_seconds(a.repeat, [&] { repair::protect_checked(*s, img, key, hd, {}); });
+    double tp = median_seconds(a.repeat, [&] { s->protect(img, key, nonce, &hd.side); });
+    double tr = median_seconds(a.repeat, [&] { repair::restore_checked(*s, parsed, key, "bench"); });
+    std::printf("%-10s %6d %12.4f %12.4f %12.4f\n", s->name().c_str(), block, tc, tp, tr);
+  }
+  std::printf("peak memory (RSS) of this run: %.0f MiB\n", peak_rss_mib());
+}
+
+}  // namespace
 
 void add_bench_commands(CLI::App& app, Globals& g) {
-  struct Args {
-    int size = 64, block = 0, repeat = 5;
-    std::string model;
-  };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("bench", "time protect and restore per image for hipp and the baselines");
-  cmd->add_option("--size", a->size, "square image size")->default_val(64)->check(CLI::Range(8, 8192));
+  cmd->add_option("--size", a->size, "image size: N (square) or WxH, e.g. 1024 (1 MP) or 4032x3024 (12 MP)")
+      ->default_val("64");
+  cmd->add_option("--image", a->image, "photo to time, resized to --size (default: the bundled example photo)");
+  std::vector<std::string> known = baselines::kSchemeNames;
+  known.insert(known.begin(), "hipp");
+  cmd->add_option("--scheme", a->schemes, "schemes to time (default: hipp and every baseline)")
+      ->check(CLI::IsMember(known));
   cmd->add_option("--model", a->model, "hipp's wavelet flow (default: the shipped one nearest --size)");
-  cmd->add_option("--block", a->block, "block size (default: the hipp model's largest)");
+  cmd->add_option("--block", a->block, "block size (default: as hipp protect picks it)");
+  cmd->add_option("--thumbnail", a->thumbnail, "longest thumbnail side in blocks when --block is not given")
+      ->default_val(a->thumbnail)->check(CLI::Range(1, 65535));
   cmd->add_option("--repeat", a->repeat, "timed runs per scheme (after one warm-up)")->default_val(5)
       ->check(CLI::Range(1, 1000));
   cmd->callback([a, &g] {
     apply_globals(g);
-    auto device = parse_device(g.device);
-    auto m = a->model.empty() ? protect::nearest_model(a->size, a->size) : protect::resolve_model(a->model);
-    int block = a->block ? a->block : 1 << m.levels;
-    std::vector<std::unique_ptr<baselines::Scheme>> schemes;
-    schemes.push_back(protect::load_hipp(m, block, device));
-    for (auto& name : baselines::kSchemeNames) {
-      try {
-        schemes.push_back(baselines::make_scheme(name, block));
-      } catch (const Error& e) {  // e.g. drpe at block 8: say why and time the others
-        std::printf("%-10s skipped: %s\n", name.c_str(), e.what());
-      }
-    }
-    torch::manual_seed(0);
-    auto img = torch::randint(0, 256, {3, a->size, a->size}, torch::kUInt8);
-    auto key = crypto::random_key();
-    auto nonce = crypto::random_nonce();
-    std::printf("%dx%d, block %d, device %s, %s; median of %d runs after a warm-up\n", a->size, a->size, block,
-                g.device.c_str(), m.name.c_str(), a->repeat);
-    // protect_s is what `hipp protect` spends: the scheme plus its restoration check (repair/checked.h).
-    std::printf("%-10s %12s %12s %12s\n", "scheme", "protect_s", "unchecked_s", "restore_s");
-    for (auto& s : schemes) {
-      auto time = [&](auto&& f) {
-        f();
-        std::vector<double> t;
-        for (int i = 0; i < a->repeat; ++i) {
-          auto t0 = std::chrono::steady_clock::now();
-          f();
-          t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-        }
-        std::nth_element(t.begin(), t.begin() + t.size() / 2, t.end());
-        return t[t.size() / 2];
-      };
-      container::Header h;
-      h.block = static_cast<uint16_t>(block);
-      h.nonce = nonce;
-      torch::Tensor prot = repair::protect_checked(*s, img, key, h, {});
-      container::Parsed parsed{h, prot};
-      double tc = time([&] { repair::protect_checked(*s, img, key, h, {}); });
-      double tp = time([&] { s->protect(img, key, nonce, &h.side); });
-      double tr = time([&] { repair::restore_checked(*s, parsed, key, "bench"); });
-      std::printf("%-10s %12.4f %12.4f %12.4f\n", s->name().c_str(), tc, tp, tr);
-    }
+    run_bench(*a, g);
   });
 }
 

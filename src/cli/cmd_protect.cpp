@@ -1,21 +1,19 @@
 // hipp protect / restore: the product. One input file -> one output PNG; several inputs or a
-// folder -> an output folder with the names kept. Every output is written atomically, and an
-// error (bad input, wrong key, altered file) stops with a message before anything is written
-// for that image.
+// folder -> an output folder with the names kept (folder_run.h: shards, resuming, failures).
+// Every output is written atomically: an error (bad input, wrong key, altered file) leaves
+// nothing written for that image.
 #include <spdlog/spdlog.h>
 
 #include <cmath>
 #include <filesystem>
-#include <map>
 
 #include "baselines/scheme.h"
 #include "cli/commands.h"
+#include "cli/folder_run.h"
 #include "common/device.h"
 #include "common/error.h"
 #include "common/files.h"
-#include "common/progress.h"
 #include "container/protected_png.h"
-#include "data/image_folder.h"
 #include "hipp/hipp_scheme.h"
 #include "hipp/models.h"
 #include "image/image.h"
@@ -26,40 +24,6 @@ namespace hipp::cli {
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Job {
-  std::string in, out;
-};
-
-// Expands folders (recursively) and maps each input to its output path.
-std::vector<Job> plan(const std::vector<std::string>& inputs, const std::string& out, bool force) {
-  bool single = inputs.size() == 1 && !fs::is_directory(inputs[0]);
-  std::vector<Job> jobs;
-  if (single) {
-    if (!fs::exists(inputs[0])) throw Error(inputs[0] + ": no such file");
-    if (fs::is_directory(out)) throw Error("-o " + out + ": is a folder; with one input, -o names the output PNG");
-    jobs.push_back({inputs[0], out});
-  } else {
-    if (fs::exists(out) && !fs::is_directory(out)) throw Error("-o " + out + ": with several inputs, -o must be a folder");
-    for (auto& in : inputs) {
-      if (!fs::exists(in)) throw Error(in + ": no such file or folder");
-      if (fs::is_directory(in)) {
-        for (auto& f : data::list_images({in}))
-          jobs.push_back({f, (fs::path(out) / fs::relative(f, in)).replace_extension(".png").string()});
-      } else {
-        jobs.push_back({in, (fs::path(out) / fs::path(in).filename()).replace_extension(".png").string()});
-      }
-    }
-    std::map<std::string, std::string> seen;
-    for (auto& j : jobs)
-      if (!seen.emplace(j.out, j.in).second)
-        throw Error(j.in + " and " + seen[j.out] + " would both be written to " + j.out);
-  }
-  if (!force)
-    for (auto& j : jobs)
-      if (fs::exists(j.out)) throw Error(j.out + " already exists (pass --force to replace it)");
-  return jobs;
-}
 
 void write_output(const std::string& path, const std::vector<uint8_t>& bytes) {
   auto parent = fs::path(path).parent_path();
@@ -85,48 +49,97 @@ struct RepairTally {
   }
 };
 
-struct ProtectArgs {
+// What protect and restore share: inputs, outputs and how a folder run goes.
+struct RunArgs {
   std::vector<std::string> inputs;
-  std::string out, key, model, scheme = "hipp";
-  int block = 0;
-  double detail_scale = 1;
-  repair::RepairOptions repair;
-  bool force = false;
+  std::string out, key, shard, manifest;
+  bool force = false, skip_existing = false, fail_fast = false;
+
+  PlanOptions plan() const {
+    PlanOptions p;
+    p.force = force;
+    p.shard = shard.empty() ? Shard{} : parse_shard(shard);
+    p.skip_existing = skip_existing || !shard.empty();
+    return p;
+  }
+  RunOptions run(const char* label, const Globals& g) const {
+    RunOptions r;
+    r.label = label;
+    r.skip_existing = skip_existing || !shard.empty();
+    r.fail_fast = fail_fast || single_output(inputs, out);
+    r.quiet = g.quiet;
+    r.manifest = manifest;
+    if (r.manifest.empty() && !shard.empty()) {
+      auto s = parse_shard(shard);
+      r.manifest = (fs::path(out) / fmt::format("manifest-{}-of-{}.jsonl", s.index, s.count)).string();
+    }
+    return r;
+  }
 };
 
-struct RestoreArgs {
-  std::vector<std::string> inputs;
-  std::string out, key;
-  bool force = false;
+struct ProtectArgs : RunArgs {
+  std::string model, scheme = "hipp";
+  int block = 0, thumbnail = baselines::kDefaultThumbnail;
+  double detail_scale = 1;
+  repair::RepairOptions repair;
 };
+
+// One closing line; a run with failures exits non-zero after it.
+void finish_run(const RunTally& t, const char* verb, const std::string& out) {
+  spdlog::info("{} {} image{} -> {}{}{}", verb, t.done, t.done == 1 ? "" : "s", out,
+               t.skipped ? fmt::format(", {} already done (skipped)", t.skipped) : "",
+               t.failed ? fmt::format(", {} failed (see above)", t.failed) : "");
+  if (t.failed) throw Error(fmt::format("{} of {} image{} failed", t.failed, t.done + t.skipped + t.failed,
+                                        t.done + t.skipped + t.failed == 1 ? "" : "s"));
+}
 
 void run_protect(const ProtectArgs& a, const Globals& g) {
   service::Protector protector(keys::read_key_source(a.key), parse_device(g.device));
-  auto jobs = plan(a.inputs, a.out, a.force);
-  Progress progress("protect", static_cast<int64_t>(jobs.size()));
+  auto jobs = plan_jobs(a.inputs, a.out, a.plan());
   RepairTally tally;
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    repair::RepairStats st;
-    write_output(jobs[i].out, protector.protect(image::load(jobs[i].in),
-                                                {a.scheme, a.model, a.block, a.detail_scale, a.repair}, &st));
-    tally.add(st);
-    if (!g.quiet) progress.update(static_cast<int64_t>(i + 1));
-  }
-  if (!g.quiet) progress.finish();
-  spdlog::info("protected {} image{} -> {}", jobs.size(), jobs.size() == 1 ? "" : "s", a.out);
-  spdlog::info("{}", tally.summary(a.repair));
+  service::ProtectSettings settings{a.scheme, a.model, a.block, a.thumbnail, a.detail_scale, a.repair};
+  auto t = run_jobs(
+      jobs, a.run("protect", g),
+      [&](const Job& j) {
+        repair::RepairStats st;
+        write_output(j.out, protector.protect(image::load(j.in), settings, &st));
+        tally.add(st);
+      },
+      [&](const Job& j) { return protector.verifies(read_file(j.out)); });
+  if (t.done) spdlog::info("{}", tally.summary(a.repair));
+  finish_run(t, "protected", a.out);
 }
 
-void run_restore(const RestoreArgs& a, const Globals& g) {
+void run_restore(const RunArgs& a, const Globals& g) {
   service::Protector protector(keys::read_key_source(a.key), parse_device(g.device));
-  auto jobs = plan(a.inputs, a.out, a.force);
-  Progress progress("restore", static_cast<int64_t>(jobs.size()));
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    write_output(jobs[i].out, image::encode_png(protector.restore(read_file(jobs[i].in), jobs[i].in)));
-    if (!g.quiet) progress.update(static_cast<int64_t>(i + 1));
-  }
-  if (!g.quiet) progress.finish();
-  spdlog::info("restored {} image{} -> {}", jobs.size(), jobs.size() == 1 ? "" : "s", a.out);
+  auto jobs = plan_jobs(a.inputs, a.out, a.plan());
+  auto t = run_jobs(
+      jobs, a.run("restore", g),
+      [&](const Job& j) { write_output(j.out, image::encode_png(protector.restore(read_file(j.in), j.in))); },
+      [&](const Job& j) {
+        try {
+          image::decode(read_file(j.out), j.out);
+          return true;
+        } catch (const Error&) {
+          return false;
+        }
+      });
+  finish_run(t, "restored", a.out);
+}
+
+// Options of a run over many files, shared by protect and restore.
+void add_run_options(CLI::App* cmd, RunArgs& a) {
+  cmd->add_flag("--force", a.force, "replace existing output files");
+  cmd->add_flag("--skip-existing", a.skip_existing,
+                "keep outputs that already exist and check out (a protected file that verifies under the key, a "
+                "restored image that decodes); redo the others: resumes a run that was stopped");
+  cmd->add_option("--shard", a.shard,
+                  "I/N: take only the I-th of N shares of the files (0-based; by a hash of each file's path "
+                  "inside its folder, so reruns and other machines agree); implies --skip-existing and writes "
+                  "OUT/manifest-I-of-N.jsonl");
+  cmd->add_option("--manifest", a.manifest, "append one JSON line per file (input, output, status, seconds, error)");
+  cmd->add_flag("--fail-fast", a.fail_fast,
+                "stop at the first file that fails (default: report it on one line, go on, exit non-zero at the end)");
 }
 
 }  // namespace
@@ -139,10 +152,17 @@ void add_protect_commands(CLI::App& app, Globals& g) {
   p->add_option("-k,--key", pa->key, "key file from `hipp keygen`, or a text file holding a passphrase")->required();
   p->add_option("--model", pa->model, "HIPP model: a shipped model name or a folder (default: the shipped "
                                       "model trained nearest the image's size, with a trained encoder if one exists)");
-  p->add_option("-b,--block", pa->block, "thumbnail block size (hipp: 2..2^levels of the model, default its "
-                                         "largest: 8 for celeba64-hipp/-wavelet, 16 for celeba128-wavelet; tpe-ideal, shuffle: 8; "
-                                         "drpe, tpe-lsb: a multiple of 8, at least and by default 16)")
+  p->add_option("-b,--block", pa->block, "thumbnail block size (hipp: a power of two, 2..1024; tpe-ideal, "
+                                         "shuffle: any; drpe, tpe-lsb: a multiple of 8, at least 16). Default: "
+                                         "the scheme's own (hipp: the model's largest trained block, 8 or 16; "
+                                         "tpe-ideal, shuffle: 8; drpe, tpe-lsb: 16), doubled until the thumbnail "
+                                         "fits --thumbnail")
       ->check(CLI::Range(1, 4096));
+  p->add_option("--thumbnail", pa->thumbnail,
+                "most blocks the kept thumbnail has on its long side when --block is not given: bigger photos get "
+                "bigger blocks, so a 12 MP photo keeps a 63x47 thumbnail, not 252x189. More blocks show more of "
+                "the photo to anyone who sees the protected file")
+      ->default_val(pa->thumbnail)->check(CLI::Range(1, 65535));
   std::string baseline_names;
   for (auto& n : baselines::kSchemeNames) baseline_names += (baseline_names.empty() ? "" : ", ") + n;
   std::vector<std::string> scheme_names = baselines::kSchemeNames;
@@ -165,15 +185,15 @@ void add_protect_commands(CLI::App& app, Globals& g) {
       ->default_val(pa->repair.min_ssim);
   p->add_flag("--lossless", pa->repair.lossless,
               "store every residual: restoration is bit-identical to the input (bigger file; restore needs no flag)");
-  p->add_flag("--force", pa->force, "replace existing output files");
+  add_run_options(p, *pa);
   p->callback([pa, &g] { apply_globals(g); run_protect(*pa, g); });
 
-  auto ra = std::make_shared<RestoreArgs>();
+  auto ra = std::make_shared<RunArgs>();
   auto* r = app.add_subcommand("restore", "restore the originals from protected PNGs with their key");
   r->add_option("inputs", ra->inputs, "protected PNGs or folders of them")->required();
   r->add_option("-o,--out", ra->out, "output PNG (one input) or folder")->required();
   r->add_option("-k,--key", ra->key, "the key file (or passphrase file) used to protect")->required();
-  r->add_flag("--force", ra->force, "replace existing output files");
+  add_run_options(r, *ra);
   r->callback([ra, &g] { apply_globals(g); run_restore(*ra, g); });
 }
 

@@ -17,6 +17,9 @@ void add_train_commands(CLI::App& app, Globals& g) {
   cmd->add_option("--data", o->data, "image folders (searched recursively), files, or packed sets (*.tensors)")
       ->required();
   cmd->add_option("--test-data", o->test_data, "held-out images (folders or packed sets); default: split --data");
+  cmd->add_option("--domain", o->domain, "what the training images are, recorded in the weights: HIPP picks "
+                                         "face models for face-sized images and photo models for big photos")
+      ->default_val("faces")->check(CLI::IsMember({"faces", "photos"}));
   cmd->add_option("--arch", o->arch,
                   "glow: multi-scale Glow; wavelet: Haar pyramid with a conditional flow per level (HIPP's G)")
       ->default_val("glow")->check(CLI::IsMember({"glow", "wavelet"}));

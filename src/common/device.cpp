@@ -1,5 +1,11 @@
 #include "common/device.h"
 
+#include <malloc.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
+
 #include "common/error.h"
 
 namespace hipp {
@@ -20,7 +26,16 @@ void disable_tf32() {
 }
 
 void set_threads(int threads) {
-  if (threads > 0) torch::set_num_threads(threads);
+  // Debian's LibTorch starts with one thread on these machines; use every core unless told
+  // otherwise (--threads, or OMP_NUM_THREADS for LibTorch's own choice).
+  if (threads <= 0 && std::getenv("OMP_NUM_THREADS")) return;
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(threads);
+}
+
+void keep_freed_memory() {
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
 }  // namespace hipp

@@ -43,6 +43,12 @@ void Progress::update(long done, const std::string& extra, bool force) {
   std::fflush(stderr);
 }
 
+void Progress::clear_line() {
+  if (!tty_) return;
+  std::fputs("\r\033[K", stderr);
+  last_draw_ = start_ - std::chrono::hours(1);
+}
+
 void Progress::finish(long done, const std::string& extra) {
   update(done < 0 ? total_ : done, extra, true);
   if (tty_) std::fputc('\n', stderr);

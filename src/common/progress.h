@@ -14,6 +14,8 @@ class Progress {
   // Final redraw at `done` (default: total) and a newline.
   void finish(long done = -1, const std::string& extra = "");
   double elapsed_seconds() const;
+  // Wipes a drawn line so a message can take its place (redrawn on the next update).
+  void clear_line();
 
  private:
   std::string label_;

@@ -17,7 +17,7 @@ struct EvalOptions {
   std::string flow;        // naturalness flow (default: shipped celeba<size>-glow, if any)
   int size = 64;
   double crop = 1.0;
-  int block = 0;           // 0: the hipp model's largest block
+  int block = 0;           // 0: baselines::thumbnail_block over the hipp model's largest block
   double detail_scale = 1;  // hipp: HippScheme::set_detail_scale
   baselines::SchemeParams params;  // the baselines' settings beyond the block
   repair::RepairOptions repair;    // protect's restoration check, as `hipp protect` runs it

@@ -170,6 +170,11 @@ FlowResult FlowStep::forward(const torch::Tensor& x, const torch::Tensor& cond) 
   return {c.y, a.logdet + b.logdet + c.logdet};
 }
 
+torch::Tensor FlowStep::logdet_per_position() const {
+  TORCH_CHECK(coupling_->type() == CouplingType::Additive, "an affine coupling's log-det depends on its input");
+  return actnorm_->logdet_per_position() + invconv_->logdet_per_position();
+}
+
 torch::Tensor FlowStep::inverse(const torch::Tensor& y, const torch::Tensor& cond) {
   return actnorm_->inverse(invconv_->inverse(coupling_->inverse(y, cond)));
 }

@@ -15,6 +15,7 @@ class ActNorm : public Invertible {
   FlowResult forward(const torch::Tensor& x) override;
   torch::Tensor inverse(const torch::Tensor& y) override;
   bool initialized() const;
+  torch::Tensor logdet_per_position() const { return logs_.sum(); }
 
  private:
   torch::Tensor bias_, logs_, initialized_;
@@ -27,6 +28,7 @@ class InvConv1x1 : public Invertible {
   FlowResult forward(const torch::Tensor& x) override;
   torch::Tensor inverse(const torch::Tensor& y) override;
   torch::Tensor weight() const;
+  torch::Tensor logdet_per_position() const { return log_s_.sum(); }
 
  private:
   torch::Tensor p_, lower_, upper_, log_s_, sign_s_, lower_mask_, eye_;
@@ -58,6 +60,7 @@ class Coupling : public Invertible {
   torch::Tensor inverse(const torch::Tensor& y) override { return inverse(y, {}); }
   FlowResult forward(const torch::Tensor& x, const torch::Tensor& cond);
   torch::Tensor inverse(const torch::Tensor& y, const torch::Tensor& cond);
+  CouplingType type() const { return type_; }
 
  private:
   std::pair<torch::Tensor, torch::Tensor> shift_logscale(const torch::Tensor& xa, const torch::Tensor& cond);
@@ -86,6 +89,8 @@ class FlowStep : public Invertible {
   torch::Tensor inverse(const torch::Tensor& y) override { return inverse(y, {}); }
   FlowResult forward(const torch::Tensor& x, const torch::Tensor& cond);
   torch::Tensor inverse(const torch::Tensor& y, const torch::Tensor& cond);
+  // log|det| per spatial position; the whole log-det when the coupling is additive.
+  torch::Tensor logdet_per_position() const;
 
  private:
   std::shared_ptr<ActNorm> actnorm_;

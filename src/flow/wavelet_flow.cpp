@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "flow/tiling.h"
 
 namespace hipp::flow {
 using nlohmann::json;
@@ -61,6 +62,14 @@ FlowResult DetailFlow::forward(const torch::Tensor& detail, const torch::Tensor&
   return {h, logdet};
 }
 
+int64_t DetailFlow::receptive_radius() const { return 2 + 2 * static_cast<int64_t>(steps_.size()); }
+
+torch::Tensor DetailFlow::logdet_per_position() {
+  auto total = torch::zeros({}, cond1_->weight.options());
+  for (auto& s : steps_) total = total + s->logdet_per_position();
+  return total;
+}
+
 torch::Tensor DetailFlow::inverse(const torch::Tensor& z, const torch::Tensor& low) {
   auto f = features(low);
   auto h = z;
@@ -112,12 +121,27 @@ void WaveletFlow::check_size(int64_t height, int64_t width) const {
                 std::to_string(m) + " (2^(levels + base levels)) in both directions");
 }
 
+DetailFlow& WaveletFlow::detail_flow(int k) {
+  TORCH_CHECK(k >= 0, "negative wavelet level");
+  return *details_[std::min<size_t>(k, details_.size() - 1)];
+}
+
+// Without gradients (protecting, restoring), big levels run in tiles: memory stays bounded and
+// small images take the exact path they always took.
 FlowResult WaveletFlow::detail_forward(int k, const torch::Tensor& detail, const torch::Tensor& low) {
-  return details_.at(k)->forward(detail, low);
+  auto& d = detail_flow(k);
+  if (torch::GradMode::is_enabled()) return d.forward(detail, low);
+  auto y = map_in_tiles([&](const torch::Tensor& a, const torch::Tensor& b) { return d.forward(a, b).y; }, detail,
+                        low, d.receptive_radius());
+  auto logdet = (d.logdet_per_position() * static_cast<double>(detail.size(2) * detail.size(3))).expand({detail.size(0)});
+  return {y, logdet};
 }
 
 torch::Tensor WaveletFlow::detail_inverse(int k, const torch::Tensor& z, const torch::Tensor& low) {
-  return details_.at(k)->inverse(z, low);
+  auto& d = detail_flow(k);
+  if (torch::GradMode::is_enabled()) return d.inverse(z, low);
+  return map_in_tiles([&](const torch::Tensor& a, const torch::Tensor& b) { return d.inverse(a, b); }, z, low,
+                      d.receptive_radius());
 }
 
 torch::Tensor WaveletFlow::log_density(const torch::Tensor& x) {

@@ -28,6 +28,9 @@ class DetailFlow : public torch::nn::Module {
   DetailFlow(int image_channels, int steps, int hidden, int cond_hidden);
   FlowResult forward(const torch::Tensor& detail, const torch::Tensor& low);
   torch::Tensor inverse(const torch::Tensor& z, const torch::Tensor& low);
+  // How far (in this level's positions) an output may depend on its inputs: the halo tiles need.
+  int64_t receptive_radius() const;
+  torch::Tensor logdet_per_position();  // the couplings are additive: the log-det is this x area
 
  private:
   torch::Tensor features(const torch::Tensor& low);
@@ -60,7 +63,10 @@ class WaveletFlow : public torch::nn::Module, public DensityFlow {
   torch::Tensor sample(int64_t n, int64_t height, int64_t width, double temperature) override;
   torch::Tensor round_trip(const torch::Tensor& x) override;
 
-  // One level's detail <-> latent, for level k (0 = finest), given that level's low-pass.
+  // One level's detail <-> latent, for level k (0 = finest), given that level's low-pass. Levels
+  // beyond the trained ones share the coarsest trained level's flow: photos are roughly
+  // scale-invariant, so a block can grow past 2^levels (big photos keep small thumbnails).
+  DetailFlow& detail_flow(int k);
   FlowResult detail_forward(int k, const torch::Tensor& detail, const torch::Tensor& low);
   torch::Tensor detail_inverse(int k, const torch::Tensor& z, const torch::Tensor& low);
   Glow& base() { return *base_; }

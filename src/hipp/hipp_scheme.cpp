@@ -22,14 +22,9 @@ HippScheme::HippScheme(std::shared_ptr<flow::WaveletFlow> flow, int block, torch
   auto offered = blocks_offered(*flow_);
   for (size_t i = 0; i < offered.size(); ++i)
     if (offered[i] == block) levels_ = static_cast<int>(i) + 1;
-  if (!levels_) {
-    std::string list;
-    for (int b : offered) list += (list.empty() ? "" : ", ") + std::to_string(b);
-    throw Error("block size " + std::to_string(block) + " is not offered by this model (choose " + list + ")");
-  }
-  if (encoder_ && encoder_->config().levels < levels_)
-    throw Error("block size " + std::to_string(block) + " needs an encoder for " + std::to_string(levels_) +
-                " levels; this one covers " + std::to_string(encoder_->config().levels));
+  if (!levels_)
+    throw Error("block size " + std::to_string(block) + " is not offered: choose a power of two from 2 to " +
+                std::to_string(kMaxBlock));
   flow_->to(device_);
   flow_->eval();
   if (encoder_) {
@@ -41,9 +36,9 @@ HippScheme::HippScheme(std::shared_ptr<flow::WaveletFlow> flow, int block, torch
 void HippScheme::set_detail_scale(double scale) { min_range_code_ = scale_code(scale); }
 double HippScheme::detail_scale() const { return code_scale(min_range_code_); }
 
-std::vector<int> HippScheme::blocks_offered(const flow::WaveletFlow& flow) {
+std::vector<int> HippScheme::blocks_offered(const flow::WaveletFlow&) {
   std::vector<int> out;
-  for (int k = 1; k <= flow.config().levels; ++k) out.push_back(1 << k);
+  for (int b = 2; b <= kMaxBlock; b *= 2) out.push_back(b);
   return out;
 }
 
@@ -55,15 +50,21 @@ torch::Tensor HippScheme::mix_level(const torch::Tensor& z, int k, const crypto:
   const int64_t c = z.size(1), h = z.size(2), w = z.size(3);
   const int64_t t = std::max<int64_t>(1, block_ >> (k + 1));
   TORCH_CHECK(h % t == 0 && w % t == 0, "level ", k, " latents do not tile into whole blocks");
-  const int64_t gh = h / t, gw = w / t;
+  const int64_t gw = w / t, n = c * t * t;
   auto tiles = block_rows(z.to(torch::kCPU, torch::kFloat64), t);
-  std::vector<std::string> domains;
-  for (int64_t gy = 0; gy < gh; ++gy)
-    for (int64_t gx = 0; gx < gw; ++gx)
-      domains.push_back("hipp/level" + std::to_string(k) + "/" + std::to_string(gy) + "," + std::to_string(gx));
-  KeyedMixing mix(key, nonce, domains, c * t * t);
-  auto mixed = restoring ? mix.undo(tiles) : mix.apply(tiles);
-  return from_block_rows(mixed, 1, c, h, w, t).to(z.device(), z.scalar_type());
+  // Each block's mixing is its own keystream, so blocks go in chunks: the permutations of a
+  // 12 MP photo's finest level would take gigabytes at once.
+  const int64_t chunk = std::max<int64_t>(1, (int64_t{1} << 20) / n);
+  for (int64_t g0 = 0; g0 < tiles.size(0); g0 += chunk) {
+    const int64_t g1 = std::min(tiles.size(0), g0 + chunk);
+    std::vector<std::string> domains;
+    for (int64_t g = g0; g < g1; ++g)
+      domains.push_back("hipp/level" + std::to_string(k) + "/" + std::to_string(g / gw) + "," + std::to_string(g % gw));
+    KeyedMixing mix(key, nonce, domains, n);
+    auto rows = tiles.slice(0, g0, g1);
+    rows.copy_(restoring ? mix.undo(rows) : mix.apply(rows));
+  }
+  return from_block_rows(tiles, 1, c, h, w, t).to(z.device(), z.scalar_type());
 }
 
 // The region made of whole blocks: pyramid, per-level flow, keyed mixing and E.

@@ -26,8 +26,9 @@ using baselines::SideData;
 
 class HippScheme : public baselines::Scheme {
  public:
-  // `block` must be 2^k with 1 <= k <= the flow's levels. `encoder` (optional) must cover
-  // every level the block mixes.
+  // `block` must be 2^k, 2 <= block <= kMaxBlock. Levels past the flow's trained ones share its
+  // coarsest level (WaveletFlow::detail_flow); `encoder` (optional) acts on the levels it was
+  // trained for and leaves the others to the mixing alone.
   HippScheme(std::shared_ptr<flow::WaveletFlow> flow, int block, torch::Device device = torch::kCPU,
              std::shared_ptr<Encoder> encoder = nullptr);
   std::string name() const override { return "hipp"; }
@@ -45,7 +46,8 @@ class HippScheme : public baselines::Scheme {
   torch::Tensor restore(const torch::Tensor& protected_rgb, const crypto::Key& master, const crypto::Nonce& nonce,
                         const SideData& side = {}) const override;
 
-  // Block sizes a flow allows: 2, 4, ..., 2^levels.
+  static constexpr int kMaxBlock = 1024;
+  // Block sizes a flow allows: 2, 4, ..., kMaxBlock (past 2^levels, levels share the coarsest flow).
   static std::vector<int> blocks_offered(const flow::WaveletFlow& flow);
 
  private:

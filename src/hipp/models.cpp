@@ -36,6 +36,7 @@ ModelInfo describe(const std::string& weights) {
   m.name = fs::path(weights).parent_path().filename().string();
   m.size = tf.meta.value("size", 0);
   m.levels = tf.meta.at("config").value("levels", 0);
+  m.domain = tf.meta.value("record", nlohmann::json::object()).value("domain", "faces");  // older models: CelebA
   crypto::ensure_sodium();
   crypto_generichash(m.id.data(), m.id.size(), bytes.data(), bytes.size(), nullptr, 0);
   return m;
@@ -116,6 +117,15 @@ ModelInfo resolve_model(const std::string& name_or_path) {
 ModelInfo nearest_model(int64_t height, int64_t width) {
   auto all = shipped_models();
   if (all.empty()) throw Error("no shipped wavelet model found under '" + models_dir() + "' (set HIPP_MODELS or pass --model)");
+  // Face models serve up to twice their training size; bigger images are photos, not face crops.
+  int face_size = 0;
+  for (auto& m : all)
+    if (m.domain == "faces") face_size = std::max(face_size, m.size);
+  const bool big = std::max(height, width) > 2 * face_size;
+  std::vector<ModelInfo> pool;
+  for (auto& m : all)
+    if ((m.domain == "photos") == big) pool.push_back(m);
+  if (!pool.empty()) all = pool;
   double scale = std::sqrt(static_cast<double>(height) * width);
   auto rank = [&](const ModelInfo& m) { return std::make_pair(std::abs(std::log(scale / m.size)), m.encoder.empty()); };
   return *std::min_element(all.begin(), all.end(), [&](auto& a, auto& b) { return rank(a) < rank(b); });

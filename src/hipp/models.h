@@ -22,7 +22,8 @@ struct ModelInfo {
   std::string weights;  // path of its (or its encoder's) wavelet.weights
   std::string encoder;  // path of its encoder.weights; empty without one
   int size = 0;         // training resolution
-  int levels = 0;       // detail levels: blocks 2 .. 2^levels
+  int levels = 0;       // trained detail levels: blocks 2 .. 2^levels (bigger blocks share the coarsest)
+  std::string domain;   // what it was trained on: "faces" (face crops) or "photos" (scenes)
   ModelId id{};         // BLAKE2b-128 of the weights file (then of the encoder file, if any)
 };
 
@@ -31,8 +32,10 @@ std::string models_dir();
 std::vector<ModelInfo> shipped_models();
 // A model folder or weights file path, or the name of a shipped model.
 ModelInfo resolve_model(const std::string& name_or_path);
-// The shipped model whose training size is nearest (in scale) to an h x w image; of two at
-// that size, the one with a trained encoder.
+// The default model for an h x w image: an image up to twice the largest face model's training
+// size (256 px on its long side with celeba128) gets the face model trained nearest its size
+// (in scale; of two, the one with a trained encoder); a bigger one gets a photo model, the
+// light flow that keeps megapixel photos fast. Falls back to any model if a kind is missing.
 ModelInfo nearest_model(int64_t height, int64_t width);
 // The shipped model with this identifier; throws hipp::Error naming the identifier otherwise.
 ModelInfo model_by_id(const ModelId& id);

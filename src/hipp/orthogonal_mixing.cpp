@@ -1,6 +1,10 @@
 #include "hipp/orthogonal_mixing.h"
 
+#include <ATen/Parallel.h>
+
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "common/error.h"
 
@@ -37,10 +41,14 @@ void OrthogonalMixing::set(std::vector<torch::Tensor> perms, std::vector<torch::
   groups_ = perms[0].size(0);
   n_ = perms[0].size(1);
   if (n_ < 1 || groups_ < 1) throw Error("keyed mixing needs a non-empty vector and at least one domain");
-  perms_ = std::move(perms);
-  signs_ = std::move(signs);
-  inverse_perms_.clear();
-  for (auto& p : perms_) inverse_perms_.push_back(torch::argsort(p, /*dim=*/int64_t{1}));
+  perms_.clear(), signs_.clear(), inverse_perms_.clear();
+  for (size_t r = 0; r < perms.size(); ++r) {
+    perms_.push_back(perms[r].to(torch::kLong).contiguous());
+    signs_.push_back(signs[r].to(torch::kFloat64).contiguous());
+    // inverse[perm[i]] = i: a scatter, not a sort
+    auto index = torch::arange(n_, perms_.back().options()).expand({groups_, n_});
+    inverse_perms_.push_back(torch::empty_like(perms_.back()).scatter_(1, perms_.back(), index));
+  }
 }
 
 OrthogonalMixing OrthogonalMixing::random(int64_t groups, int64_t n, torch::Device device, int rounds) {
@@ -61,8 +69,67 @@ torch::Tensor OrthogonalMixing::rows(const torch::Tensor& v) const {
   return (one ? v.unsqueeze(0) : v).to(torch::kFloat64);
 }
 
+namespace {
+
+// chunked_hadamard on one row in place: the same butterflies in the same order, so the same bits.
+void hadamard_row(double* x, int64_t n) {
+  int64_t off = 0;
+  for (int bit = 62; bit >= 0; --bit) {
+    const int64_t m = int64_t{1} << bit;
+    if (!(n & m)) continue;
+    double* c = x + off;
+    for (int64_t h = 1; h < m; h *= 2)
+      for (int64_t q = 0; q < m; q += 2 * h)
+        for (int64_t i = q; i < q + h; ++i) {
+          const double a = c[i], b = c[i + h];
+          c[i] = a + b;
+          c[i + h] = a - b;
+        }
+    const double norm = std::sqrt(static_cast<double>(m));
+    for (int64_t i = 0; i < m; ++i) c[i] /= norm;
+    off += m;
+  }
+}
+
+}  // namespace
+
+bool OrthogonalMixing::fast_path(const torch::Tensor& x) const {
+  return x.device().is_cpu() && perms_[0].device().is_cpu();
+}
+
+// Rows in parallel, each through every round in cache: the tensor path's gathers and
+// Hadamard stages each sweep the whole level, which on a 12 MP photo is most of the mixing time.
+torch::Tensor OrthogonalMixing::run_rows(const torch::Tensor& x, bool undo) const {
+  auto out = x.contiguous().clone();
+  double* base = out.data_ptr<double>();
+  const int64_t n = n_;
+  at::parallel_for(0, groups_, 16, [&](int64_t g0, int64_t g1) {
+    std::vector<double> tmp(n);
+    for (int64_t g = g0; g < g1; ++g) {
+      double* row = base + g * n;
+      for (size_t k = 0; k < perms_.size(); ++k) {
+        const size_t r = undo ? perms_.size() - 1 - k : k;
+        const double* sign = signs_[r].data_ptr<double>() + g * n;
+        if (!undo) {
+          const int64_t* perm = perms_[r].data_ptr<int64_t>() + g * n;
+          for (int64_t i = 0; i < n; ++i) tmp[i] = row[perm[i]] * sign[i];
+          hadamard_row(tmp.data(), n);
+          std::copy(tmp.begin(), tmp.end(), row);
+        } else {
+          const int64_t* inv = inverse_perms_[r].data_ptr<int64_t>() + g * n;
+          hadamard_row(row, n);
+          for (int64_t i = 0; i < n; ++i) tmp[i] = row[inv[i]] * sign[inv[i]];
+          std::copy(tmp.begin(), tmp.end(), row);
+        }
+      }
+    }
+  });
+  return out;
+}
+
 torch::Tensor OrthogonalMixing::apply(const torch::Tensor& v) const {
   auto x = rows(v);
+  if (fast_path(x)) return run_rows(x, false).view(v.sizes()).to(v.scalar_type());
   for (size_t r = 0; r < perms_.size(); ++r)
     x = chunked_hadamard(x.gather(1, perms_[r].to(x.device())) * signs_[r].to(x.device()));
   return x.view(v.sizes()).to(v.scalar_type());
@@ -70,6 +137,7 @@ torch::Tensor OrthogonalMixing::apply(const torch::Tensor& v) const {
 
 torch::Tensor OrthogonalMixing::undo(const torch::Tensor& v) const {
   auto x = rows(v);
+  if (fast_path(x)) return run_rows(x, true).view(v.sizes()).to(v.scalar_type());
   for (size_t r = perms_.size(); r-- > 0;)
     x = (chunked_hadamard(x) * signs_[r].to(x.device())).gather(1, inverse_perms_[r].to(x.device()));
   return x.view(v.sizes()).to(v.scalar_type());

@@ -34,6 +34,8 @@ class OrthogonalMixing {
 
  private:
   torch::Tensor rows(const torch::Tensor& v) const;  // checked float64 [G, n] view of v
+  bool fast_path(const torch::Tensor& x) const;      // CPU: the row-by-row kernel, same bits
+  torch::Tensor run_rows(const torch::Tensor& x, bool undo) const;
   int64_t n_ = 0, groups_ = 0;
   std::vector<torch::Tensor> perms_, inverse_perms_, signs_;  // per round: [G, n]
 };

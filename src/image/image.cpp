@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +24,19 @@ bool jpeg_complete(const std::vector<uint8_t>& b) {
   for (size_t i = b.size() - 1; i > from; --i)
     if (b[i - 1] == 0xFF && b[i] == 0xD9) return true;
   return false;
+}
+
+bool is_png(const std::vector<uint8_t>& b) {
+  static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  return b.size() >= 8 && std::equal(kSig, kSig + 8, b.begin());
+}
+
+// A PNG ends with its IEND chunk (some writers pad after it); checked here so a truncated file
+// gets one clear message instead of libpng's own line on stderr as well.
+bool png_complete(const std::vector<uint8_t>& b) {
+  static const uint8_t kEnd[8] = {'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+  auto from = b.size() > 64 ? b.end() - 64 : b.begin();
+  return std::search(from, b.end(), kEnd, kEnd + 8) != b.end();
 }
 
 cv::Mat to_mat(const torch::Tensor& rgb) {
@@ -55,6 +69,7 @@ void require_rgb(const torch::Tensor& rgb, const std::string& who) {
 torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name) {
   if (bytes.empty()) throw Error(name + ": empty file");
   if (is_jpeg(bytes) && !jpeg_complete(bytes)) throw Error(name + ": truncated JPEG (no end-of-image marker)");
+  if (is_png(bytes) && !png_complete(bytes)) throw Error(name + ": truncated PNG (no end chunk)");
   cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8U, const_cast<uint8_t*>(bytes.data()));
   cv::Mat m = cv::imdecode(buf, cv::IMREAD_UNCHANGED);
   if (m.empty()) throw Error(name + ": not a readable image (corrupt, truncated or unsupported format)");

@@ -12,6 +12,8 @@ namespace hipp::metrics {
 // C2=(0.03*255)^2, "valid" windows only, averaged over pixels and then channels.
 // Images smaller than the window are compared with a window of their own size.
 double ssim(const torch::Tensor& a, const torch::Tensor& b);
+// The same, computed over bands of `band_rows` output rows (0: about a million pixels each).
+double ssim_in_bands(const torch::Tensor& a, const torch::Tensor& b, int64_t band_rows);
 // PSNR in dB (peak 255) between any two equal-shaped tensors on the 0..255 scale, whole batches
 // included; equal ones give +infinity. Header-only: the trainer-only build has no image library.
 inline double psnr_255(const torch::Tensor& a, const torch::Tensor& b) {

@@ -69,7 +69,7 @@ Server::Server(const ServeOptions& options, service::Protector& protector)
   http.Get("/health", guarded([](const httplib::Request&, httplib::Response& res) {
     json models = json::array();
     for (auto& m : protect::shipped_models())
-      models.push_back({{"name", m.name}, {"size", m.size}, {"blocks_up_to", 1 << m.levels},
+      models.push_back({{"name", m.name}, {"size", m.size}, {"trained_blocks_up_to", 1 << m.levels},
                         {"encoder", !m.encoder.empty()}, {"id", protect::hex(m.id)}});
     json schemes = {"hipp"};
     for (auto& n : baselines::kSchemeNames) schemes.push_back(n);
@@ -81,6 +81,8 @@ Server::Server(const ServeOptions& options, service::Protector& protector)
     if (req.has_param("model")) s.model = req.get_param_value("model");
     s.block = number_param(req, "block", 0);
     if (s.block < 0) throw Error("query parameter block must be positive");
+    s.thumbnail = number_param(req, "thumbnail", s.thumbnail);
+    if (s.thumbnail < 1) throw Error("query parameter thumbnail must be positive");
     s.detail_scale = number_param(req, "detail_scale", 1.0);
     s.repair.min_psnr = number_param(req, "min_psnr", s.repair.min_psnr);
     s.repair.min_ssim = number_param(req, "min_ssim", s.repair.min_ssim);

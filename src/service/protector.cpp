@@ -51,26 +51,42 @@ std::vector<uint8_t> Protector::protect(const torch::Tensor& rgb, const ProtectS
       m = models_[s.model];
     }
     h.model_id = m.id;
-    h.block = static_cast<uint16_t>(s.block ? s.block : 1 << m.levels);
+    h.block = static_cast<uint16_t>(s.block ? s.block : baselines::thumbnail_block(rgb.size(1), rgb.size(2), 1 << m.levels, s.thumbnail));
     scheme = &hipp_scheme(m, h.block, s.detail_scale);
   } else {
     if (s.detail_scale != 1) throw Error("a detail scale applies to hipp only, not to " + s.scheme);
     // The JPEG-domain baselines need at least two 8x8 blocks per thumbnail block side.
     const bool jpeg_domain = s.scheme == "drpe" || s.scheme == "tpe-lsb";
-    h.block = static_cast<uint16_t>(s.block ? s.block : jpeg_domain ? 16 : 8);
+    h.block = static_cast<uint16_t>(
+        s.block ? s.block : baselines::thumbnail_block(rgb.size(1), rgb.size(2), jpeg_domain ? 16 : 8, s.thumbnail));
     scheme = &baseline(s.scheme, h.block);
   }
   auto protected_rgb = repair::protect_checked(*scheme, rgb, *protect_master_, h, s.repair, stats);
   return container::write_protected_png(protected_rgb, h, *protect_master_);
 }
 
+const crypto::Key& Protector::master_for(const container::Header& h, const std::string& where) {
+  std::vector<uint8_t> salt(h.salt.begin(), h.salt.end());
+  salt.push_back(h.passphrase);
+  if (!restore_masters_.count(salt)) restore_masters_[salt] = container::master_for(h, key_, where);
+  return restore_masters_[salt];
+}
+
+bool Protector::verifies(const std::vector<uint8_t>& png) {
+  std::lock_guard<std::mutex> lock(mu_);
+  try {
+    auto p = container::read_protected_png(png, "output");
+    container::verify(p, master_for(p.header, "output"), "output");
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 torch::Tensor Protector::restore(const std::vector<uint8_t>& png, const std::string& where) {
   std::lock_guard<std::mutex> lock(mu_);
   auto p = container::read_protected_png(png, where);
-  std::vector<uint8_t> salt(p.header.salt.begin(), p.header.salt.end());
-  salt.push_back(p.header.passphrase);
-  if (!restore_masters_.count(salt)) restore_masters_[salt] = container::master_for(p.header, key_, where);
-  auto& master = restore_masters_[salt];
+  auto& master = master_for(p.header, where);
   container::verify(p, master, where);
   const baselines::Scheme& scheme = p.header.scheme == "hipp"
                                         ? hipp_scheme(protect::model_by_id(p.header.model_id), p.header.block)

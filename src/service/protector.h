@@ -23,7 +23,8 @@ namespace hipp::service {
 struct ProtectSettings {
   std::string scheme = "hipp";  // hipp or a baseline name
   std::string model;            // hipp: a model name or folder; empty: nearest to the image's size
-  int block = 0;                // 0: the scheme's default (hipp: the model's largest)
+  int block = 0;                // 0: baselines::thumbnail_block over the scheme's own default
+  int thumbnail = baselines::kDefaultThumbnail;  // longest side of the kept thumbnail in blocks (block 0)
   double detail_scale = 1;      // hipp only: HippScheme::set_detail_scale
   repair::RepairOptions repair;  // the restoration floor, or lossless
 };
@@ -38,10 +39,14 @@ class Protector {
   // A protected PNG file's bytes -> uint8 [3,H,W]. Throws hipp::Error naming `where` for a wrong
   // key, an altered file, a file not made by hipp, or a model that is not here.
   torch::Tensor restore(const std::vector<uint8_t>& png, const std::string& where);
+  // Whether these bytes are a protected file whose check tag and MAC hold under this key: what
+  // a resumed run accepts as done.
+  bool verifies(const std::vector<uint8_t>& png);
 
  private:
   const baselines::Scheme& hipp_scheme(const protect::ModelInfo& m, int block, double detail_scale = 1);
   const baselines::Scheme& baseline(const std::string& name, int block);
+  const crypto::Key& master_for(const container::Header& h, const std::string& where);  // cached by salt
   std::mutex mu_;
   keys::KeySource key_;
   torch::Device device_;

@@ -19,6 +19,7 @@ struct FlowTrainOptions {
   double crop = 1.0;  // center square crop, as a fraction of the short side
   int size = 64;
   std::string arch = "glow";  // glow | wavelet
+  std::string domain = "faces";  // recorded in the weights: faces | photos (hipp/models.h chooses by it)
   flow::GlowConfig config;     // arch glow
   flow::WaveletConfig wavelet; // arch wavelet
   int64_t batch = 32;
