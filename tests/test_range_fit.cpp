@@ -128,3 +128,17 @@ TEST(RangeFit, ADetailScaleSoftensTheProtectedImageAndStillRestores) {
   EXPECT_GT(metrics::psnr(img, fresh.restore(soft, key, nonce, soft_side)), 35.0);
   EXPECT_ERROR_HAS(s.set_detail_scale(0), "must be in (0, 1]");
 }
+
+// Big images are fitted in bands of block rows (bounded memory); each block's arithmetic is the
+// same, so codes and scaled details must equal those of the whole-image path, bit for bit.
+TEST(RangeFit, BandsOfABigImageGiveTheWholeImagesResult) {
+  torch::manual_seed(5);
+  auto y = (torch::rand({1, 3, 1024, 1536}) - 0.5) * 1.2;
+  auto codes = range_codes(y, 8);
+  std::vector<torch::Tensor> parts;  // slices small enough to take the whole-image path
+  for (int64_t r = 0; r < 1024; r += 64) parts.push_back(range_codes(y.slice(2, r, r + 64), 8));
+  EXPECT_TRUE(torch::equal(codes, torch::cat(parts, 2)));
+  auto whole = scale_details(y, codes, 8, false);  // gradients enabled: one piece
+  torch::NoGradGuard ng;
+  EXPECT_TRUE(torch::equal(scale_details(y, codes, 8, false), whole));
+}

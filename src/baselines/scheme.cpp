@@ -45,6 +45,8 @@ int thumbnail_block(int64_t height, int64_t width, int min_block, int max_blocks
   return static_cast<int>(block);
 }
 
+int own_block(const std::string& scheme) { return scheme == "drpe" || scheme == "tpe-lsb" ? 16 : 8; }
+
 void expect_no_side(const SideData& side, const std::string& scheme) {
   if (!side.empty()) throw Error("damaged hipp file (" + scheme + " keeps no side data, the file holds " +
                                  std::to_string(side.size()) + " bytes)");

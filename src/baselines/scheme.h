@@ -57,6 +57,9 @@ inline constexpr int kDefaultThumbnail = 64;
 // The block an h x w image gets: the smallest power-of-two multiple of `min_block` (the
 // scheme's own default) that leaves at most `max_blocks` blocks along the longest side.
 int thumbnail_block(int64_t height, int64_t width, int min_block, int max_blocks = kDefaultThumbnail);
+// A baseline's own default block, where thumbnail_block starts: 16 for the JPEG-domain schemes
+// (drpe, tpe-lsb: at least two 8x8 DCT blocks per side), 8 for the others.
+int own_block(const std::string& scheme);
 
 // Throws hipp::Error if a scheme that keeps no side data is handed some (a damaged file).
 void expect_no_side(const SideData& side, const std::string& scheme);

@@ -95,11 +95,10 @@ void run_bench(const Args& a, const Globals& g) {
     std::unique_ptr<baselines::Scheme> s;
     int block = a.block;
     if (name == "hipp") {  // a bad --block or model is the user's error, not a skip
-      if (!block) block = baselines::thumbnail_block(h, w, 1 << m.levels, a.thumbnail);
+      if (!block) block = protect::default_block(m, h, w, a.thumbnail);
       s = protect::load_hipp(m, block, device);
     } else {
-      const bool jpeg_domain = name == "drpe" || name == "tpe-lsb";
-      if (!block) block = baselines::thumbnail_block(h, w, jpeg_domain ? 16 : 8, a.thumbnail);
+      if (!block) block = baselines::thumbnail_block(h, w, baselines::own_block(name), a.thumbnail);
       try {
         s = baselines::make_scheme(name, block);
       } catch (const Error& e) {  // e.g. drpe at block 8: say why and time the others

@@ -55,24 +55,24 @@ struct RunArgs {
   std::string out, key, shard, manifest;
   bool force = false, skip_existing = false, fail_fast = false;
 
+  // A shard run resumes by design: it keeps what is done and names a manifest per shard.
+  bool resumes() const { return skip_existing || !shard.empty(); }
   PlanOptions plan() const {
     PlanOptions p;
     p.force = force;
     p.shard = shard.empty() ? Shard{} : parse_shard(shard);
-    p.skip_existing = skip_existing || !shard.empty();
+    p.skip_existing = resumes();
     return p;
   }
-  RunOptions run(const char* label, const Globals& g) const {
+  RunOptions run(const char* label, const Globals& g, const Shard& s) const {
     RunOptions r;
     r.label = label;
-    r.skip_existing = skip_existing || !shard.empty();
+    r.skip_existing = resumes();
     r.fail_fast = fail_fast || single_output(inputs, out);
     r.quiet = g.quiet;
     r.manifest = manifest;
-    if (r.manifest.empty() && !shard.empty()) {
-      auto s = parse_shard(shard);
+    if (r.manifest.empty() && !shard.empty())
       r.manifest = (fs::path(out) / fmt::format("manifest-{}-of-{}.jsonl", s.index, s.count)).string();
-    }
     return r;
   }
 };
@@ -95,11 +95,12 @@ void finish_run(const RunTally& t, const char* verb, const std::string& out) {
 
 void run_protect(const ProtectArgs& a, const Globals& g) {
   service::Protector protector(keys::read_key_source(a.key), parse_device(g.device));
-  auto jobs = plan_jobs(a.inputs, a.out, a.plan());
+  const auto plan = a.plan();
+  auto jobs = plan_jobs(a.inputs, a.out, plan);
   RepairTally tally;
   service::ProtectSettings settings{a.scheme, a.model, a.block, a.thumbnail, a.detail_scale, a.repair};
   auto t = run_jobs(
-      jobs, a.run("protect", g),
+      jobs, a.run("protect", g, plan.shard),
       [&](const Job& j) {
         repair::RepairStats st;
         write_output(j.out, protector.protect(image::load(j.in), settings, &st));
@@ -112,9 +113,10 @@ void run_protect(const ProtectArgs& a, const Globals& g) {
 
 void run_restore(const RunArgs& a, const Globals& g) {
   service::Protector protector(keys::read_key_source(a.key), parse_device(g.device));
-  auto jobs = plan_jobs(a.inputs, a.out, a.plan());
+  const auto plan = a.plan();
+  auto jobs = plan_jobs(a.inputs, a.out, plan);
   auto t = run_jobs(
-      jobs, a.run("restore", g),
+      jobs, a.run("restore", g, plan.shard),
       [&](const Job& j) { write_output(j.out, image::encode_png(protector.restore(read_file(j.in), j.in))); },
       [&](const Job& j) {
         try {

@@ -313,7 +313,7 @@ std::vector<uint8_t> write_protected_png(const torch::Tensor& protected_rgb, Hea
   header.width = static_cast<uint32_t>(rgb.size(2));
   header.check_tag = check_tag_for(master, header.nonce);
   header.mac = mac_for(header, rgb, master);
-  return add_chunk(image::encode_png(rgb), kChunkType, serialize(header));
+  return add_chunk(image::encode_png(rgb, image::PngContent::Protected), kChunkType, serialize(header));
 }
 
 Header read_header(const std::vector<uint8_t>& bytes, const std::string& name) {

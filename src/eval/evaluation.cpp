@@ -141,7 +141,7 @@ std::string run_evaluation(const EvalOptions& o) {
 
   // Schemes: hipp with its model and block, baselines by name at the same block.
   auto model = o.model.empty() ? protect::nearest_model(o.size, o.size) : protect::resolve_model(o.model);
-  int block = o.block ? o.block : baselines::thumbnail_block(o.size, o.size, 1 << model.levels);
+  int block = o.block ? o.block : protect::default_block(model, o.size, o.size);
   std::map<std::string, std::unique_ptr<baselines::Scheme>> schemes;
   for (auto& name : o.schemes) {
     if (name == "hipp") {

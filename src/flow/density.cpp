@@ -6,16 +6,19 @@ namespace hipp::flow {
 
 torch::Tensor preprocess(const torch::Tensor& images, int n_bits, bool noise) {
   double bins = std::pow(2.0, n_bits);
-  auto x = images.to(torch::kFloat32);
-  if (n_bits < 8) x = torch::floor(x / std::pow(2.0, 8 - n_bits));
-  x = x / bins - 0.5;
-  return noise ? x + torch::rand_like(x) / bins : x + 0.5 / bins;
+  // In place on one copy: a 12 MP photo's float temporaries are 146 MB each.
+  auto x = images.to(torch::kFloat32, /*non_blocking=*/false, /*copy=*/true);
+  if (n_bits < 8) x.div_(std::pow(2.0, 8 - n_bits)).floor_();
+  x.div_(bins).sub_(0.5);
+  return noise ? x.add_(torch::rand_like(x).div_(bins)) : x.add_(0.5 / bins);
 }
 
 torch::Tensor postprocess(const torch::Tensor& x, int n_bits) {
   double bins = std::pow(2.0, n_bits);
-  auto level = torch::floor((x + 0.5) * bins).clamp(0, bins - 1);
-  return (level * std::pow(2.0, 8 - n_bits)).to(torch::kUInt8);
+  auto level = x + 0.5;
+  level.mul_(bins).floor_().clamp_(0, bins - 1);
+  if (n_bits < 8) level.mul_(std::pow(2.0, 8 - n_bits));
+  return level.to(torch::kUInt8);
 }
 
 torch::Tensor bits_per_dim(const torch::Tensor& log_density, int64_t dims, int n_bits) {

@@ -23,8 +23,15 @@ std::pair<torch::Tensor, torch::Tensor> haar_split(const torch::Tensor& x) {
 torch::Tensor haar_merge(const torch::Tensor& low, const torch::Tensor& detail) {
   auto parts = detail.chunk(3, 1);
   auto &h = parts[0], &v = parts[1], &dd = parts[2];
-  auto s = torch::stack({low + h + v + dd, low - h + v - dd, low + h - v - dd, low - h - v + dd}, 2);
-  return unsqueeze2d(s.reshape({low.size(0), low.size(1) * 4, low.size(2), low.size(3)}));
+  const int64_t n = low.size(0), c = low.size(1), lh = low.size(2), lw = low.size(3);
+  // Each quarter is written straight into its strided place: no full-size temporaries.
+  auto out = torch::empty({n, c, 2 * lh, 2 * lw}, low.options());
+  auto at = out.view({n, c, lh, 2, lw, 2});
+  at.select(5, 0).select(3, 0).copy_(low + h + v + dd);
+  at.select(5, 1).select(3, 0).copy_(low - h + v - dd);
+  at.select(5, 0).select(3, 1).copy_(low + h - v - dd);
+  at.select(5, 1).select(3, 1).copy_(low - h - v + dd);
+  return out;
 }
 
 double haar_logdet(const torch::Tensor& low) {

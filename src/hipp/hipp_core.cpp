@@ -28,6 +28,8 @@ torch::Tensor hipp_transform(flow::WaveletFlow& flow, Encoder* encoder, const to
       y = mix(z, k, true);
     }
     if (trace) trace->in[k] = z, trace->out[k] = y;
+    // Done with this level's input side: on a 12 MP photo each is hundreds of MB.
+    details[k] = torch::Tensor(), lows[k + 1] = torch::Tensor(), z = torch::Tensor();
     out = flow::haar_merge(out, flow.detail_inverse(k, y, out));
   }
   return out;

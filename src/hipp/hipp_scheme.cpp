@@ -51,20 +51,23 @@ torch::Tensor HippScheme::mix_level(const torch::Tensor& z, int k, const crypto:
   const int64_t t = std::max<int64_t>(1, block_ >> (k + 1));
   TORCH_CHECK(h % t == 0 && w % t == 0, "level ", k, " latents do not tile into whole blocks");
   const int64_t gw = w / t, n = c * t * t;
-  auto tiles = block_rows(z.to(torch::kCPU, torch::kFloat64), t);
-  // Each block's mixing is its own keystream, so blocks go in chunks: the permutations of a
-  // 12 MP photo's finest level would take gigabytes at once.
-  const int64_t chunk = std::max<int64_t>(1, (int64_t{1} << 20) / n);
-  for (int64_t g0 = 0; g0 < tiles.size(0); g0 += chunk) {
-    const int64_t g1 = std::min(tiles.size(0), g0 + chunk);
+  auto zc = z.to(torch::kCPU);
+  auto out = torch::empty_like(zc);
+  // Each block's mixing is its own keystream, so the level goes in bands of block rows of about
+  // a million values: the float64 rows and permutations of a 12 MP photo's finest level would
+  // take gigabytes at once.
+  const int64_t band = std::max<int64_t>(1, (int64_t{1} << 20) / (n * gw));
+  for (int64_t r0 = 0; r0 < h / t; r0 += band) {
+    const int64_t r1 = std::min(h / t, r0 + band);
     std::vector<std::string> domains;
-    for (int64_t g = g0; g < g1; ++g)
+    for (int64_t g = r0 * gw; g < r1 * gw; ++g)
       domains.push_back("hipp/level" + std::to_string(k) + "/" + std::to_string(g / gw) + "," + std::to_string(g % gw));
     KeyedMixing mix(key, nonce, domains, n);
-    auto rows = tiles.slice(0, g0, g1);
-    rows.copy_(restoring ? mix.undo(rows) : mix.apply(rows));
+    auto rows = block_rows(zc.slice(2, r0 * t, r1 * t).to(torch::kFloat64), t);
+    rows = restoring ? mix.undo(rows) : mix.apply(rows);
+    out.slice(2, r0 * t, r1 * t).copy_(from_block_rows(rows, 1, c, (r1 - r0) * t, w, t));
   }
-  return from_block_rows(tiles, 1, c, h, w, t).to(z.device(), z.scalar_type());
+  return out.to(z.device());
 }
 
 // The region made of whole blocks: pyramid, per-level flow, keyed mixing and E.

@@ -131,6 +131,10 @@ ModelInfo nearest_model(int64_t height, int64_t width) {
   return *std::min_element(all.begin(), all.end(), [&](auto& a, auto& b) { return rank(a) < rank(b); });
 }
 
+int default_block(const ModelInfo& m, int64_t height, int64_t width, int max_blocks) {
+  return baselines::thumbnail_block(height, width, 1 << m.levels, max_blocks);
+}
+
 ModelInfo model_by_id(const ModelId& id) {
   for (auto& m : shipped_models())
     if (m.id == id) return m;

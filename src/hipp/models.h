@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "baselines/scheme.h"
 #include "flow/wavelet_flow.h"
 
 namespace hipp::protect {
@@ -37,6 +38,9 @@ ModelInfo resolve_model(const std::string& name_or_path);
 // (in scale; of two, the one with a trained encoder); a bigger one gets a photo model, the
 // light flow that keeps megapixel photos fast. Falls back to any model if a kind is missing.
 ModelInfo nearest_model(int64_t height, int64_t width);
+// The block hipp protects an h x w image with by default: the model's largest trained block,
+// doubled until the thumbnail has at most `max_blocks` blocks on its long side.
+int default_block(const ModelInfo& m, int64_t height, int64_t width, int max_blocks = baselines::kDefaultThumbnail);
 // The shipped model with this identifier; throws hipp::Error naming the identifier otherwise.
 ModelInfo model_by_id(const ModelId& id);
 

@@ -28,30 +28,55 @@ int scale_code(double scale) {
 
 double code_scale(int code) { return std::pow(2.0, -0.5 * code); }
 
+namespace {
+// Runs f over bands of block rows of y (about 2^22 values each) when no gradient is needed,
+// each band's result written into its rows of the whole: the float64 temporaries of a 12 MP
+// photo would take gigabytes at once. Per block the arithmetic is the same either way.
+template <class F>
+torch::Tensor in_block_bands(const torch::Tensor& y, int block, F f) {
+  const int64_t rows = y.size(2) / block;
+  const int64_t band = std::max<int64_t>(1, (int64_t{1} << 22) / (y.size(0) * y.size(1) * y.size(3) * block));
+  if (torch::GradMode::is_enabled() || band >= rows) return f(y, 0, rows);
+  torch::Tensor out;
+  for (int64_t r0 = 0; r0 < rows; r0 += band) {
+    const int64_t r1 = std::min(rows, r0 + band);
+    auto r = f(y.slice(2, r0 * block, r1 * block), r0, r1);
+    const int64_t per_row = r.size(2) / (r1 - r0);
+    if (!out.defined()) out = torch::empty({r.size(0), r.size(1), rows * per_row, r.size(3)}, r.options());
+    out.slice(2, r0 * per_row, r1 * per_row).copy_(r);
+  }
+  return out;
+}
+}  // namespace
+
 torch::Tensor range_codes(const torch::Tensor& y, int block, int min_code) {
   torch::NoGradGuard ng;
-  auto v = y.detach().to(torch::kFloat64);
-  auto mean = block_mean(v, block);
-  auto detail = v - spread(mean, block);
-  auto up = F::max_pool2d(detail, F::MaxPool2dFuncOptions(block));
-  auto down = F::max_pool2d(-detail, F::MaxPool2dFuncOptions(block));
-  auto one = torch::ones_like(up);
-  // The largest scale each side allows (a block mean outside the range allows none).
-  auto fit_up = torch::where(up > 0, (kHigh - mean) / up.clamp_min(1e-300), one);
-  auto fit_down = torch::where(down > 0, (mean - kLow) / down.clamp_min(1e-300), one);
-  auto scale = torch::minimum(torch::minimum(fit_up, fit_down), one).clamp_min(1e-300);
-  // Smallest j with 2^(-j/2) <= scale (kHigh's margin keeps float32 application inside).
-  auto j = torch::ceil(-2.0 * torch::log2(scale) - 1e-9).clamp(min_code, kMaxRangeCode);
-  return j.to(torch::kUInt8);
+  return in_block_bands(y.detach(), block, [&](const torch::Tensor& band, int64_t, int64_t) {
+    auto v = band.to(torch::kFloat64);
+    auto mean = block_mean(v, block);
+    auto detail = v - spread(mean, block);
+    auto up = F::max_pool2d(detail, F::MaxPool2dFuncOptions(block));
+    auto down = F::max_pool2d(-detail, F::MaxPool2dFuncOptions(block));
+    auto one = torch::ones_like(up);
+    // The largest scale each side allows (a block mean outside the range allows none).
+    auto fit_up = torch::where(up > 0, (kHigh - mean) / up.clamp_min(1e-300), one);
+    auto fit_down = torch::where(down > 0, (mean - kLow) / down.clamp_min(1e-300), one);
+    auto scale = torch::minimum(torch::minimum(fit_up, fit_down), one).clamp_min(1e-300);
+    // Smallest j with 2^(-j/2) <= scale (kHigh's margin keeps float32 application inside).
+    auto j = torch::ceil(-2.0 * torch::log2(scale) - 1e-9).clamp(min_code, kMaxRangeCode);
+    return j.to(torch::kUInt8);
+  });
 }
 
 torch::Tensor scale_details(const torch::Tensor& y, const torch::Tensor& codes, int block, bool undo) {
   TORCH_CHECK(codes.dim() == 4 && codes.size(0) == y.size(0) && codes.size(1) == y.size(1) &&
                   codes.size(2) * block == y.size(2) && codes.size(3) * block == y.size(3),
               "range codes do not match the images");
-  auto factor = torch::pow(2.0, codes.to(y.device(), torch::kFloat64) * (undo ? 0.5 : -0.5));
-  auto mean = spread(block_mean(y, block), block);
-  return mean + (y - mean) * spread(factor, block).to(y.scalar_type());
+  return in_block_bands(y, block, [&](const torch::Tensor& band, int64_t r0, int64_t r1) {
+    auto factor = torch::pow(2.0, codes.slice(2, r0, r1).to(y.device(), torch::kFloat64) * (undo ? 0.5 : -0.5));
+    auto mean = spread(block_mean(band, block), block);
+    return mean + (band - mean) * spread(factor, block).to(y.scalar_type());
+  });
 }
 
 }  // namespace hipp::protect

@@ -51,14 +51,12 @@ std::vector<uint8_t> Protector::protect(const torch::Tensor& rgb, const ProtectS
       m = models_[s.model];
     }
     h.model_id = m.id;
-    h.block = static_cast<uint16_t>(s.block ? s.block : baselines::thumbnail_block(rgb.size(1), rgb.size(2), 1 << m.levels, s.thumbnail));
+    h.block = static_cast<uint16_t>(s.block ? s.block : protect::default_block(m, rgb.size(1), rgb.size(2), s.thumbnail));
     scheme = &hipp_scheme(m, h.block, s.detail_scale);
   } else {
     if (s.detail_scale != 1) throw Error("a detail scale applies to hipp only, not to " + s.scheme);
-    // The JPEG-domain baselines need at least two 8x8 blocks per thumbnail block side.
-    const bool jpeg_domain = s.scheme == "drpe" || s.scheme == "tpe-lsb";
     h.block = static_cast<uint16_t>(
-        s.block ? s.block : baselines::thumbnail_block(rgb.size(1), rgb.size(2), jpeg_domain ? 16 : 8, s.thumbnail));
+        s.block ? s.block : baselines::thumbnail_block(rgb.size(1), rgb.size(2), baselines::own_block(s.scheme), s.thumbnail));
     scheme = &baseline(s.scheme, h.block);
   }
   auto protected_rgb = repair::protect_checked(*scheme, rgb, *protect_master_, h, s.repair, stats);
