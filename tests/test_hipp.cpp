@@ -160,6 +160,10 @@ TEST(ShippedHipp, FixtureRoundTripThroughTheProtectedPngMeetsItsBounds) {
   EXPECT_EQ(nearest_model(150, 150).name, "celeba128-wavelet");
   EXPECT_EQ(nearest_model(256, 200).name, "celeba128-wavelet");  // up to twice the face model's size
   EXPECT_EQ(nearest_model(321, 481).name, "photos64-wavelet");   // beyond: a photo, the light model
+  EXPECT_EQ(nearest_model(768, 1024).name, "photos64-wavelet");  // up to 1024 px: the costlier photo model
+  EXPECT_EQ(nearest_model(864, 1152).name, "photos64-lite-wavelet");  // above: the cheapest
+  EXPECT_EQ(nearest_model(3024, 4032).name, "photos64-lite-wavelet");
+  EXPECT_LT(resolve_model("photos64-lite-wavelet").cost * 2, resolve_model("photos64-wavelet").cost);
   EXPECT_EQ(resolve_model("photos64-wavelet").domain, "photos");
   EXPECT_EQ(resolve_model("celeba128-wavelet").domain, "faces");
   HippScheme s(load_wavelet(m, torch::kCPU), 8);

@@ -23,6 +23,7 @@ const std::map<std::string, std::string> kPinned = {
     {"v1", "6302577a0ebafbada40d579993fc1e54ce29fec76cf3943827cd306aca95a5d8"},
     {"v2", "b6511fc11d967c680698e345c9a94c2fcd6945d0486ae733afd512021498c6a7"},
     {"v3", "06a8aaea9c388efea711a35477496249b32ac5709b75a82016207c3693c81fd5"},
+    {"v3-lite", "864a9166b7b7e53c0682cd8ea44f29e4283838d9ab7a533f904b93c414d52516"},
 };
 
 std::string vectors_dir(const std::string& version) {
@@ -84,4 +85,5 @@ TEST_P(Vectors, RestoreToThePixelsTheyRestoredToWhenWritten) {
   EXPECT_GE(checked, 3);
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, Vectors, ::testing::Values("v1", "v2", "v3"));
+INSTANTIATE_TEST_SUITE_P(Formats, Vectors, ::testing::Values("v1", "v2", "v3", "v3-lite"),
+                         [](const auto& info) { return std::string(info.param == "v3-lite" ? "v3lite" : info.param); });

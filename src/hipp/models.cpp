@@ -26,6 +26,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A detail flow's multiply-adds per position (flow/wavelet_flow.h): the conditioning network,
+// then per step the 1x1 mixing and a coupling of 3x3, 1x1 and 3x3 convolutions.
+int64_t detail_cost(const nlohmann::json& config) {
+  const int64_t c = 3 * config.at("base").value("in_channels", 3), a = c / 2, b = c - a;
+  const int64_t steps = config.value("steps", 0), hidden = config.value("hidden", 0), cond = config.value("cond_hidden", 0);
+  const int64_t cond_net = 9 * (c / 3) * cond + 9 * cond * cond;
+  return cond_net + steps * (c * c + 9 * (a + cond) * hidden + hidden * hidden + 9 * hidden * b);
+}
+
 ModelInfo describe(const std::string& weights) {
   auto bytes = read_file(weights);  // read once: hashed for the id and parsed for the metadata
   auto tf = io::parse_tensor_file(bytes, weights);
@@ -37,6 +46,7 @@ ModelInfo describe(const std::string& weights) {
   m.size = tf.meta.value("size", 0);
   m.levels = tf.meta.at("config").value("levels", 0);
   m.domain = tf.meta.value("record", nlohmann::json::object()).value("domain", "faces");  // older models: CelebA
+  m.cost = detail_cost(tf.meta.at("config"));
   crypto::ensure_sodium();
   crypto_generichash(m.id.data(), m.id.size(), bytes.data(), bytes.size(), nullptr, 0);
   return m;
@@ -125,6 +135,11 @@ ModelInfo nearest_model(int64_t height, int64_t width) {
   std::vector<ModelInfo> pool;
   for (auto& m : all)
     if ((m.domain == "photos") == big) pool.push_back(m);
+  if (big && !pool.empty()) {
+    auto by_cost = [](auto& a, auto& b) { return a.cost < b.cost || (a.cost == b.cost && a.name < b.name); };
+    return std::max(height, width) > kLightPhotosAbove ? *std::min_element(pool.begin(), pool.end(), by_cost)
+                                               : *std::max_element(pool.begin(), pool.end(), by_cost);
+  }
   if (!pool.empty()) all = pool;
   double scale = std::sqrt(static_cast<double>(height) * width);
   auto rank = [&](const ModelInfo& m) { return std::make_pair(std::abs(std::log(scale / m.size)), m.encoder.empty()); };

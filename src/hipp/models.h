@@ -25,6 +25,7 @@ struct ModelInfo {
   int size = 0;         // training resolution
   int levels = 0;       // trained detail levels: blocks 2 .. 2^levels (bigger blocks share the coarsest)
   std::string domain;   // what it was trained on: "faces" (face crops) or "photos" (scenes)
+  int64_t cost = 0;     // multiply-adds per finest-level position of one detail flow pass
   ModelId id{};         // BLAKE2b-128 of the weights file (then of the encoder file, if any)
 };
 
@@ -35,8 +36,11 @@ std::vector<ModelInfo> shipped_models();
 ModelInfo resolve_model(const std::string& name_or_path);
 // The default model for an h x w image: an image up to twice the largest face model's training
 // size (256 px on its long side with celeba128) gets the face model trained nearest its size
-// (in scale; of two, the one with a trained encoder); a bigger one gets a photo model, the
-// light flow that keeps megapixel photos fast. Falls back to any model if a kind is missing.
+// (in scale; of two, the one with a trained encoder); a bigger one gets a photo model: the
+// costliest (fewest repairs, smallest files) up to kLightPhotosAbove px on the long side, the
+// cheapest above, so that megapixel photos stay fast. Falls back to any model if a kind is
+// missing.
+inline constexpr int64_t kLightPhotosAbove = 1024;
 ModelInfo nearest_model(int64_t height, int64_t width);
 // The block hipp protects an h x w image with by default: the model's largest trained block,
 // doubled until the thumbnail has at most `max_blocks` blocks on its long side.
