@@ -29,9 +29,9 @@ namespace {
 // A detail flow's multiply-adds per position (flow/wavelet_flow.h): the conditioning network,
 // then per step the 1x1 mixing and a coupling of 3x3, 1x1 and 3x3 convolutions.
 int64_t detail_cost(const nlohmann::json& config) {
-  const int64_t c = 3 * config.at("base").value("in_channels", 3), a = c / 2, b = c - a;
+  const int64_t in = config.at("base").value("in_channels", 3), c = 3 * in, a = c / 2, b = c - a;
   const int64_t steps = config.value("steps", 0), hidden = config.value("hidden", 0), cond = config.value("cond_hidden", 0);
-  const int64_t cond_net = 9 * (c / 3) * cond + 9 * cond * cond;
+  const int64_t cond_net = 9 * in * cond + 9 * cond * cond;
   return cond_net + steps * (c * c + 9 * (a + cond) * hidden + hidden * hidden + 9 * hidden * b);
 }
 

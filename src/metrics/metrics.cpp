@@ -71,8 +71,11 @@ double ssim_in_bands(const torch::Tensor& a, const torch::Tensor& b, int64_t ban
   SsimWindow s;
   s.win = std::min<int64_t>({11, h, w});
   double total = 0;
-  for (int64_t i = 0; i < s.win; ++i) total += std::exp(-std::pow(i - (s.win - 1) / 2.0, 2) / (2 * 1.5 * 1.5));
-  for (int64_t i = 0; i < s.win; ++i) s.taps.push_back(std::exp(-std::pow(i - (s.win - 1) / 2.0, 2) / (2 * 1.5 * 1.5)) / total);
+  for (int64_t i = 0; i < s.win; ++i) {
+    s.taps.push_back(std::exp(-std::pow(i - (s.win - 1) / 2.0, 2) / (2 * 1.5 * 1.5)));
+    total += s.taps.back();
+  }
+  for (double& g : s.taps) g /= total;
   const int64_t out_rows = h - s.win + 1;
   const int64_t band = band_rows > 0 ? band_rows : std::max<int64_t>(8, (int64_t{1} << 16) / w);
   const int64_t bands = (out_rows + band - 1) / band;
