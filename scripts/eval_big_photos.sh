@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The measurements of docs/big-photos.md: restoration of the photo models on held-out scenes at
-# 256 px and upscaled to 1024 and 2048 px, and hipp bench at 128 px, 1 MP and 12 MP. Writes
-# out/big/. LIMIT256 / LIMIT1024 / LIMIT2048 bound the images per eval; needs ../shared/data.
+# 256 px and upscaled to 1024 and 2048 px, of the face models on held-out faces at 128 px, and
+# hipp bench at 128 px, 1 MP and 12 MP. Writes out/big/. LIMIT128 / LIMIT256 / LIMIT1024 /
+# LIMIT2048 bound the images per eval; needs ../shared/data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 S=${DATA:-../shared/data/scenes}
+F=${FACES:-../shared/data/faces}
 O=out/big
 mkdir -p $O
 # The photo model's held-out side: 10% of photos256 and BSDS500 by file-name hash (as trained).
@@ -22,6 +24,18 @@ build/hipp eval --data $O/test256 --size 1024 --schemes hipp --model photos64-li
   --limit "${LIMIT1024:-20}" --out $O/eval1024-lite
 build/hipp eval --data $O/test256 --size 2048 --schemes hipp --flow none \
   --limit "${LIMIT2048:-6}" --out $O/eval2048
+# CelebA's test crops (identities no face model trained on), framed as the face models were tested.
+[ -d $O/faces128 ] || build/hipp data pack --data $F/celeba-test-crops --crop 0.7 --size 128 --limit 300 \
+  --quality 95 -o $O/faces128
+for m in celeba128-wavelet photos64-wavelet; do
+  build/hipp eval --data $O/faces128 --size 128 --schemes hipp --model $m --flow none \
+    --limit "${LIMIT128:-100}" --out $O/eval128-faces-$m
+done
+# Scenes at 128 px: how the face model does off faces.
+for m in celeba128-wavelet photos64-wavelet; do
+  build/hipp eval --data $O/test256 --size 128 --schemes hipp --model $m --flow none \
+    --limit "${LIMIT128:-100}" --out $O/eval128-scenes-$m
+done
 for m in celeba128-wavelet photos64-wavelet; do
   build/hipp bench --size 128 --scheme hipp --model $m | tee $O/bench128-$m.txt
 done

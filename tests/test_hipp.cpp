@@ -156,10 +156,10 @@ TEST(ShippedHipp, FixtureRoundTripThroughTheProtectedPngMeetsItsBounds) {
   auto m = resolve_model("celeba64-wavelet");
   EXPECT_EQ(m.size, 64);
   EXPECT_EQ(model_by_id(m.id).name, "celeba64-wavelet");
-  EXPECT_EQ(nearest_model(70, 60).name, "celeba64-hipp");  // the trained encoder wins over its bare flow
-  EXPECT_EQ(nearest_model(150, 150).name, "celeba128-wavelet");
-  EXPECT_EQ(nearest_model(256, 200).name, "celeba128-wavelet");  // up to twice the face model's size
-  EXPECT_EQ(nearest_model(321, 481).name, "photos64-wavelet");   // beyond: a photo, the light model
+  EXPECT_EQ(nearest_model(64, 60).name, "celeba64-hipp");  // the trained encoder wins over its bare flow
+  EXPECT_EQ(nearest_model(70, 60).name, "photos64-wavelet");  // above 64 px: a photo model
+  EXPECT_EQ(nearest_model(128, 128).name, "photos64-wavelet");
+  EXPECT_EQ(nearest_model(321, 481).name, "photos64-wavelet");
   EXPECT_EQ(nearest_model(768, 1024).name, "photos64-wavelet");  // up to 1024 px: the costlier photo model
   EXPECT_EQ(nearest_model(864, 1152).name, "photos64-lite-wavelet");  // above: the cheapest
   EXPECT_EQ(nearest_model(3024, 4032).name, "photos64-lite-wavelet");

@@ -1,5 +1,11 @@
 // Image loading, conversions, PNG round trip, thumbnails and the error paths.
+#include <png.h>
+// jpeglib.h needs FILE declared first.
+#include <cstdio>
+#include <jpeglib.h>
+
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "common/error.h"
 #include "image/image.h"
@@ -41,6 +47,139 @@ TEST(Image, GrayscaleAndRgbaAreConverted) {
   EXPECT_EQ(a.sizes(), torch::IntArrayRef({3, 4, 4}));
   EXPECT_EQ(a[0][0][0].item<int>(), 30);
   EXPECT_EQ(a[2][0][0].item<int>(), 10);
+}
+
+namespace {
+
+// How hipp decoded through OpenCV before it had codecs of its own: the reference they replace.
+torch::Tensor opencv_decode(const std::vector<uint8_t>& bytes) {
+  cv::Mat m = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
+  if (m.depth() == CV_16U) m.convertTo(m, CV_8U, 1.0 / 257.0);
+  cv::cvtColor(m, m, m.channels() == 1 ? cv::COLOR_GRAY2RGB : m.channels() == 4 ? cv::COLOR_BGRA2RGB : cv::COLOR_BGR2RGB);
+  return torch::from_blob(m.data, {m.rows, m.cols, 3}, torch::kUInt8).permute({2, 0, 1}).clone();
+}
+
+std::vector<uint8_t> cv_encode(const std::string& ext, const cv::Mat& m, const std::vector<int>& params = {}) {
+  std::vector<uint8_t> out;
+  EXPECT_TRUE(cv::imencode(ext, m, out, params));
+  return out;
+}
+
+void on_png_write(png_structp png, png_bytep data, size_t n) {
+  auto* out = static_cast<std::vector<uint8_t>*>(png_get_io_ptr(png));
+  out->insert(out->end(), data, data + n);
+}
+
+// PNG layouts OpenCV does not write: an interlaced RGB image and a 4-bit palette with
+// transparency. Made with libpng in a C-style function (its errors longjmp).
+bool write_png_variant(std::vector<uint8_t>& out, bool palette) {
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png_create_info_struct(png);
+  if (setjmp(png_jmpbuf(png))) return false;
+  png_set_write_fn(png, &out, on_png_write, nullptr);
+  const int w = 13, h = 11;
+  png_set_IHDR(png, info, w, h, palette ? 4 : 8, palette ? PNG_COLOR_TYPE_PALETTE : PNG_COLOR_TYPE_RGB,
+               palette ? PNG_INTERLACE_NONE : PNG_INTERLACE_ADAM7, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_color colours[3] = {{200, 10, 30}, {5, 250, 60}, {90, 90, 255}};
+  png_byte alpha[1] = {0};
+  if (palette) {
+    png_set_PLTE(png, info, colours, 3);
+    png_set_tRNS(png, info, alpha, 1, nullptr);
+  }
+  png_write_info(png, info);
+  const int passes = palette ? 1 : png_set_interlace_handling(png);
+  png_byte row[3 * w];
+  for (int p = 0; p < passes; ++p)
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < 3 * w; ++x) row[x] = palette ? static_cast<png_byte>(((x + y) % 3) << 4 | (x % 3)) : (x * 7 + y * 31) % 256;
+      png_write_row(png, row);
+    }
+  png_write_end(png, info);
+  png_destroy_write_struct(&png, &info);
+  return true;
+}
+
+// JPEG layouts OpenCV 4.6 does not write: full-resolution chroma (4:4:4) and CMYK (as print
+// workflows save). libjpeg's default error handler exits, which a test can live with.
+std::vector<uint8_t> write_jpeg_variant(const cv::Mat& bgr, bool cmyk) {
+  jpeg_compress_struct e{};
+  jpeg_error_mgr err{};
+  e.err = jpeg_std_error(&err);
+  jpeg_create_compress(&e);
+  unsigned char* buf = nullptr;
+  unsigned long size = 0;
+  jpeg_mem_dest(&e, &buf, &size);
+  e.image_width = bgr.cols;
+  e.image_height = bgr.rows;
+  e.input_components = cmyk ? 4 : 3;
+  e.in_color_space = cmyk ? JCS_CMYK : JCS_RGB;
+  jpeg_set_defaults(&e);
+  jpeg_set_quality(&e, 92, TRUE);
+  if (!cmyk) e.comp_info[0].h_samp_factor = e.comp_info[0].v_samp_factor = 1;
+  jpeg_start_compress(&e, TRUE);
+  std::vector<uint8_t> row(bgr.cols * e.input_components);
+  for (int y = 0; y < bgr.rows; ++y) {
+    for (int x = 0; x < bgr.cols; ++x) {
+      auto px = bgr.at<cv::Vec3b>(y, x);
+      if (cmyk) {  // Adobe-style inverted inks: the stored value is the light, as OpenCV reads it
+        uint8_t k = std::max({px[0], px[1], px[2]});
+        row[x * 4] = px[2], row[x * 4 + 1] = px[1], row[x * 4 + 2] = px[0], row[x * 4 + 3] = k;
+      } else {
+        row[x * 3] = px[2], row[x * 3 + 1] = px[1], row[x * 3 + 2] = px[0];
+      }
+    }
+    JSAMPROW r = row.data();
+    jpeg_write_scanlines(&e, &r, 1);
+  }
+  jpeg_finish_compress(&e);
+  jpeg_destroy_compress(&e);
+  std::vector<uint8_t> out(buf, buf + size);
+  std::free(buf);
+  return out;
+}
+
+}  // namespace
+
+// hipp decodes PNG and JPEG with libpng and libjpeg itself; every layout must give the pixels
+// OpenCV (which hipp used before, and which other tools use) gives.
+TEST(Image, DecodesEveryLayoutAsOpenCvDoes) {
+  torch::manual_seed(5);
+  auto rgb = torch::randint(0, 256, {19, 23, 3}, torch::kUInt8);
+  cv::Mat bgr(19, 23, CV_8UC3, rgb.data_ptr<uint8_t>()), gray, deep, deep_gray, rgba;
+  cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(bgr, rgba, cv::COLOR_BGR2BGRA);
+  bgr.convertTo(deep, CV_16U, 257.0, 3);  // 16-bit, not multiples of 257
+  gray.convertTo(deep_gray, CV_16U, 250.0);
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> files = {
+      {"png", cv_encode(".png", bgr)},
+      {"gray png", cv_encode(".png", gray)},
+      {"bilevel png", cv_encode(".png", gray, {cv::IMWRITE_PNG_BILEVEL, 1})},
+      {"16-bit png", cv_encode(".png", deep)},
+      {"16-bit gray png", cv_encode(".png", deep_gray)},
+      {"rgba png", cv_encode(".png", rgba)},
+      {"jpeg", cv_encode(".jpg", bgr, {cv::IMWRITE_JPEG_QUALITY, 90})},
+      {"progressive jpeg", cv_encode(".jpg", bgr, {cv::IMWRITE_JPEG_PROGRESSIVE, 1})},
+      {"gray jpeg", cv_encode(".jpg", gray)},
+      {"4:4:4 jpeg", write_jpeg_variant(bgr, false)},
+  };
+  for (bool palette : {false, true}) {
+    std::vector<uint8_t> b;
+    ASSERT_TRUE(write_png_variant(b, palette));
+    files.emplace_back(palette ? "palette png with transparency" : "interlaced png", b);
+  }
+  for (auto& [what, bytes] : files)
+    EXPECT_TRUE(torch::equal(image::decode(bytes, what), opencv_decode(bytes))) << what;
+  // CMYK: hipp used to drop K as if it were alpha; now it converts as OpenCV's colour reader does.
+  auto cmyk = write_jpeg_variant(bgr, true);
+  cv::Mat ref = cv::imdecode(cmyk, cv::IMREAD_COLOR);
+  cv::cvtColor(ref, ref, cv::COLOR_BGR2RGB);
+  EXPECT_TRUE(torch::equal(image::decode(cmyk, "cmyk"),
+                           torch::from_blob(ref.data, {ref.rows, ref.cols, 3}, torch::kUInt8).permute({2, 0, 1})));
+  // And what hipp writes, OpenCV reads back exactly.
+  auto t = rgb.permute({2, 0, 1}).contiguous();
+  for (auto content : {image::PngContent::Photo, image::PngContent::Protected})
+    EXPECT_TRUE(torch::equal(opencv_decode(image::encode_png(t, content)), t));
+  EXPECT_TRUE(torch::equal(opencv_decode(image::encode_jpeg(t, 95)), image::decode(image::encode_jpeg(t, 95), "q95")));
 }
 
 TEST(Image, BadInputsFailWithTheFileName) {

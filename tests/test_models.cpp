@@ -20,6 +20,8 @@ const Golden kGolden[] = {
     {"celeba128-glow", 128, 3.6179},  // with its fitted per-position top prior (was 3.6137 without)
     {"celeba64-wavelet", 64, 5.1187},
     {"celeba128-wavelet", 128, 4.9421},
+    {"photos64-wavelet", 64, 4.5689},
+    {"photos64-lite-wavelet", 64, 4.6364},
 };
 
 std::string model_path(const char* name) { return std::string(HIPP_SOURCE_DIR) + "/models/" + name; }

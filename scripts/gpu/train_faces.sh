@@ -4,8 +4,8 @@
 # logs in $OUT (at most 8 files come back). Training stops STOP seconds after the script starts
 # (build and unpack included), so the whole run fits one device call. Prepare the carried data first, here:
 #   scripts/gpu/pack_faces.sh          # writes data-pack/ (git-ignored)
-#   mkdir -p gpu-deps/include && cp -r /usr/include/{fmt,spdlog,CLI,nlohmann} gpu-deps/include/
-#   mkdir -p gpu-carry && tar czf gpu-carry/data-pack.tgz data-pack && tar cf gpu-carry/gpu-deps.tar gpu-deps
+#   scripts/gpu/pack_deps.sh           # writes gpu-carry/gpu-deps.tar
+#   tar czf gpu-carry/data-pack.tgz data-pack
 # (one file each: the carry limit counts disk blocks, and 16,000 small files waste many), then run
 # with carry ["gpu-carry"]:  bash scripts/gpu/train_faces.sh 480
 set -uo pipefail

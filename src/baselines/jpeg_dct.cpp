@@ -1,6 +1,8 @@
 #include "baselines/jpeg_dct.h"
 
+#ifdef HIPP_WITH_OPENCV
 #include <opencv2/core.hpp>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -23,6 +25,52 @@ constexpr std::array<int, 64> kChrominance = {
     99, 99, 47, 66, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
     99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99};
 
+using Block = std::array<float, 64>;  // row-major 8x8
+
+#ifdef HIPP_WITH_OPENCV
+// OpenCV's orthonormal DCT-II (the scale of JPEG's FDCT). The frozen drpe and tpe-lsb vectors
+// were written with it: its float rounding decides their restored pixels.
+Block transform(const Block& in, bool forward) {
+  cv::Mat1f src(8, 8, const_cast<float*>(in.data())), dst;
+  forward ? cv::dct(src, dst) : cv::idct(src, dst);
+  Block out;
+  std::copy(dst.begin(), dst.end(), out.begin());
+  return out;
+}
+#else
+// The portable build's DCT: the same transform in double, D[u][x] = a(u) cos((2x+1) u pi / 16).
+// Its rounding differs from OpenCV's, so drpe and tpe-lsb files (approximate schemes) may
+// restore a grey level apart in rare pixels between the two builds.
+const std::array<double, 64>& basis() {
+  static const std::array<double, 64> d = [] {
+    std::array<double, 64> m{};
+    for (int u = 0; u < 8; ++u)
+      for (int x = 0; x < 8; ++x)
+        m[u * 8 + x] = (u == 0 ? std::sqrt(0.125) : 0.5) * std::cos((2 * x + 1) * u * M_PI / 16);
+    return m;
+  }();
+  return d;
+}
+
+// out = D in D^T (forward) or D^T in D (inverse).
+Block transform(const Block& in, bool forward) {
+  const auto& d = basis();
+  auto at = [&](int i, int j) { return forward ? d[i * 8 + j] : d[j * 8 + i]; };
+  std::array<double, 64> tmp{};
+  for (int i = 0; i < 8; ++i)
+    for (int j = 0; j < 8; ++j)
+      for (int k = 0; k < 8; ++k) tmp[i * 8 + j] += at(i, k) * in[k * 8 + j];
+  Block out{};
+  for (int i = 0; i < 8; ++i)
+    for (int j = 0; j < 8; ++j) {
+      double v = 0;
+      for (int k = 0; k < 8; ++k) v += tmp[i * 8 + k] * at(j, k);
+      out[i * 8 + j] = static_cast<float>(v);
+    }
+  return out;
+}
+#endif
+
 }  // namespace
 
 std::array<int, 64> quant_table(int quality, bool chroma) {
@@ -41,21 +89,21 @@ Coefficients forward(const torch::Tensor& rgb, int quality) {
   out.rows = rgb.size(1) / 8;
   out.cols = rgb.size(2) / 8;
   for (auto& c : out.coef) c.resize(static_cast<size_t>(out.rows * out.cols * 64));
-  cv::Mat1f ycc[3] = {cv::Mat1f(8, 8), cv::Mat1f(8, 8), cv::Mat1f(8, 8)}, freq(8, 8);
+  Block ycc[3];
   for (int64_t r = 0; r < out.rows; ++r)
     for (int64_t k = 0; k < out.cols; ++k) {
       for (int y = 0; y < 8; ++y)
         for (int x = 0; x < 8; ++x) {
           const float R = px[0][r * 8 + y][k * 8 + x], G = px[1][r * 8 + y][k * 8 + x], B = px[2][r * 8 + y][k * 8 + x];
           // JFIF's full-range BT.601, level-shifted by 128 for the DCT.
-          ycc[0](y, x) = 0.299f * R + 0.587f * G + 0.114f * B - 128.f;
-          ycc[1](y, x) = -0.168736f * R - 0.331264f * G + 0.5f * B;
-          ycc[2](y, x) = 0.5f * R - 0.418688f * G - 0.081312f * B;
+          ycc[0][y * 8 + x] = 0.299f * R + 0.587f * G + 0.114f * B - 128.f;
+          ycc[1][y * 8 + x] = -0.168736f * R - 0.331264f * G + 0.5f * B;
+          ycc[2][y * 8 + x] = 0.5f * R - 0.418688f * G - 0.081312f * B;
         }
       for (int c = 0; c < 3; ++c) {
-        cv::dct(ycc[c], freq);  // orthonormal DCT-II: the same scale as JPEG's FDCT
+        const Block freq = transform(ycc[c], true);
         int* dst = out.coef[c].data() + (r * out.cols + k) * 64;
-        for (int f = 0; f < 64; ++f) dst[f] = static_cast<int>(std::lround(freq(f / 8, f % 8) / q[c][f]));
+        for (int f = 0; f < 64; ++f) dst[f] = static_cast<int>(std::lround(freq[f] / q[c][f]));
       }
     }
   return out;
@@ -65,18 +113,18 @@ void inverse(const Coefficients& in, int quality, torch::Tensor& rgb) {
   const std::array<std::array<int, 64>, 3> q = {quant_table(quality, false), quant_table(quality, true),
                                                 quant_table(quality, true)};
   auto px = rgb.accessor<uint8_t, 3>();
-  cv::Mat1f freq(8, 8), ycc[3];
+  Block freq, ycc[3];
   auto to_u8 = [](float v) { return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L)); };
   for (int64_t r = 0; r < in.rows; ++r)
     for (int64_t k = 0; k < in.cols; ++k) {
       for (int c = 0; c < 3; ++c) {
         const int* src = in.coef[c].data() + (r * in.cols + k) * 64;
-        for (int f = 0; f < 64; ++f) freq(f / 8, f % 8) = static_cast<float>(src[f] * q[c][f]);
-        cv::idct(freq, ycc[c]);
+        for (int f = 0; f < 64; ++f) freq[f] = static_cast<float>(src[f] * q[c][f]);
+        ycc[c] = transform(freq, false);
       }
       for (int y = 0; y < 8; ++y)
         for (int x = 0; x < 8; ++x) {
-          const float Y = ycc[0](y, x) + 128.f, Cb = ycc[1](y, x), Cr = ycc[2](y, x);
+          const float Y = ycc[0][y * 8 + x] + 128.f, Cb = ycc[1][y * 8 + x], Cr = ycc[2][y * 8 + x];
           px[0][r * 8 + y][k * 8 + x] = to_u8(Y + 1.402f * Cr);
           px[1][r * 8 + y][k * 8 + x] = to_u8(Y - 0.344136f * Cb - 0.714136f * Cr);
           px[2][r * 8 + y][k * 8 + x] = to_u8(Y + 1.772f * Cb);

@@ -9,7 +9,9 @@
 #include "cli/commands.h"
 #include "common/error.h"
 #include "data/image_folder.h"
+#ifdef HIPP_WITH_OPENCV
 #include "data/stress.h"
+#endif
 #include "image/image.h"
 
 namespace hipp::cli {
@@ -17,6 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
+#ifdef HIPP_WITH_OPENCV  // its synthetic graphics are drawn with OpenCV
 // hipp data stress: the stress set (data/stress.h) as PNG folders OUT/<size>/<transform>/.
 void add_stress_command(CLI::App& data, Globals& g) {
   struct Args {
@@ -64,6 +67,7 @@ void add_stress_command(CLI::App& data, Globals& g) {
                  a->sizes.size(), a->out);
   });
 }
+#endif
 
 }  // namespace
 
@@ -76,7 +80,7 @@ void add_data_commands(CLI::App& app, Globals& g) {
     int64_t limit = 0;
   };
   auto a = std::make_shared<Args>();
-  auto* data = app.add_subcommand("data", "prepare image collections: pack, stress");
+  auto* data = app.add_subcommand("data", "prepare image collections (packed training sets, stress sets)");
   data->require_subcommand(1);
   auto* cmd = data->add_subcommand("pack", "crop, resize and split images into a packed set or a JPEG folder");
   cmd->add_option("--data", a->data, "image folders (searched recursively) or files")->required();
@@ -110,7 +114,9 @@ void add_data_commands(CLI::App& app, Globals& g) {
     }
     spdlog::info("wrote {} ({} images at {}x{})", a->out, set.images.size(0), a->size, a->size);
   });
+#ifdef HIPP_WITH_OPENCV
   add_stress_command(*data, g);
+#endif
 }
 
 }  // namespace hipp::cli

@@ -152,8 +152,9 @@ void add_protect_commands(CLI::App& app, Globals& g) {
   p->add_option("inputs", pa->inputs, "images or folders of images")->required();
   p->add_option("-o,--out", pa->out, "output PNG (one input) or folder (several inputs or a folder)")->required();
   p->add_option("-k,--key", pa->key, "key file from `hipp keygen`, or a text file holding a passphrase")->required();
-  p->add_option("--model", pa->model, "HIPP model: a shipped model name or a folder (default: the shipped "
-                                      "model trained nearest the image's size, with a trained encoder if one exists)");
+  p->add_option("--model", pa->model, "HIPP model: a shipped model name or a folder (default: up to 64 px "
+                                      "the face model celeba64-hipp, up to 1024 px photos64-wavelet, above that "
+                                      "photos64-lite-wavelet)");
   p->add_option("-b,--block", pa->block, "thumbnail block size (hipp: a power of two, 2..1024; tpe-ideal, "
                                          "shuffle: any; drpe, tpe-lsb: a multiple of 8, at least 16). Default: "
                                          "the scheme's own (hipp: the model's largest trained block, 8 or 16; "

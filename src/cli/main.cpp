@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
                     add_key_commands(app, g);
                     add_data_commands(app, g);
                     add_face_commands(app, g);
+#ifdef HIPP_WITH_SERVER  // not in the portable build (CMakeLists.txt)
                     add_serve_commands(app, g);
+#endif
                   });
 }

@@ -127,19 +127,15 @@ ModelInfo resolve_model(const std::string& name_or_path) {
 ModelInfo nearest_model(int64_t height, int64_t width) {
   auto all = shipped_models();
   if (all.empty()) throw Error("no shipped wavelet model found under '" + models_dir() + "' (set HIPP_MODELS or pass --model)");
-  // Face models serve up to twice their training size; bigger images are photos, not face crops.
-  int face_size = 0;
-  for (auto& m : all)
-    if (m.domain == "faces") face_size = std::max(face_size, m.size);
-  const bool big = std::max(height, width) > 2 * face_size;
+  const int64_t side = std::max(height, width);
+  const bool big = side > kFacesUpTo;
   std::vector<ModelInfo> pool;
   for (auto& m : all)
     if ((m.domain == "photos") == big) pool.push_back(m);
-  if (big && !pool.empty()) {
-    auto by_cost = [](auto& a, auto& b) { return a.cost < b.cost || (a.cost == b.cost && a.name < b.name); };
-    return std::max(height, width) > kLightPhotosAbove ? *std::min_element(pool.begin(), pool.end(), by_cost)
-                                               : *std::max_element(pool.begin(), pool.end(), by_cost);
-  }
+  auto by_cost = [](auto& a, auto& b) { return a.cost < b.cost || (a.cost == b.cost && a.name < b.name); };
+  if (big && !pool.empty())
+    return side > kLightPhotosAbove ? *std::min_element(pool.begin(), pool.end(), by_cost)
+                                    : *std::max_element(pool.begin(), pool.end(), by_cost);
   if (!pool.empty()) all = pool;
   double scale = std::sqrt(static_cast<double>(height) * width);
   auto rank = [&](const ModelInfo& m) { return std::make_pair(std::abs(std::log(scale / m.size)), m.encoder.empty()); };

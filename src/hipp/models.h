@@ -34,12 +34,13 @@ std::string models_dir();
 std::vector<ModelInfo> shipped_models();
 // A model folder or weights file path, or the name of a shipped model.
 ModelInfo resolve_model(const std::string& name_or_path);
-// The default model for an h x w image: an image up to twice the largest face model's training
-// size (256 px on its long side with celeba128) gets the face model trained nearest its size
-// (in scale; of two, the one with a trained encoder); a bigger one gets a photo model: the
-// costliest (fewest repairs, smallest files) up to kLightPhotosAbove px on the long side, the
-// cheapest above, so that megapixel photos stay fast. Falls back to any model if a kind is
-// missing.
+// The default model for an h x w image: up to kFacesUpTo px on the long side a face model, the
+// one trained nearest the image's size (in scale; of two, the one with a trained encoder);
+// bigger images a photo model, the costliest (fewest repairs, smallest files) up to
+// kLightPhotosAbove px and the cheapest above. On 128 px faces the photo model restores with
+// fewer repairs than a face model of its cost and protects within the 0.15 s target, which the
+// 128 px face model misses (docs/big-photos.md). Falls back to any model if a kind is missing.
+inline constexpr int64_t kFacesUpTo = 64;
 inline constexpr int64_t kLightPhotosAbove = 1024;
 ModelInfo nearest_model(int64_t height, int64_t width);
 // The block hipp protects an h x w image with by default: the model's largest trained block,

@@ -7,17 +7,17 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
+#include <zlib.h>
 
 #include "common/error.h"
+#include "image/codecs.h"
 
 namespace hipp::image {
 namespace fs = std::filesystem;
 
 namespace {
 
-// OpenCV decodes a cut-off JPEG into a grey-filled image with only a warning, so look for
+// libjpeg decodes a cut-off JPEG into a grey-filled image with only a warning, so look for
 // the end-of-image marker ourselves. Some writers pad after it, so search the tail.
 bool jpeg_complete(const std::vector<uint8_t>& b) {
   size_t from = b.size() > 64 ? b.size() - 64 : 0;
@@ -39,20 +39,11 @@ bool png_complete(const std::vector<uint8_t>& b) {
   return std::search(from, b.end(), kEnd, kEnd + 8) != b.end();
 }
 
-cv::Mat to_mat(const torch::Tensor& rgb) {
-  require_rgb(rgb, "image encoding");
-  auto hwc = rgb.permute({1, 2, 0}).contiguous().cpu();
-  cv::Mat m(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC3, hwc.data_ptr<uint8_t>());
-  cv::Mat bgr;
-  cv::cvtColor(m, bgr, cv::COLOR_RGB2BGR);  // copies, so the tensor may go
-  return bgr;
-}
-
-torch::Tensor from_mat(const cv::Mat& bgr) {
-  cv::Mat rgb;
-  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-  auto t = torch::from_blob(rgb.data, {rgb.rows, rgb.cols, 3}, torch::kUInt8);
-  return t.permute({2, 0, 1}).contiguous();  // contiguous() copies out of the Mat
+void say(const codec::Converted& c, const std::string& name) {
+  if (c.deep) spdlog::warn("{}: 16-bit image converted to 8 bits", name);
+  if (c.gray) spdlog::warn("{}: grayscale image converted to RGB", name);
+  if (c.alpha) spdlog::warn("{}: alpha channel dropped (RGBA converted to RGB)", name);
+  if (c.cmyk) spdlog::warn("{}: CMYK image converted to RGB", name);
 }
 
 }  // namespace
@@ -70,28 +61,12 @@ torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name)
   if (bytes.empty()) throw Error(name + ": empty file");
   if (is_jpeg(bytes) && !jpeg_complete(bytes)) throw Error(name + ": truncated JPEG (no end-of-image marker)");
   if (is_png(bytes) && !png_complete(bytes)) throw Error(name + ": truncated PNG (no end chunk)");
-  cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8U, const_cast<uint8_t*>(bytes.data()));
-  cv::Mat m = cv::imdecode(buf, cv::IMREAD_UNCHANGED);
-  if (m.empty()) throw Error(name + ": not a readable image (corrupt, truncated or unsupported format)");
-  if (m.depth() != CV_8U) {
-    spdlog::warn("{}: {}-bit image converted to 8 bits", name, m.depth() == CV_16U ? 16 : 32);
-    double scale = m.depth() == CV_16U ? 1.0 / 257.0 : 255.0;
-    m.convertTo(m, CV_8U, scale);
-  }
-  cv::Mat bgr;
-  switch (m.channels()) {
-    case 3: bgr = m; break;
-    case 1:
-      spdlog::warn("{}: grayscale image converted to RGB", name);
-      cv::cvtColor(m, bgr, cv::COLOR_GRAY2BGR);
-      break;
-    case 4:
-      spdlog::warn("{}: alpha channel dropped (RGBA converted to RGB)", name);
-      cv::cvtColor(m, bgr, cv::COLOR_BGRA2BGR);
-      break;
-    default: throw Error(name + ": unsupported channel count " + std::to_string(m.channels()));
-  }
-  return from_mat(bgr);
+  codec::Converted c;
+  auto rgb = is_png(bytes)    ? codec::decode_png(bytes, name, c)
+             : is_jpeg(bytes) ? codec::decode_jpeg(bytes, name, c)
+                              : codec::decode_other(bytes, name, c);
+  say(c, name);
+  return rgb;
 }
 
 torch::Tensor load(const std::string& path) { return decode(read_file(path), path); }
@@ -99,22 +74,15 @@ torch::Tensor load(const std::string& path) { return decode(read_file(path), pat
 std::vector<uint8_t> encode_png(const torch::Tensor& rgb, PngContent content) {
   // Above 4 MP level 9 costs many seconds (13 s at 12 MP) for a few percent over level 6.
   const bool big = rgb.dim() == 3 && rgb.size(1) * rgb.size(2) > (int64_t{4} << 20);
-  std::vector<int> params =
-      content == PngContent::Protected
-          ? std::vector<int>{cv::IMWRITE_PNG_COMPRESSION, 4, cv::IMWRITE_PNG_STRATEGY, cv::IMWRITE_PNG_STRATEGY_FILTERED}
-          : std::vector<int>{cv::IMWRITE_PNG_COMPRESSION, big ? 6 : 9, cv::IMWRITE_PNG_STRATEGY,
-                             cv::IMWRITE_PNG_STRATEGY_DEFAULT};
-  std::vector<uint8_t> out;
-  if (!cv::imencode(".png", to_mat(rgb), out, params))
-    throw Error("PNG encoding failed");
-  return out;
+  require_rgb(rgb, "PNG encoding");
+  return content == PngContent::Protected ? codec::encode_png(rgb, 4, Z_FILTERED)
+                                          : codec::encode_png(rgb, big ? 6 : 9, Z_DEFAULT_STRATEGY);
 }
 
 std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality) {
-  std::vector<uint8_t> out;
-  if (!cv::imencode(".jpg", to_mat(rgb), out, {cv::IMWRITE_JPEG_QUALITY, quality}))
-    throw Error("JPEG encoding failed");
-  return out;
+  require_rgb(rgb, "JPEG encoding");
+  if (quality < 1 || quality > 100) throw Error("JPEG quality must be 1..100, got " + std::to_string(quality));
+  return codec::encode_jpeg(rgb, quality);
 }
 
 void save_png(const std::string& path, const torch::Tensor& rgb) { write_file_atomic(path, encode_png(rgb)); }
@@ -136,10 +104,8 @@ torch::Tensor thumbnail(const torch::Tensor& rgb, int block) {
 
 torch::Tensor resize(const torch::Tensor& rgb, int width, int height) {
   if (width < 1 || height < 1) throw Error("resize to an empty image");
-  cv::Mat m = to_mat(rgb), out;
-  bool shrink = width <= m.cols && height <= m.rows;
-  cv::resize(m, out, cv::Size(width, height), 0, 0, shrink ? cv::INTER_AREA : cv::INTER_CUBIC);
-  return from_mat(out);
+  require_rgb(rgb, "resize");
+  return codec::resize(rgb, width, height);
 }
 
 torch::Tensor center_crop_resize(const torch::Tensor& rgb, int size, double crop_fraction) {

@@ -9,7 +9,7 @@
 
 namespace hipp::image {
 
-// Loads PNG/JPEG (anything OpenCV decodes) as 8-bit RGB. Grayscale and RGBA are converted
+// Loads PNG and JPEG (and, in the full build, anything else OpenCV reads) as 8-bit RGB. Grayscale and RGBA are converted
 // with a warning. Throws hipp::Error naming the file when it is missing, empty, truncated
 // or not an image.
 torch::Tensor load(const std::string& path);

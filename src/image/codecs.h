@@ -1,0 +1,32 @@
+#pragma once
+// The codecs behind image.h: PNG on libpng and JPEG on libjpeg(-turbo) in every build, so that
+// hipp needs no OpenCV to read and write what it protects; other formats and resampling come
+// from OpenCV where the build has it (other_formats_*.cpp). Internal to src/image.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hipp::image::codec {
+
+// What a decoder had to change to give 8-bit RGB, so the caller can say so once.
+struct Converted {
+  bool gray = false, alpha = false, deep = false, cmyk = false;
+};
+
+// bytes -> uint8 [3,H,W]; throws hipp::Error "<name>: not a readable image (...)" on damage.
+torch::Tensor decode_png(const std::vector<uint8_t>& bytes, const std::string& name, Converted& converted);
+torch::Tensor decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& name, Converted& converted);
+
+// zlib `level` 0-9 and `strategy` (Z_DEFAULT_STRATEGY, Z_FILTERED, ...), all row filters tried.
+std::vector<uint8_t> encode_png(const torch::Tensor& rgb, int level, int strategy);
+// Baseline JPEG at `quality` (IJG scaling), 4:2:0 chroma as libjpeg's defaults.
+std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality);
+
+// Where OpenCV is built in: any other format it reads, and its area/cubic resampling; the
+// portable build (no OpenCV) refuses other formats and resamples with LibTorch.
+torch::Tensor decode_other(const std::vector<uint8_t>& bytes, const std::string& name, Converted& converted);
+torch::Tensor resize(const torch::Tensor& rgb, int width, int height);
+
+}  // namespace hipp::image::codec

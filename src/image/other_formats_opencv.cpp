@@ -1,0 +1,55 @@
+// The full build: formats other than PNG and JPEG (WebP, TIFF, BMP, ...) and resampling come
+// from OpenCV.
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "common/error.h"
+#include "image/codecs.h"
+
+namespace hipp::image::codec {
+
+namespace {
+
+torch::Tensor from_mat(const cv::Mat& bgr) {
+  cv::Mat rgb;
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  auto t = torch::from_blob(rgb.data, {rgb.rows, rgb.cols, 3}, torch::kUInt8);
+  return t.permute({2, 0, 1}).contiguous();  // contiguous() copies out of the Mat
+}
+
+}  // namespace
+
+torch::Tensor decode_other(const std::vector<uint8_t>& bytes, const std::string& name, Converted& converted) {
+  cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8U, const_cast<uint8_t*>(bytes.data()));
+  cv::Mat m = cv::imdecode(buf, cv::IMREAD_UNCHANGED);
+  if (m.empty()) throw Error(name + ": not a readable image (corrupt, truncated or unsupported format)");
+  if (m.depth() != CV_8U) {
+    converted.deep = true;
+    m.convertTo(m, CV_8U, m.depth() == CV_16U ? 1.0 / 257.0 : 255.0);
+  }
+  cv::Mat bgr;
+  switch (m.channels()) {
+    case 3: bgr = m; break;
+    case 1:
+      converted.gray = true;
+      cv::cvtColor(m, bgr, cv::COLOR_GRAY2BGR);
+      break;
+    case 4:
+      converted.alpha = true;
+      cv::cvtColor(m, bgr, cv::COLOR_BGRA2BGR);
+      break;
+    default: throw Error(name + ": unsupported channel count " + std::to_string(m.channels()));
+  }
+  return from_mat(bgr);
+}
+
+torch::Tensor resize(const torch::Tensor& rgb, int width, int height) {
+  auto hwc = rgb.permute({1, 2, 0}).contiguous().cpu();
+  cv::Mat m(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC3, hwc.data_ptr<uint8_t>()), out;
+  const bool shrink = width <= m.cols && height <= m.rows;
+  cv::resize(m, out, cv::Size(width, height), 0, 0, shrink ? cv::INTER_AREA : cv::INTER_CUBIC);
+  auto t = torch::from_blob(out.data, {out.rows, out.cols, 3}, torch::kUInt8);
+  return t.permute({2, 0, 1}).contiguous();
+}
+
+}  // namespace hipp::image::codec
