@@ -117,8 +117,8 @@ TEST(Header, ParseRejectsMalformedBytes) {
   bad[0] = 'X';
   EXPECT_ERROR_HAS(parse_header(bad), "bad magic");
   bad = b;
-  bad[4] = 4;
-  EXPECT_ERROR_HAS(parse_header(bad), "unsupported hipp header version 4");
+  bad[4] = 5;
+  EXPECT_ERROR_HAS(parse_header(bad), "unsupported hipp header version 5");
   bad[4] = 0;
   EXPECT_ERROR_HAS(parse_header(bad), "unsupported hipp header version 0");
   bad = b;
@@ -146,8 +146,22 @@ TEST(Header, ParseRejectsMalformedBytes) {
   h.scheme = "has space";
   EXPECT_THROW(serialize(h), Error);
   h = raw_header();
-  h.version = 4;
+  h.version = kHeaderVersion + 1;
   EXPECT_THROW(serialize(h), Error);
+  // Version 3 holds no JPEG fields; version 4 round-trips them.
+  h = raw_header();
+  h.origin = Header::JpegOrigin{85, 2, 1};
+  h.version = 3;
+  EXPECT_THROW(serialize(h), Error);
+  h.version = 4;
+  h.pixel_tag = test::filled<16>(9);
+  auto v4 = parse_header(serialize(h));
+  EXPECT_EQ(v4.origin->quality, 85);
+  EXPECT_EQ(v4.origin->luma_v, 1);
+  EXPECT_EQ(*v4.pixel_tag, *h.pixel_tag);
+  auto bad_origin = serialize(h);
+  bad_origin[bad_origin.size() - 24 - 16 - 16 - 3] = 0;  // quality 0
+  EXPECT_ERROR_HAS(parse_header(bad_origin), "JPEG origin");
   // Older versions are written only as they were (their MACs cover those bytes).
   h = raw_header();
   h.version = 1;
@@ -369,8 +383,9 @@ TEST(Container, ChangedHeaderIsDetected) {
   EXPECT_ERROR_HAS(read_protected_png(repack(photo(), payload), "p.png"), "altered");
   // A newer version.
   payload = s.payload;
-  payload[4] = 4;
-  EXPECT_ERROR_HAS(read_protected_png(repack(photo(), payload), "p.png"), "p.png: unsupported hipp header version 4");
+  payload[4] = kHeaderVersion + 1;
+  EXPECT_ERROR_HAS(read_protected_png(repack(photo(), payload), "p.png"),
+                   "p.png: unsupported hipp header version " + std::to_string(kHeaderVersion + 1));
 }
 
 TEST(Container, TruncatedFilesAreDamaged) {

@@ -5,6 +5,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "common/files.h"
+#include "container/protected_jpeg.h"
 #include "image/image.h"
 #include "metrics/metrics.h"
 #include "test_util.h"
@@ -94,6 +96,65 @@ TEST_F(ProtectCli, AlteredTruncatedAndForeignFilesAreRefused) {
   EXPECT_FALSE(std::filesystem::exists(p("x.png")));
 }
 
+TEST_F(ProtectCli, AJpegPhotoStaysAJpegAtItsQuality) {
+  auto photo = image::center_crop_resize(image::load(kFace), 96, 1.0);
+  test::write_bytes(p("in.jpg"), [&] {
+    auto b = image::encode_jpeg(photo, image::JpegSettings{88, 2, 2});
+    return std::string(b.begin(), b.end());
+  }());
+  auto decoded = image::load(p("in.jpg"));
+  auto key = " -k " + q(p("k.key"));
+  ASSERT_EQ(run_hipp("-q protect " + q(p("in.jpg")) + " -o " + q(p("prot.jpg")) + key).code, 0);
+  auto prot = hipp::read_file(p("prot.jpg"));
+  ASSERT_TRUE(image::is_jpeg(prot));
+  EXPECT_EQ(image::jpeg_settings_of(prot, "prot.jpg").quality, 88) << "the original's quality";
+  auto info = run_hipp("info " + q(p("prot.jpg")));
+  for (auto s : {"hipp protected JPEG, header version 4", "original:   JPEG, quality 88, 4:2:0"})
+    EXPECT_NE(info.output.find(s), std::string::npos) << info.output;
+  // Restored as the original was kept: a JPEG at quality 88; or losslessly as PNG when asked.
+  ASSERT_EQ(run_hipp("-q restore " + q(p("prot.jpg")) + " -o " + q(p("back.jpg")) + key).code, 0);
+  auto back_jpeg = hipp::read_file(p("back.jpg"));
+  EXPECT_EQ(image::jpeg_settings_of(back_jpeg, "back.jpg").quality, 88);
+  EXPECT_GE(metrics::psnr(decoded, image::decode(back_jpeg, "back.jpg")), 34.0);
+  ASSERT_EQ(run_hipp("-q restore " + q(p("prot.jpg")) + " -o " + q(p("back.png")) + key).code, 0);
+  EXPECT_GE(metrics::psnr(decoded, image::load(p("back.png"))), 40.0) << "protect's floor, through the JPEG";
+  // jpeg-scramble: the original JPEG's coefficients back exactly, at about its size.
+  ASSERT_EQ(run_hipp("-q protect " + q(p("in.jpg")) + " -o " + q(p("js.jpg")) + " --scheme jpeg-scramble" + key).code, 0);
+  EXPECT_LT(std::filesystem::file_size(p("js.jpg")), 1.3 * std::filesystem::file_size(p("in.jpg")));
+  ASSERT_EQ(run_hipp("-q restore " + q(p("js.jpg")) + " -o " + q(p("jsback.jpg")) + key).code, 0);
+  EXPECT_TRUE(torch::equal(image::load(p("jsback.jpg")), decoded));
+  expect_failure("protect " + q(p("in.png")) + " -o " + q(p("x.jpg")) + " --scheme jpeg-scramble" + key,
+                 "protects JPEG photos only");
+  // A folder keeps each photo's kind, both ways.
+  std::filesystem::create_directories(p("album"));
+  std::filesystem::copy_file(p("in.jpg"), p("album/a.jpg"));
+  std::filesystem::copy_file(p("in.png"), p("album/b.png"));
+  ASSERT_EQ(run_hipp("-q protect " + q(p("album")) + " -o " + q(p("pa")) + key).code, 0);
+  EXPECT_TRUE(image::is_jpeg(hipp::read_file(p("pa/a.jpg"))));
+  EXPECT_FALSE(image::is_jpeg(hipp::read_file(p("pa/b.png"))));
+  ASSERT_EQ(run_hipp("-q protect " + q(p("album")) + " -o " + q(p("pp")) + " --format png" + key).code, 0);
+  ASSERT_EQ(run_hipp("-q restore " + q(p("pp")) + " -o " + q(p("rp")) + key).code, 0);
+  EXPECT_TRUE(image::is_jpeg(hipp::read_file(p("rp/a.jpg")))) << "a JPEG original comes back as a JPEG";
+  EXPECT_FALSE(image::is_jpeg(hipp::read_file(p("rp/b.png"))));
+}
+
+TEST_F(ProtectCli, ARecompressedJpegRestoresWithAWarningAndAStrippedOneIsRefused) {
+  auto key = " -k " + q(p("k.key"));
+  ASSERT_EQ(run_hipp("-q protect " + q(p("in.png")) + " -o " + q(p("prot.jpg")) + key).code, 0);
+  auto prot = hipp::read_file(p("prot.jpg"));
+  auto segments = *container::find_segments(prot);
+  auto again = container::add_segments(image::encode_jpeg(image::decode(prot, "p"), 80), segments);
+  test::write_bytes(p("again.jpg"), std::string(again.begin(), again.end()));
+  auto r = run_hipp("restore " + q(p("again.jpg")) + " -o " + q(p("back.png")) + key);
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("again.jpg: this protected JPEG was re-encoded or edited"), std::string::npos) << r.output;
+  auto stripped = container::strip_segments(prot);
+  test::write_bytes(p("stripped.jpg"), std::string(stripped.begin(), stripped.end()));
+  expect_failure("restore " + q(p("stripped.jpg")) + " -o " + q(p("x.png")) + key, "stripped.jpg: a JPEG without a hipp header");
+  expect_failure("protect " + q(p("in.png")) + " -o " + q(p("x.png")) + " --format jpeg" + key, "--format jpeg but -o");
+  EXPECT_FALSE(std::filesystem::exists(p("x.png")));
+}
+
 TEST_F(ProtectCli, FoldersKeepNamesAndExistingOutputsAreNotReplaced) {
   std::filesystem::create_directories(p("album/sub"));
   std::filesystem::copy_file(p("in.png"), p("album/one.png"));
@@ -122,7 +183,7 @@ TEST_F(ProtectCli, AFolderRunGoesOnPastBrokenFilesAndExitsNonZero) {
     EXPECT_NE(r.output.find(s), std::string::npos) << s << "\n" << r.output;
   EXPECT_EQ(r.output.find("libpng"), std::string::npos) << r.output;
   EXPECT_TRUE(fs::exists(p("prot/good1.png")) && fs::exists(p("prot/good2.png")));
-  EXPECT_FALSE(fs::exists(p("prot/a_cut.png")) || fs::exists(p("prot/b_junk.png")));
+  EXPECT_FALSE(fs::exists(p("prot/a_cut.png")) || fs::exists(p("prot/b_junk.jpg")));
   // Restore likewise goes on past a file it cannot restore.
   test::write_bytes(p("prot/c_cut.png"), test::read_bytes(p("prot/good1.png")).substr(0, 500));
   r = run_hipp("restore " + q(p("prot")) + " -o " + q(p("back")) + " -k " + q(p("k.key")));
@@ -248,7 +309,7 @@ TEST_F(ProtectCli, ProtectReportsItsRestorationCheckAndRefusesABadFloor) {
   auto r = run_hipp("protect " + q(p("in.png")) + " -o " + q(p("c.png")) + " -k " + q(p("k.key")) + " --min-psnr 60");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("restoration check: "), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("(below 60 dB, or for an image SSIM of 0.99)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("(floors 60 dB / SSIM 0.99)"), std::string::npos) << r.output;
   ASSERT_EQ(run_hipp("-q restore " + q(p("c.png")) + " -o " + q(p("rc.png")) + " -k " + q(p("k.key"))).code, 0);
   EXPECT_GE(metrics::psnr(image::load(p("in.png")), image::load(p("rc.png"))), 60.0);
   expect_failure("protect " + q(p("in.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")) + " --min-psnr 0",
@@ -295,10 +356,29 @@ TEST(EvalCli, WritesAllFourOutputsWithTheExpectedColumns) {
   EXPECT_EQ(run_hipp("eval --data x --out y --schemes hipp,rot13").code, 1);
 }
 
+TEST(EvalCli, JpegModeComparesJpegWithJpegAndRecompresses) {
+  test::TempDir dir;
+  auto r = run_hipp("-q eval --format jpeg --quality 85 --data " + q(test::fixture("scenes")) +
+                    " --limit 2 --size 64 --block 16 --schemes hipp,jpeg-scramble --flow none --grid-rows 0 --out " + q(dir / "ev"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::ifstream csv(dir.path / "ev" / "per_image.csv");
+  std::string header;
+  std::getline(csv, header);
+  EXPECT_EQ(header, "image,scheme,restore_ssim,restore_psnr,repair_rate,unrepaired_min_block_psnr,thumb_psnr,"
+                    "jpeg_expansion,requality85_ssim,requality85_psnr,requality75_ssim,requality75_psnr,protect_s,"
+                    "restore_s,wrongkey_ssim,protected_ssim,original_bpd,protected_bpd,identity_match,identity_distance");
+  EXPECT_NE(r.output.find("| JPEG expansion | max | thumbnail PSNR min | recompressed q85 SSIM"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(test::fixture("scenes") + " | jpeg-scramble | 2 | inf | inf | inf | 1.0000"), std::string::npos)
+      << r.output;
+  expect_failure("eval --data " + q(test::fixture("scenes")) + " --block 16 --schemes jpeg-scramble --out " + q(dir / "x"),
+                 "evaluate it with --format jpeg");
+}
+
 TEST(BenchCli, TimesEverySchemeAndRefusesBadBlocks) {
   auto r = run_hipp("bench --repeat 1 --size 32");
   ASSERT_EQ(r.code, 0) << r.output;
-  for (auto s : {"\nhipp ", "\ntpe-ideal ", "\nshuffle ", "protect_s"})
+  for (auto s : {"\nhipp ", "\ntpe-ideal ", "\nshuffle ", "\njpeg-scramble ", "protect_s"})
     EXPECT_NE(r.output.find(s), std::string::npos) << r.output;
   expect_failure("bench --block 5", "not offered");
   r = run_hipp("bench --repeat 1 --size 96x48 --scheme hipp --scheme shuffle");

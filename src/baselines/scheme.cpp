@@ -1,6 +1,7 @@
 #include "baselines/scheme.h"
 
 #include "baselines/drpe.h"
+#include "baselines/jpeg_scramble.h"
 #include "baselines/shuffle.h"
 #include "baselines/tpe_ideal.h"
 #include "baselines/tpe_lsb.h"
@@ -9,7 +10,16 @@
 
 namespace hipp::baselines {
 
-const std::vector<std::string> kSchemeNames = {"tpe-ideal", "drpe", "tpe-lsb", "shuffle"};
+const std::vector<std::string> kSchemeNames = {"tpe-ideal", "drpe", "tpe-lsb", "shuffle", "jpeg-scramble"};
+
+std::vector<uint8_t> Scheme::protect_jpeg(const std::vector<uint8_t>&, const crypto::Key&, const crypto::Nonce&,
+                                          SideData*) const {
+  throw Error(name() + " protects pixels, not JPEG coefficients");
+}
+std::vector<uint8_t> Scheme::restore_jpeg(const std::vector<uint8_t>&, const crypto::Key&, const crypto::Nonce&,
+                                          const SideData&) const {
+  throw Error(name() + " restores pixels, not JPEG coefficients");
+}
 
 std::unique_ptr<Scheme> make_scheme(const std::string& name, int block, const SchemeParams& p) {
   if (block < 1) throw Error("block size must be at least 1, got " + std::to_string(block));
@@ -20,6 +30,7 @@ std::unique_ptr<Scheme> make_scheme(const std::string& name, int block, const Sc
   }
   if (name == "drpe") return std::make_unique<Drpe>(block, p.jpeg_quality);
   if (name == "tpe-lsb") return std::make_unique<TpeLsb>(block, p.jpeg_quality, p.lsb_bits);
+  if (name == "jpeg-scramble") return std::make_unique<JpegScramble>(block);
   std::string known;
   for (auto& n : kSchemeNames) known += (known.empty() ? "" : ", ") + n;
   throw Error("unknown scheme '" + name + "' (known: " + known + ")");
@@ -45,7 +56,9 @@ int thumbnail_block(int64_t height, int64_t width, int min_block, int max_blocks
   return static_cast<int>(block);
 }
 
-int own_block(const std::string& scheme) { return scheme == "drpe" || scheme == "tpe-lsb" ? 16 : 8; }
+int own_block(const std::string& scheme) {
+  return scheme == "drpe" || scheme == "tpe-lsb" || scheme == "jpeg-scramble" ? 16 : 8;
+}
 
 void expect_no_side(const SideData& side, const std::string& scheme) {
   if (!side.empty()) throw Error("damaged hipp file (" + scheme + " keeps no side data, the file holds " +

@@ -25,6 +25,15 @@ class Scheme {
                                 SideData* side = nullptr) const = 0;
   virtual torch::Tensor restore(const torch::Tensor& protected_rgb, const crypto::Key&, const crypto::Nonce&,
                                 const SideData& side = {}) const = 0;
+
+  // A JPEG-native scheme protects a JPEG file's quantized coefficients, not pixels: JPEG bytes in,
+  // JPEG bytes out, exactly invertible, and its pixel methods refuse. The others refuse these.
+  // Side data as for the pixel methods.
+  virtual bool jpeg_native() const { return false; }
+  virtual std::vector<uint8_t> protect_jpeg(const std::vector<uint8_t>& jpeg, const crypto::Key&, const crypto::Nonce&,
+                                            SideData* side) const;
+  virtual std::vector<uint8_t> restore_jpeg(const std::vector<uint8_t>& jpeg, const crypto::Key&, const crypto::Nonce&,
+                                            const SideData& side) const;
 };
 
 // Settings beyond the block size; the defaults are what `hipp restore` uses, since a protected
@@ -58,7 +67,8 @@ inline constexpr int kDefaultThumbnail = 64;
 // scheme's own default) that leaves at most `max_blocks` blocks along the longest side.
 int thumbnail_block(int64_t height, int64_t width, int min_block, int max_blocks = kDefaultThumbnail);
 // A baseline's own default block, where thumbnail_block starts: 16 for the JPEG-domain schemes
-// (drpe, tpe-lsb: at least two 8x8 DCT blocks per side), 8 for the others.
+// (drpe, tpe-lsb: at least two 8x8 DCT blocks per side; jpeg-scramble: a whole 4:2:0 chroma
+// block), 8 for the others.
 int own_block(const std::string& scheme);
 
 // Throws hipp::Error if a scheme that keeps no side data is handed some (a damaged file).

@@ -36,15 +36,27 @@ void add_eval_commands(CLI::App& app, Globals& g) {
       ->default_val(o->params.jpeg_quality)->check(CLI::Range(1, 100));
   cmd->add_option("--lsb-bits", o->params.lsb_bits, "tpe-lsb: bit planes of its thumbnail (DC sum) correction")
       ->default_val(o->params.lsb_bits)->check(CLI::Range(0, 16));
-  cmd->add_option("--min-psnr", o->repair.min_psnr, "restoration floor per thumbnail block in dB, as hipp protect")
+  cmd->add_option("--min-psnr", o->repair.min_psnr,
+                  "restoration floor per thumbnail block in dB, as hipp protect (40; 38 with --format jpeg)")
       ->default_val(o->repair.min_psnr);
-  cmd->add_option("--min-ssim", o->repair.min_ssim, "restoration floor in SSIM per image, as hipp protect")
+  cmd->add_option("--min-ssim", o->repair.min_ssim,
+                  "restoration floor in SSIM per image, as hipp protect (0.99; 0.98 with --format jpeg)")
       ->default_val(o->repair.min_ssim);
   cmd->add_flag("--lossless", o->repair.lossless, "protect losslessly, as hipp protect --lossless");
+  auto format = std::make_shared<std::string>("png");
+  cmd->add_option("--format", *format,
+                  "png: originals and protected files as PNG; jpeg: each original first stored as a JPEG at --quality "
+                  "(the user's file), protected to a JPEG as hipp protect does, and also recompressed at 85 and 75")
+      ->default_val("png")->check(CLI::IsMember({"png", "jpeg"}));
+  cmd->add_option("--quality", o->quality, "JPEG mode: the originals' JPEG quality")->default_val(o->quality)
+      ->check(CLI::Range(1, 100));
   cmd->add_option("--limit", o->limit, "at most this many images from each --data entry (0: all)")->default_val(0);
   cmd->add_option("--grid-rows", o->grid_rows, "images shown in grid.png")->default_val(6);
-  cmd->callback([o, schemes, known, &g] {
+  cmd->callback([o, schemes, known, format, cmd, &g] {
     apply_globals(g);
+    o->jpeg = *format == "jpeg";
+    if (o->jpeg && !cmd->count("--min-psnr")) o->repair.min_psnr = repair::kJpegMinPsnr;
+    if (o->jpeg && !cmd->count("--min-ssim")) o->repair.min_ssim = repair::kJpegMinSsim;
     o->device = g.device;
     o->quiet = g.quiet;
     o->schemes.clear();

@@ -32,14 +32,15 @@ void print_repair(const container::Header& h, const std::vector<uint8_t>& bytes,
     std::cout << " (-k KEY shows how many blocks it repairs)\n";
     return;
   }
-  auto p = container::read_protected_png(bytes, name);
+  auto p = container::read_protected(bytes, name);
   auto master = container::master_for(h, keys::read_key_source(key_file), name);
-  container::verify(p, master, name);
+  bool exact = container::verify(p, master, name);
   auto st = repair::read_stats(repair::crypt(h.repair, master, h.nonce));
   auto db = [](double v) { return std::isinf(v) ? std::string("exact") : fmt::format("{:.2f} dB", v); };
   std::cout << fmt::format(": {} of {} blocks carry a residual ({:.2f}%){}; worst block {} before repair, {} after\n",
                            st.repaired, st.blocks, 100 * st.rate(), st.lossless ? ", lossless" : "",
                            db(st.worst_before), db(st.worst_after));
+  if (!exact) std::cout << "pixels:     re-encoded or edited since protection: restores approximately\n";
 }
 
 }  // namespace
@@ -59,7 +60,7 @@ void add_key_commands(CLI::App& app, Globals& g) {
   {
     auto in = std::make_shared<std::string>(), key = std::make_shared<std::string>();
     auto* cmd = app.add_subcommand("info", "show the hipp header of a protected image (no key needed, nothing secret)");
-    cmd->add_option("file", *in, "protected PNG")->required();
+    cmd->add_option("file", *in, "protected PNG or JPEG")->required();
     cmd->add_option("-k,--key", *key, "optional: the image's key, to also show what its encrypted repair data holds");
     cmd->callback([in, key, &g] {
       apply_globals(g);
@@ -75,13 +76,17 @@ void add_key_commands(CLI::App& app, Globals& g) {
           if (m.id == h.model_id) model_name = " (" + m.name + (m.encoder.empty() ? "" : ", with its encoder E") + ")";
       }
       std::cout << "file:       " << *in << "\n"
-                << "format:     hipp protected PNG, header version " << int(h.version) << " ("
+                << "format:     hipp protected " << (h.pixel_tag ? "JPEG" : "PNG") << ", header version " << int(h.version) << " ("
                 << container::serialize(h).size() << " bytes)\n"
                 << "scheme:     " << h.scheme << "\n"
                 << "model:      " << (model ? to_hex(h.model_id.data(), h.model_id.size()) + model_name : std::string("none"))
                 << "\n"
                 << "block:      " << h.block << "\n"
                 << "size:       " << h.width << "x" << h.height << "\n";
+      if (h.origin)
+        std::cout << "original:   JPEG, quality " << int(h.origin->quality) << ", "
+                  << (h.origin->luma_h * h.origin->luma_v == 1 ? "4:4:4" : h.origin->luma_v == 1 ? "4:2:2" : "4:2:0")
+                  << " (restore writes it back so)\n";
       if (!h.side.empty())
         std::cout << "side data:  " << h.side.size() << " bytes, encrypted"
                   << (h.scheme == "hipp" ? " (range fit: 4 bits per block and channel)" : "") << "\n";

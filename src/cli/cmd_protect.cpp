@@ -1,9 +1,12 @@
-// hipp protect / restore: the product. One input file -> one output PNG; several inputs or a
+// hipp protect / restore: the product. One input file -> one output file; several inputs or a
 // folder -> an output folder with the names kept (folder_run.h: shards, resuming, failures).
+// JPEG stays JPEG: a JPEG photo is protected to a JPEG, restored to a JPEG at its own quality.
 // Every output is written atomically: an error (bad input, wrong key, altered file) leaves
 // nothing written for that image.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 
@@ -35,17 +38,20 @@ void write_output(const std::string& path, const std::vector<uint8_t>& bytes) {
 struct RepairTally {
   int64_t blocks = 0, repaired = 0, images_repaired = 0;
   double worst_before = INFINITY, worst_after = INFINITY;
-  void add(const repair::RepairStats& s) {
+  std::string floors;  // as applied, "40 dB / SSIM 0.99" (and the JPEG ones where they differed)
+  void add(const repair::RepairStats& s, const repair::RepairOptions& o) {
     blocks += s.blocks, repaired += s.repaired, images_repaired += s.repaired > 0;
     worst_before = std::min(worst_before, s.worst_before), worst_after = std::min(worst_after, s.worst_after);
+    auto f = fmt::format("{:g} dB / SSIM {:g}", o.min_psnr, o.min_ssim);
+    if (floors.find(f) == std::string::npos) floors += (floors.empty() ? "" : " or ") + f;
   }
   std::string summary(const repair::RepairOptions& o) const {
     auto db = [](double v) { return std::isinf(v) ? std::string("exact") : fmt::format("{:.1f} dB", v); };
     if (o.lossless) return fmt::format("lossless: {} of {} blocks carry a residual; restoration is bit-exact", repaired, blocks);
-    return fmt::format("restoration check: {} of {} blocks ({:.2f}%, in {} image{}) repaired (below {:g} dB, or for "
-                       "an image SSIM of {:g}); worst block {} before repair, {} after",
+    return fmt::format("restoration check: {} of {} blocks ({:.2f}%, in {} image{}) repaired (floors {}); worst block "
+                       "{} before repair, {} after",
                        repaired, blocks, blocks ? 100.0 * repaired / blocks : 0.0, images_repaired,
-                       images_repaired == 1 ? "" : "s", o.min_psnr, o.min_ssim, db(worst_before), db(worst_after));
+                       images_repaired == 1 ? "" : "s", floors, db(worst_before), db(worst_after));
   }
 };
 
@@ -77,12 +83,46 @@ struct RunArgs {
   }
 };
 
-struct ProtectArgs : RunArgs {
+// What a run writes: "auto" follows the file names, "png" or "jpeg" is asked for.
+struct FormatArgs {
+  std::string format = "auto";
+  int quality = 0;  // JPEG quality; 0: the original's
+
+  static bool jpeg_name(const std::string& path) {
+    auto e = fs::path(path).extension().string();
+    std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return std::tolower(c); });
+    return e == ".jpg" || e == ".jpeg";
+  }
+  // An output's format: the asked one, else its name's (.jpg or .jpeg: JPEG).
+  bool jpeg_out(const std::string& out) const { return format == "auto" ? jpeg_name(out) : format == "jpeg"; }
+  // A single output named .png or .jpg must not contradict --format.
+  void check_single(const std::vector<std::string>& inputs, const std::string& out) const {
+    if (format == "auto" || !single_output(inputs, out)) return;
+    auto e = fs::path(out).extension().string();
+    if (e.empty() || jpeg_name(out) == (format == "jpeg")) return;
+    throw Error("--format " + format + " but -o " + out + " names a " + (jpeg_name(out) ? "JPEG" : "non-JPEG") + " file");
+  }
+  std::string extension(bool jpeg_by_default) const {
+    return (format == "auto" ? jpeg_by_default : format == "jpeg") ? ".jpg" : ".png";
+  }
+};
+
+struct ProtectArgs : RunArgs, FormatArgs {
   std::string model, scheme = "hipp";
   int block = 0, thumbnail = baselines::kDefaultThumbnail;
   double detail_scale = 1;
   repair::RepairOptions repair;
+  bool psnr_given = false, ssim_given = false;  // else a protected JPEG gets the JPEG floors
+
+  repair::RepairOptions floors_for(bool jpeg) const {
+    auto o = repair;
+    if (jpeg && !psnr_given) o.min_psnr = repair::kJpegMinPsnr;
+    if (jpeg && !ssim_given) o.min_ssim = repair::kJpegMinSsim;
+    return o;
+  }
 };
+
+struct RestoreArgs : RunArgs, FormatArgs {};
 
 // One closing line; a run with failures exits non-zero after it.
 void finish_run(const RunTally& t, const char* verb, const std::string& out) {
@@ -94,8 +134,10 @@ void finish_run(const RunTally& t, const char* verb, const std::string& out) {
 }
 
 void run_protect(const ProtectArgs& a, const Globals& g) {
+  a.check_single(a.inputs, a.out);
   service::Protector protector(keys::read_key_source(a.key), parse_device(g.device));
-  const auto plan = a.plan();
+  auto plan = a.plan();
+  plan.extension = [&a](const std::string& in) { return a.extension(FormatArgs::jpeg_name(in)); };
   auto jobs = plan_jobs(a.inputs, a.out, plan);
   RepairTally tally;
   service::ProtectSettings settings{a.scheme, a.model, a.block, a.thumbnail, a.detail_scale, a.repair};
@@ -103,21 +145,54 @@ void run_protect(const ProtectArgs& a, const Globals& g) {
       jobs, a.run("protect", g, plan.shard),
       [&](const Job& j) {
         repair::RepairStats st;
-        write_output(j.out, protector.protect(image::load(j.in), settings, &st));
-        tally.add(st);
+        auto bytes = read_file(j.in);
+        auto s = settings;
+        service::fit_to_input(s, bytes, j.in, a.quality);
+        s.format.jpeg = a.jpeg_out(j.out);
+        s.repair = a.floors_for(s.format.jpeg);
+        write_output(j.out, protector.protect(image::decode(bytes, j.in), s, &st, bytes));
+        tally.add(st, s.repair);
       },
       [&](const Job& j) { return protector.verifies(read_file(j.out)); });
   if (t.done) spdlog::info("{}", tally.summary(a.repair));
   finish_run(t, "protected", a.out);
 }
 
-void run_restore(const RunArgs& a, const Globals& g) {
+// A folder run's restored files are JPEGs where the originals were (the header says so); a
+// file that is not a readable protected image fails later, with its own message.
+bool original_was_jpeg(const std::string& path) {
+  try {
+    return container::read_header(read_file(path), path).origin.has_value();
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+std::vector<uint8_t> encode_restored(const service::Restored& r, const RestoreArgs& a, const std::string& out) {
+  if (!a.jpeg_out(out)) return image::encode_png(r.rgb);
+  if (!r.jpeg.empty() && !a.quality) return r.jpeg;  // the original JPEG's own coefficients: no generation loss
+  image::JpegSettings js;  // a PNG original asked back as JPEG: quality 90, 4:2:0
+  if (r.origin) js = {r.origin->quality, r.origin->luma_h, r.origin->luma_v};
+  if (a.quality) js.quality = a.quality;
+  return image::encode_jpeg(r.rgb, js);
+}
+
+void run_restore(const RestoreArgs& a, const Globals& g) {
+  a.check_single(a.inputs, a.out);
   service::Protector protector(keys::read_key_source(a.key), parse_device(g.device));
-  const auto plan = a.plan();
+  auto plan = a.plan();
+  plan.extension = [&a](const std::string& in) { return a.extension(a.format == "auto" && original_was_jpeg(in)); };
   auto jobs = plan_jobs(a.inputs, a.out, plan);
   auto t = run_jobs(
       jobs, a.run("restore", g, plan.shard),
-      [&](const Job& j) { write_output(j.out, image::encode_png(protector.restore(read_file(j.in), j.in))); },
+      [&](const Job& j) {
+        auto r = protector.restore(read_file(j.in), j.in);
+        if (!r.exact)
+          spdlog::warn("{}: this protected JPEG was re-encoded or edited after protection (its pixels are not those "
+                       "hipp wrote), so it restores approximately, without protect's check",
+                       j.in);
+        write_output(j.out, encode_restored(r, a, j.out));
+      },
       [&](const Job& j) {
         try {
           image::decode(read_file(j.out), j.out);
@@ -144,13 +219,18 @@ void add_run_options(CLI::App* cmd, RunArgs& a) {
                 "stop at the first file that fails (default: report it on one line, go on, exit non-zero at the end)");
 }
 
+void add_format_options(CLI::App* cmd, FormatArgs& a, const std::string& format_help, const std::string& quality_help) {
+  cmd->add_option("--format", a.format, format_help)->default_val("auto")->check(CLI::IsMember({"auto", "png", "jpeg"}));
+  cmd->add_option("--quality", a.quality, quality_help)->check(CLI::Range(1, 100));
+}
+
 }  // namespace
 
 void add_protect_commands(CLI::App& app, Globals& g) {
   auto pa = std::make_shared<ProtectArgs>();
-  auto* p = app.add_subcommand("protect", "turn photos into protected PNGs that keep their thumbnail");
+  auto* p = app.add_subcommand("protect", "turn photos into protected images (PNG, or JPEG for JPEG photos) that keep their thumbnail");
   p->add_option("inputs", pa->inputs, "images or folders of images")->required();
-  p->add_option("-o,--out", pa->out, "output PNG (one input) or folder (several inputs or a folder)")->required();
+  p->add_option("-o,--out", pa->out, "output file (one input) or folder (several inputs or a folder)")->required();
   p->add_option("-k,--key", pa->key, "key file from `hipp keygen`, or a text file holding a passphrase")->required();
   p->add_option("--model", pa->model, "HIPP model: a shipped model name or a folder (default: up to 64 px "
                                       "the face model celeba64-hipp, up to 1024 px photos64-wavelet, above that "
@@ -171,30 +251,44 @@ void add_protect_commands(CLI::App& app, Globals& g) {
   std::vector<std::string> scheme_names = baselines::kSchemeNames;
   scheme_names.insert(scheme_names.begin(), "hipp");
   p->add_option("--scheme", pa->scheme, "hipp, or a thumbnail-preserving baseline: " + baseline_names +
-                                            " (drpe and tpe-lsb restore only approximately)")
+                                            " (drpe and tpe-lsb restore only approximately; jpeg-scramble takes JPEG "
+                                            "photos only and protects their coefficients: same size, exact, but the "
+                                            "protected image is a noisy mosaic, see docs/jpeg.md)")
       ->default_val("hipp")->check(CLI::IsMember(scheme_names));
   p->add_option("--detail-scale", pa->detail_scale,
                 "hipp: scale every block's protected details by at least this (0-1, in steps of 2^-1/2): "
                 "smoother protected images and smaller files, less exact restoration (restore needs no flag)")
       ->default_val(1.0);
   p->add_option("--min-psnr", pa->repair.min_psnr,
-                "restoration floor in dB: protect restores each image as `hipp restore` will, and every thumbnail "
-                "block that comes back below this carries an encrypted correction in the file (bigger file, "
-                "same protection)")
+                "restoration floor in dB: protect restores each image as `hipp restore` will (through the JPEG, "
+                "for a protected JPEG), and every thumbnail block that comes back below this carries an encrypted "
+                "correction in the file (bigger file, same protection). Default: 40, or 38 for a protected JPEG")
       ->default_val(pa->repair.min_psnr);
   p->add_option("--min-ssim", pa->repair.min_ssim,
-                "restoration floor in SSIM for the whole image (as hipp eval and hipp compare measure it): the worst blocks are repaired too "
-                "until it is met, dark and flat photos mostly (0: PSNR only)")
+                "restoration floor in SSIM for the whole image (as hipp eval and hipp compare measure it): the worst "
+                "blocks are repaired too until it is met, dark and flat photos mostly (0: PSNR only). Default: 0.99, "
+                "or 0.98 for a protected JPEG")
       ->default_val(pa->repair.min_ssim);
+  add_format_options(p, *pa, "protected file's format: auto (JPEG for a JPEG photo or an output named .jpg, else "
+                             "PNG), png (lossless) or jpeg",
+                     "protected JPEG's quality (default: the original JPEG's, estimated from its quantization "
+                     "tables; 90 for other originals; jpeg-scramble always keeps the original's own tables)");
   p->add_flag("--lossless", pa->repair.lossless,
               "store every residual: restoration is bit-identical to the input (bigger file; restore needs no flag)");
   add_run_options(p, *pa);
-  p->callback([pa, &g] { apply_globals(g); run_protect(*pa, g); });
+  p->callback([pa, p, &g] {
+    apply_globals(g);
+    pa->psnr_given = p->count("--min-psnr") > 0, pa->ssim_given = p->count("--min-ssim") > 0;
+    run_protect(*pa, g);
+  });
 
-  auto ra = std::make_shared<RunArgs>();
-  auto* r = app.add_subcommand("restore", "restore the originals from protected PNGs with their key");
-  r->add_option("inputs", ra->inputs, "protected PNGs or folders of them")->required();
-  r->add_option("-o,--out", ra->out, "output PNG (one input) or folder")->required();
+  auto ra = std::make_shared<RestoreArgs>();
+  auto* r = app.add_subcommand("restore", "restore the originals from protected images with their key");
+  r->add_option("inputs", ra->inputs, "protected PNGs or JPEGs, or folders of them")->required();
+  r->add_option("-o,--out", ra->out, "output image (one input) or folder")->required();
+  add_format_options(r, *ra, "restored file's format: auto (a JPEG for a JPEG original or an output named .jpg, "
+                             "else PNG), png or jpeg",
+                     "restored JPEG's quality (default: the original JPEG's; 90 for other originals)");
   r->add_option("-k,--key", ra->key, "the key file (or passphrase file) used to protect")->required();
   add_run_options(r, *ra);
   r->callback([ra, &g] { apply_globals(g); run_restore(*ra, g); });

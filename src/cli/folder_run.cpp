@@ -48,6 +48,7 @@ bool single_output(const std::vector<std::string>& inputs, const std::string& ou
 
 std::vector<Job> plan_jobs(const std::vector<std::string>& inputs, const std::string& out, const PlanOptions& o) {
   std::vector<Job> jobs;
+  auto ext = [&o](const std::string& in) { return o.extension ? o.extension(in) : std::string(".png"); };
   if (single_output(inputs, out)) {
     if (!fs::exists(inputs[0])) throw Error(inputs[0] + ": no such file");
     jobs.push_back({inputs[0], out, fs::path(inputs[0]).filename().string()});
@@ -58,11 +59,11 @@ std::vector<Job> plan_jobs(const std::vector<std::string>& inputs, const std::st
       if (fs::is_directory(in)) {
         for (auto& f : data::list_images({in})) {
           auto rel = fs::relative(f, in);
-          jobs.push_back({f, (fs::path(out) / rel).replace_extension(o.extension).string(), rel.generic_string()});
+          jobs.push_back({f, (fs::path(out) / rel).replace_extension(ext(f)).string(), rel.generic_string()});
         }
       } else {
         auto name = fs::path(in).filename();
-        jobs.push_back({in, (fs::path(out) / name).replace_extension(o.extension).string(), name.string()});
+        jobs.push_back({in, (fs::path(out) / name).replace_extension(ext(in)).string(), name.string()});
       }
     }
     std::map<std::string, std::string> seen;

@@ -24,7 +24,8 @@ bool in_shard(const std::string& key, const Shard& shard);
 struct PlanOptions {
   bool force = false;          // replace existing outputs
   bool skip_existing = false;  // leave existing outputs for the run to check, instead of refusing
-  std::string extension = ".png";
+  // An output's extension in a folder run, from its input's path (default: ".png").
+  std::function<std::string(const std::string& input)> extension;
   Shard shard;
 };
 // Expands folders (recursively) and maps each input to its output path. One input file with an

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "container/protected_jpeg.h"
 #include "image/image.h"
 
 namespace hipp::container {
@@ -13,7 +14,8 @@ namespace {
 
 constexpr uint8_t kPngSignature[8] = {137, 80, 78, 71, 13, 10, 26, 10};
 constexpr char kMagic[4] = {'H', 'I', 'P', 'P'};
-constexpr uint8_t kFlagPassphrase = 1, kFlagModel = 2, kFlagSide = 4, kFlagRepair = 8;
+constexpr uint8_t kFlagPassphrase = 1, kFlagModel = 2, kFlagSide = 4, kFlagRepair = 8, kFlagPixelTag = 16,
+                  kFlagOrigin = 32;
 constexpr size_t kMaxSide = size_t{1} << 30;  // far above any image's side or repair data; bounds a damaged length
 // What the check tag authenticates: a constant, so the tag only proves knowledge of the key.
 constexpr char kCheckMessage[] = "hipp key check v1";
@@ -151,19 +153,11 @@ std::array<uint8_t, 16> tag128(const crypto::Key& key, std::initializer_list<std
   return out;
 }
 
-std::array<uint8_t, 16> check_tag_for(const crypto::Key& master, const crypto::Nonce& nonce) {
-  auto k = keys::derive_subkey(master, nonce, "check");
-  auto t = tag128(k, {{kCheckMessage, sizeof kCheckMessage - 1}});
-  sodium_memzero(k.data(), k.size());
-  return t;
-}
-
-// MAC over (header with mac zeroed) || pixels; `rgb` must be contiguous uint8 on the CPU.
-std::array<uint8_t, 16> mac_for(Header h, const torch::Tensor& rgb, const crypto::Key& master) {
-  h.mac.fill(0);
-  auto hb = serialize(h);
-  auto k = keys::derive_subkey(master, h.nonce, "mac");
-  auto t = tag128(k, {{hb.data(), hb.size()}, {rgb.data_ptr<uint8_t>(), static_cast<size_t>(rgb.numel())}});
+// Keyed BLAKE2b-128 under the image's subkey `label` of the given byte ranges.
+std::array<uint8_t, 16> subkey_tag(const crypto::Key& master, const crypto::Nonce& nonce, const char* label,
+                                   std::initializer_list<std::pair<const void*, size_t>> parts) {
+  auto k = keys::derive_subkey(master, nonce, label);
+  auto t = tag128(k, parts);
   sodium_memzero(k.data(), k.size());
   return t;
 }
@@ -179,11 +173,41 @@ std::string size_text(uint32_t w, uint32_t h) { return std::to_string(w) + "x" +
 
 }  // namespace
 
+std::array<uint8_t, 16> check_tag_for(const crypto::Key& master, const crypto::Nonce& nonce) {
+  return subkey_tag(master, nonce, "check", {{kCheckMessage, sizeof kCheckMessage - 1}});
+}
+
+// MAC over (header with mac zeroed) || pixels, or the header alone when a pixel tag stands for
+// the pixels; `rgb` must be contiguous uint8 on the CPU.
+std::array<uint8_t, 16> mac_for(Header h, const torch::Tensor& rgb, const crypto::Key& master) {
+  h.mac.fill(0);
+  auto hb = serialize(h);
+  if (h.pixel_tag) return subkey_tag(master, h.nonce, "mac", {{hb.data(), hb.size()}});
+  return subkey_tag(master, h.nonce, "mac",
+                    {{hb.data(), hb.size()}, {rgb.data_ptr<uint8_t>(), static_cast<size_t>(rgb.numel())}});
+}
+
+std::array<uint8_t, 16> pixel_tag_for(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce) {
+  auto c = rgb.to(torch::kCPU).contiguous();
+  return subkey_tag(master, nonce, "pixels", {{c.data_ptr<uint8_t>(), static_cast<size_t>(c.numel())}});
+}
+
+uint8_t version_for(const Header& h) { return h.pixel_tag || h.origin ? 4 : 3; }
+
+void check_writable(const Header& h) {
+  if (all_zero(h.nonce)) throw Error("writing a protected file: the header's nonce is not set");
+  if (h.passphrase) {
+    if (all_zero(h.salt)) throw Error("writing a protected file: the header's salt is not set");
+    keys::check_argon2(h.argon2);
+  }
+}
+
 std::vector<uint8_t> serialize(const Header& h) {
   if (h.version < 1 || h.version > kHeaderVersion)
     throw Error("hipp header: cannot write version " + std::to_string(h.version));
   if (h.version < 2 && !h.side.empty()) throw Error("hipp header: version 1 holds no side data");
   if (h.version < 3 && !h.repair.empty()) throw Error("hipp header: versions 1 and 2 hold no repair data");
+  if (h.version < 4 && (h.pixel_tag || h.origin)) throw Error("hipp header: versions 1 to 3 hold no JPEG fields");
   if (!valid_scheme(h.scheme)) throw Error("hipp header: scheme must be 1-255 printable ASCII characters");
   const bool model = !all_zero(h.model_id);
   Writer w;
@@ -192,7 +216,8 @@ std::vector<uint8_t> serialize(const Header& h) {
   if (h.side.size() > kMaxSide) throw Error("hipp header: side data too large");
   if (h.repair.size() > kMaxSide) throw Error("hipp header: repair data too large");
   w.u8(static_cast<uint8_t>((h.passphrase ? kFlagPassphrase : 0) | (model ? kFlagModel : 0) |
-                            (h.side.empty() ? 0 : kFlagSide) | (h.repair.empty() ? 0 : kFlagRepair)));
+                            (h.side.empty() ? 0 : kFlagSide) | (h.repair.empty() ? 0 : kFlagRepair) |
+                            (h.pixel_tag ? kFlagPixelTag : 0) | (h.origin ? kFlagOrigin : 0)));
   w.u8(static_cast<uint8_t>(h.scheme.size()));
   w.bytes(h.scheme.data(), h.scheme.size());
   if (model) w.bytes(h.model_id);
@@ -209,6 +234,12 @@ std::vector<uint8_t> serialize(const Header& h) {
       w.u32(static_cast<uint32_t>(field->size()));
       w.bytes(field->data(), field->size());
     }
+  if (h.pixel_tag) w.bytes(*h.pixel_tag);
+  if (h.origin) {
+    w.u8(h.origin->quality);
+    w.u8(h.origin->luma_h);
+    w.u8(h.origin->luma_v);
+  }
   w.bytes(h.nonce);
   w.bytes(h.check_tag);
   w.bytes(h.mac);
@@ -226,8 +257,8 @@ Header parse_header(const std::vector<uint8_t>& bytes) {
     throw Error("unsupported hipp header version " + std::to_string(h.version) + " (this hipp reads versions 1 to " +
                 std::to_string(kHeaderVersion) + "; a newer hipp may read it)");
   uint8_t flags = r.u8();
-  const uint8_t known =
-      kFlagPassphrase | kFlagModel | (h.version >= 2 ? kFlagSide : 0) | (h.version >= 3 ? kFlagRepair : 0);
+  const uint8_t known = kFlagPassphrase | kFlagModel | (h.version >= 2 ? kFlagSide : 0) |
+                        (h.version >= 3 ? kFlagRepair : 0) | (h.version >= 4 ? kFlagPixelTag | kFlagOrigin : 0);
   if (flags & ~known) throw Error("damaged hipp header (unknown flags)");
   h.passphrase = flags & kFlagPassphrase;
   uint8_t n = r.u8();
@@ -262,6 +293,16 @@ Header parse_header(const std::vector<uint8_t>& bytes) {
   };
   field(kFlagSide, h.side, "side data");
   field(kFlagRepair, h.repair, "repair data");
+  if (flags & kFlagPixelTag) r.bytes(h.pixel_tag.emplace());
+  if (flags & kFlagOrigin) {
+    auto& o = h.origin.emplace();
+    o.quality = r.u8();
+    o.luma_h = r.u8();
+    o.luma_v = r.u8();
+    auto factor_ok = [](uint8_t f) { return f == 1 || f == 2; };
+    if (o.quality < 1 || o.quality > 100 || !factor_ok(o.luma_h) || !factor_ok(o.luma_v))
+      throw Error("damaged hipp header (JPEG origin)");
+  }
   r.bytes(h.nonce);
   r.bytes(h.check_tag);
   r.bytes(h.mac);
@@ -303,12 +344,9 @@ std::optional<std::vector<uint8_t>> find_chunk(const std::vector<uint8_t>& png, 
 
 std::vector<uint8_t> write_protected_png(const torch::Tensor& protected_rgb, Header header, const crypto::Key& master) {
   auto rgb = checked_rgb(protected_rgb);
-  if (all_zero(header.nonce)) throw Error("write_protected_png: the header's nonce is not set");
-  if (header.passphrase) {
-    if (all_zero(header.salt)) throw Error("write_protected_png: the header's salt is not set");
-    keys::check_argon2(header.argon2);
-  }
-  header.version = kHeaderVersion;
+  check_writable(header);
+  header.pixel_tag.reset();  // PNG is lossless: the MAC covers the pixels themselves
+  header.version = version_for(header);
   header.height = static_cast<uint32_t>(rgb.size(1));
   header.width = static_cast<uint32_t>(rgb.size(2));
   header.check_tag = check_tag_for(master, header.nonce);
@@ -316,12 +354,17 @@ std::vector<uint8_t> write_protected_png(const torch::Tensor& protected_rgb, Hea
   return add_chunk(image::encode_png(rgb, image::PngContent::Protected), kChunkType, serialize(header));
 }
 
-Header read_header(const std::vector<uint8_t>& bytes, const std::string& name) {
-  if (bytes.empty()) throw Error(name + ": empty file");
-  if (!is_png(bytes)) {
-    throw Error(name + ": " + (image::is_jpeg(bytes) ? "a JPEG image" : "not a PNG file") +
-                ", so not a hipp protected image (those are PNGs made by 'hipp protect')");
+namespace {
+
+Header parse_named(const std::vector<uint8_t>& payload, const std::string& name) {
+  try {
+    return parse_header(payload);
+  } catch (const Error& e) {
+    throw Error(name + ": " + e.what());
   }
+}
+
+Header read_png_header(const std::vector<uint8_t>& bytes, const std::string& name) {
   std::optional<std::vector<uint8_t>> payload;
   try {
     payload = find_chunk(bytes, kChunkType);
@@ -330,17 +373,38 @@ Header read_header(const std::vector<uint8_t>& bytes, const std::string& name) {
   }
   if (!payload)
     throw Error(name + ": a PNG that was not made by hipp (it has no hipp header; 'hipp protect' makes protected images)");
+  auto h = parse_named(*payload, name);
+  if (h.pixel_tag) throw Error(name + ": damaged hipp header (a pixel tag in a PNG)");
+  return h;
+}
+
+Header read_jpeg_header(const std::vector<uint8_t>& bytes, const std::string& name) {
+  std::optional<std::vector<uint8_t>> payload;
   try {
-    return parse_header(*payload);
+    payload = find_segments(bytes);
   } catch (const Error& e) {
     throw Error(name + ": " + e.what());
   }
+  if (!payload)
+    throw Error(name + ": a JPEG without a hipp header: not made by 'hipp protect', or a photo service removed the "
+                       "header (its APP11 segments) when it re-encoded the file; it cannot be restored");
+  return parse_named(*payload, name);
 }
 
-Parsed read_protected_png(const std::vector<uint8_t>& bytes, const std::string& name) {
+}  // namespace
+
+Header read_header(const std::vector<uint8_t>& bytes, const std::string& name) {
+  if (bytes.empty()) throw Error(name + ": empty file");
+  if (is_png(bytes)) return read_png_header(bytes, name);
+  if (image::is_jpeg(bytes)) return read_jpeg_header(bytes, name);
+  throw Error(name + ": neither a PNG nor a JPEG file, so not a hipp protected image (those are made by 'hipp protect')");
+}
+
+Parsed read_protected(const std::vector<uint8_t>& bytes, const std::string& name) {
   Parsed p;
   p.header = read_header(bytes, name);
   p.rgb = image::decode(bytes, name);
+  if (image::is_jpeg(bytes)) p.jpeg = bytes;
   uint32_t h = static_cast<uint32_t>(p.rgb.size(1)), w = static_cast<uint32_t>(p.rgb.size(2));
   if (w != p.header.width || h != p.header.height)
     throw Error(name + ": the image is " + size_text(w, h) + " but its hipp header says " +
@@ -348,7 +412,14 @@ Parsed read_protected_png(const std::vector<uint8_t>& bytes, const std::string& 
   return p;
 }
 
-Parsed read_protected_file(const std::string& path) { return read_protected_png(hipp::read_file(path), path); }
+Parsed read_protected_png(const std::vector<uint8_t>& bytes, const std::string& name) {
+  if (!bytes.empty() && !is_png(bytes))
+    throw Error(name + ": " + (image::is_jpeg(bytes) ? "a JPEG image" : "not a PNG file") +
+                ", so not a protected PNG");
+  return read_protected(bytes, name);
+}
+
+Parsed read_protected_file(const std::string& path) { return read_protected(hipp::read_file(path), path); }
 
 crypto::Key master_for(const Header& h, const keys::KeySource& src, const std::string& name) {
   const bool pass = src.kind == keys::KeySource::Passphrase;
@@ -359,7 +430,7 @@ crypto::Key master_for(const Header& h, const keys::KeySource& src, const std::s
   return keys::derive_master(src, h.salt, h.argon2);
 }
 
-void verify(const Parsed& p, const crypto::Key& master, const std::string& name) {
+bool verify(const Parsed& p, const crypto::Key& master, const std::string& name) {
   auto check = check_tag_for(master, p.header.nonce);
   if (sodium_memcmp(check.data(), p.header.check_tag.data(), check.size()) != 0)
     throw Error(name + ": wrong key (it is not the key this image was protected with)");
@@ -369,8 +440,13 @@ void verify(const Parsed& p, const crypto::Key& master, const std::string& name)
     throw Error(name + ": the image was altered: its size no longer matches its hipp header");
   auto mac = mac_for(p.header, rgb, master);
   if (sodium_memcmp(mac.data(), p.header.mac.data(), mac.size()) != 0)
-    throw Error(name + ": the image or its hipp header was altered after protection (authentication failed); "
-                       "it cannot be restored faithfully");
+    throw Error(name + (p.header.pixel_tag ? ": its hipp header was altered after protection (authentication failed)"
+                                           : ": the image or its hipp header was altered after protection "
+                                             "(authentication failed)") +
+                "; it cannot be restored faithfully");
+  if (!p.header.pixel_tag) return true;
+  auto tag = pixel_tag_for(rgb, master, p.header.nonce);
+  return sodium_memcmp(tag.data(), p.header.pixel_tag->data(), tag.size()) == 0;
 }
 
 }  // namespace hipp::container

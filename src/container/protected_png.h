@@ -19,8 +19,11 @@
 namespace hipp::container {
 
 // Version 2 added the scheme's side data (HIPP's range fit), version 3 the repair data
-// (repair/repair.h); files of every earlier version still restore.
-inline constexpr uint8_t kHeaderVersion = 3;
+// (repair/repair.h), version 4 protected JPEGs (protected_jpeg.h: a tag over the decoded
+// pixels, the MAC then over the header alone) and the original's JPEG settings; files of every
+// earlier version still restore. A writer uses the lowest version that holds its fields, so a
+// protected PNG of a PNG is still version 3 and older hipp releases read it.
+inline constexpr uint8_t kHeaderVersion = 4;
 inline constexpr char kChunkType[5] = "hiPp";  // ancillary, private, safe-to-copy
 
 struct Header {
@@ -34,6 +37,15 @@ struct Header {
   keys::Argon2Params argon2{0, 0};
   std::vector<uint8_t> side;           // the scheme's bytes beside the pixels (baselines::Scheme), encrypted by it
   std::vector<uint8_t> repair;         // what restoring the pixels still misses (repair/repair.h), encrypted
+  // Version 4. Set when the pixels are stored lossily (a JPEG): a keyed tag of the pixels as
+  // hipp's decoder gives them, so that restore can tell a file as written from one re-encoded
+  // since; the MAC then covers the header alone.
+  std::optional<std::array<uint8_t, 16>> pixel_tag;
+  // Version 4. Set when the original was a JPEG: how restore writes it back by default.
+  struct JpegOrigin {
+    uint8_t quality = 90, luma_h = 2, luma_v = 2;
+  };
+  std::optional<JpegOrigin> origin;
   crypto::Nonce nonce{};               // fresh per image; all subkeys derive from it
   std::array<uint8_t, 16> check_tag{};
   std::array<uint8_t, 16> mac{};
@@ -44,12 +56,14 @@ struct Header {
 //   bit3 repair data) | scheme len u8 + bytes | [model_id 16 if bit1] | block u16 | width u32
 //   | height u32 | [salt 16 | argon2 ops u32 | argon2 mem_kib u32, if bit0]
 //   | [side len u32 + bytes, if bit2] | [repair len u32 + bytes, if bit3]
+//   | [pixel tag 16, if bit4] | [JPEG origin: quality u8 | luma h u8 | luma v u8, if bit5]
 //   | nonce 24 | check_tag 16 | mac 16
 // For scheme "hipp" with a model: 93 bytes with a raw key, 117 with a passphrase, plus 4 and
 // the side data (96 bytes for a 64x64 image at block 8); without a model 16 fewer (the chunk
 // adds 12 bytes of length, type and CRC). Version 2 is the same without bit3, version 1 also
-// without bit2. serialize writes h.version (1 to kHeaderVersion: the MAC of an older file is
-// over its own version's bytes) and refuses fields that version cannot hold.
+// without bit2; version 4 added bits 4 and 5. serialize writes h.version (1 to kHeaderVersion:
+// the MAC of an older file is over its own version's bytes) and refuses fields that version
+// cannot hold.
 std::vector<uint8_t> serialize(const Header& h);
 // Throws hipp::Error (no file name) on a bad magic, unsupported version or malformed layout.
 Header parse_header(const std::vector<uint8_t>& bytes);
@@ -61,6 +75,9 @@ std::vector<uint8_t> add_chunk(const std::vector<uint8_t>& png, const char type[
 // The payload of the chunk of `type`, or nullopt if there is none; more than one is an error.
 std::optional<std::vector<uint8_t>> find_chunk(const std::vector<uint8_t>& png, const char type[4]);
 
+// The lowest version that holds h's fields.
+uint8_t version_for(const Header& h);
+
 // Encodes `protected_rgb` (uint8 [3,H,W]) as PNG and embeds `header` after setting its
 // width/height from the image and its check_tag and mac under `master`. The caller sets
 // scheme, model_id, block, passphrase/salt/argon2 and a fresh nonce (all-zero is refused).
@@ -68,13 +85,18 @@ std::vector<uint8_t> write_protected_png(const torch::Tensor& protected_rgb, Hea
 
 struct Parsed {
   Header header;
-  torch::Tensor rgb;  // uint8 [3,H,W]
+  torch::Tensor rgb;          // uint8 [3,H,W]
+  std::vector<uint8_t> jpeg;  // the file, when it is a JPEG: what JPEG-native schemes restore from
 };
 
-// Only the header of a protected PNG (no pixel decoding); for `hipp info`. `name` labels errors.
+// Only the header of a protected PNG or JPEG (no pixel decoding); for `hipp info`. `name`
+// labels errors.
 Header read_header(const std::vector<uint8_t>& bytes, const std::string& name);
-// Header and pixels. Throws hipp::Error naming the file when it is not a PNG, was not made
-// by hipp, has an unsupported header version, or is damaged. Does not check the key: call verify.
+// Header and pixels of a protected PNG or JPEG. Throws hipp::Error naming the file when it is
+// neither, was not made by hipp, has an unsupported header version, or is damaged. Does not
+// check the key: call verify.
+Parsed read_protected(const std::vector<uint8_t>& bytes, const std::string& name);
+// The same for PNG only.
 Parsed read_protected_png(const std::vector<uint8_t>& bytes, const std::string& name);
 // Reads the file at `path` first (missing/unreadable -> hipp::Error naming it).
 Parsed read_protected_file(const std::string& path);
@@ -84,7 +106,19 @@ Parsed read_protected_file(const std::string& path);
 crypto::Key master_for(const Header& h, const keys::KeySource& src, const std::string& name);
 
 // Throws hipp::Error containing "wrong key" if `master` is not the image's key, and one
-// containing "altered" if the key is right but the header or pixels changed since writing.
-void verify(const Parsed& p, const crypto::Key& master, const std::string& name);
+// containing "altered" if the key is right but the header (or a PNG's pixels) changed since
+// writing. Returns whether the pixels are exactly those written: false only for a lossy
+// (JPEG) file whose pixels changed, re-encoded by a photo service most likely, which restores
+// approximately.
+bool verify(const Parsed& p, const crypto::Key& master, const std::string& name);
+
+// Keyed tags under subkeys of (master, h.nonce): the key check, the MAC (over the header, and
+// the pixels unless h.pixel_tag is set) and the pixel tag. Writers fill them in with these.
+std::array<uint8_t, 16> check_tag_for(const crypto::Key& master, const crypto::Nonce& nonce);
+std::array<uint8_t, 16> mac_for(Header h, const torch::Tensor& rgb, const crypto::Key& master);
+std::array<uint8_t, 16> pixel_tag_for(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce);
+
+// Checks a header that a writer is about to seal: nonce and, for a passphrase, salt and cost.
+void check_writable(const Header& h);
 
 }  // namespace hipp::container

@@ -14,6 +14,7 @@
 #include "common/device.h"
 #include "common/error.h"
 #include "common/progress.h"
+#include "container/protected_jpeg.h"
 #include "container/protected_png.h"
 #include "data/image_folder.h"
 #include "eval/identity.h"
@@ -30,12 +31,34 @@ using nlohmann::json;
 
 namespace {
 
-// Metric columns, in CSV and table order.
-const std::vector<std::string> kColumns = {
-    "restore_ssim", "restore_psnr",  "repair_rate", "unrepaired_min_block_psnr", "thumb_psnr", "png_expansion",
-    "jpeg90_expansion", "protect_s",
-    "restore_s",    "wrongkey_ssim", "protected_ssim", "original_bpd", "protected_bpd", "identity_match",
-    "identity_distance"};
+// Metric columns, in CSV and table order. JPEG mode compares JPEG with JPEG and adds what a
+// photo service's recompression (at quality 85 and 75, the hipp segments kept) leaves.
+constexpr int kRequalities[] = {85, 75};
+std::vector<std::string> columns(bool jpeg) {
+  std::vector<std::string> c = {"restore_ssim", "restore_psnr", "repair_rate", "unrepaired_min_block_psnr", "thumb_psnr"};
+  if (jpeg) {
+    c.push_back("jpeg_expansion");
+    for (int q : kRequalities) c.insert(c.end(), {fmt::format("requality{}_ssim", q), fmt::format("requality{}_psnr", q)});
+  } else {
+    c.insert(c.end(), {"png_expansion", "jpeg90_expansion"});
+  }
+  for (auto n : {"protect_s", "restore_s", "wrongkey_ssim", "protected_ssim", "original_bpd", "protected_bpd",
+                 "identity_match", "identity_distance"})
+    c.push_back(n);
+  return c;
+}
+
+// The protected JPEG as a photo service recompresses it at quality q (4:2:0), keeping the hipp
+// segments, restored as `hipp restore` would (approximately: its pixel tag no longer holds).
+torch::Tensor restore_requality(const baselines::Scheme& s, const std::vector<uint8_t>& file, int q,
+                                const crypto::Key& key, const std::string& name) {
+  image::JpegSettings js;
+  js.quality = q;
+  auto again = container::add_segments(image::encode_jpeg(image::decode(file, name), js), *container::find_segments(file));
+  auto parsed = container::read_protected(again, name);
+  container::verify(parsed, key, name);
+  return repair::restore_checked(s, parsed, key, name);
+}
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -108,9 +131,12 @@ using Values = std::map<std::string, std::map<std::string, std::vector<double>>>
 
 // Restoration per set and scheme: mean, 5th percentile and minimum (a mean hides the lost photo).
 std::string per_set_section(const EvalOptions& o, const std::vector<int>& set_of, Values& values, json& summary) {
-  std::string md =
-      "\n| set | scheme | images | restore PSNR mean | p5 | min | restore SSIM mean | p5 | min | repaired blocks | "
-      "PNG expansion |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  std::string md = o.jpeg ? "\n| set | scheme | images | restore PSNR mean | p5 | min | restore SSIM mean | p5 | min | "
+                            "repaired blocks | JPEG expansion | max | thumbnail PSNR min | recompressed q85 SSIM "
+                            "mean | p5 | min |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+                            "---:|---:|\n"
+                          : "\n| set | scheme | images | restore PSNR mean | p5 | min | restore SSIM mean | p5 | min | "
+                            "repaired blocks | PNG expansion |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (size_t d = 0; d < o.data.size(); ++d)
     for (auto& name : o.schemes) {
       auto pick = [&](const std::string& col) {
@@ -122,11 +148,24 @@ std::string per_set_section(const EvalOptions& o, const std::vector<int>& set_of
       auto psnr = pick("restore_psnr");
       if (psnr.empty()) continue;
       const Spread p(psnr), q(pick("restore_ssim"));
-      double rate = stat(pick("repair_rate")).mean, expansion = stat(pick("png_expansion")).mean;
-      summary["sets"][o.data[d]][name] = {{"images", psnr.size()}, {"restore_psnr", p.json()}, {"restore_ssim", q.json()},
-                                          {"repair_rate", json_num(rate)}, {"png_expansion", json_num(expansion)}};
+      const char* exp_col = o.jpeg ? "jpeg_expansion" : "png_expansion";
+      double rate = stat(pick("repair_rate")).mean;
+      const Spread expansion(pick(exp_col));
+      auto& js = summary["sets"][o.data[d]][name];
+      js = {{"images", psnr.size()}, {"restore_psnr", p.json()}, {"restore_ssim", q.json()},
+            {"repair_rate", json_num(rate)}, {exp_col, json_num(expansion.mean)}};
       md += "| " + o.data[d] + " | " + name + " | " + std::to_string(psnr.size()) + " | " + p.md(2) + " | " + q.md(4) +
-            " | " + fmt_num(100 * rate, 2) + "% | " + fmt_num(expansion, 3) + " |\n";
+            " | " + fmt_num(100 * rate, 2) + "% | " + fmt_num(expansion.mean, 3);
+      if (o.jpeg) {  // the JPEG bars are per image: the worst expansion, thumbnail and recompression
+        const Spread thumb(pick("thumb_psnr")), re85(pick("requality85_ssim"));
+        auto sizes = pick(exp_col);
+        const double largest = *std::max_element(sizes.begin(), sizes.end());
+        js["jpeg_expansion_max"] = json_num(largest);
+        js["thumb_psnr"] = thumb.json();
+        js["requality85_ssim"] = re85.json();
+        md += " | " + fmt_num(largest, 3) + " | " + fmt_num(thumb.min, 2) + " | " + re85.md(4);
+      }
+      md += " |\n";
     }
   return md;
 }
@@ -150,6 +189,8 @@ std::string run_evaluation(const EvalOptions& o) {
       schemes[name] = std::move(s);
     } else {
       schemes[name] = baselines::make_scheme(name, block, o.params);
+      if (schemes[name]->jpeg_native() && !o.jpeg)
+        throw Error(name + " protects JPEG files: evaluate it with --format jpeg");
     }
   }
   // Naturalness: bits/dim under a Glow that HIPP does not use.
@@ -184,6 +225,7 @@ std::string run_evaluation(const EvalOptions& o) {
   }
 
   auto key = crypto::random_key(), wrong = crypto::random_key();
+  const auto kColumns = columns(o.jpeg);
   Values values;
   std::ofstream csv((fs::path(o.out) / "per_image.csv").string());
   csv << "image,scheme";
@@ -194,8 +236,21 @@ std::string run_evaluation(const EvalOptions& o) {
   int64_t done = 0;
   for (int64_t i = 0; i < n; ++i) {
     auto img = set.images[i].contiguous();
-    auto png_orig = image::encode_png(img).size();
-    auto jpg_orig = image::encode_jpeg(img, 90).size();
+    repair::FileFormat format;
+    std::optional<container::Header::JpegOrigin> origin;
+    std::vector<uint8_t> user_file;  // the original as the user has it
+    if (o.jpeg) {
+      image::JpegSettings js;
+      js.quality = o.quality;
+      user_file = image::encode_jpeg(img, js);
+      img = image::decode(user_file, set.paths[i]);
+      origin = container::Header::JpegOrigin{static_cast<uint8_t>(o.quality), 2, 2};
+      format.jpeg = true;
+      format.settings = {o.quality, 1, 1};  // as hipp protect writes a JPEG original (service::fit_to_input)
+    } else {
+      user_file = image::encode_png(img);
+    }
+    auto jpg_orig = o.jpeg ? size_t{0} : image::encode_jpeg(img, 90).size();
     double bpd_orig = NAN;
     if (nat) {
       torch::NoGradGuard ng;
@@ -211,21 +266,24 @@ std::string run_evaluation(const EvalOptions& o) {
       h.scheme = name;
       h.block = static_cast<uint16_t>(block);
       h.nonce = crypto::random_nonce();
+      h.origin = origin;
       if (name == "hipp") h.model_id = model.id;
       auto t0 = std::chrono::steady_clock::now();
       repair::RepairStats rs;
-      auto prot = repair::protect_checked(s, img, key, h, o.repair, &rs);
-      auto file = container::write_protected_png(prot, h, key);
+      auto file = repair::protect_file(s, img, key, h, o.repair, format, &rs, user_file);
       double t_protect = seconds_since(t0);
       t0 = std::chrono::steady_clock::now();
-      auto parsed = container::read_protected_png(file, set.paths[i]);
+      auto parsed = container::read_protected(file, set.paths[i]);
       container::verify(parsed, key, set.paths[i]);
       auto restored = repair::restore_checked(s, parsed, key, set.paths[i]);
       double t_restore = seconds_since(t0);
+      auto prot = parsed.rgb;  // as a viewer (and restore) decodes it
       // Wrong key, with the key-check tag bypassed: what an attacker's guess would restore. The
       // side data is encrypted (a wrong key decrypts it to random codes), so the guess leaves it
       // out: HIPP then undoes no range fit.
-      auto wrong_restored = s.restore(parsed.rgb, wrong, parsed.header.nonce);
+      auto wrong_restored = s.jpeg_native()
+                                ? image::decode(s.restore_jpeg(parsed.jpeg, wrong, parsed.header.nonce, {}), "wrong key")
+                                : s.restore(parsed.rgb, wrong, parsed.header.nonce);
       double bpd_prot = NAN;
       if (nat) bpd_prot = flow::mean_bits_per_dim(*nat, torch::stack({prot}).to(device), 1, device);
       double id_distance = faces.distances(desc, prot)[0].item<double>();
@@ -235,8 +293,7 @@ std::string run_evaluation(const EvalOptions& o) {
           {"repair_rate", rs.rate()},
           {"unrepaired_min_block_psnr", rs.worst_before},
           {"thumb_psnr", metrics::thumbnail_psnr(img, prot, block)},
-          {"png_expansion", static_cast<double>(file.size()) / png_orig},
-          {"jpeg90_expansion", static_cast<double>(image::encode_jpeg(prot, 90).size()) / jpg_orig},
+          {o.jpeg ? "jpeg_expansion" : "png_expansion", static_cast<double>(file.size()) / user_file.size()},
           {"protect_s", t_protect},
           {"restore_s", t_restore},
           {"wrongkey_ssim", metrics::ssim(img, wrong_restored)},
@@ -245,6 +302,12 @@ std::string run_evaluation(const EvalOptions& o) {
           {"protected_bpd", bpd_prot},
           {"identity_match", IdentityMeter::matches(id_distance)},
           {"identity_distance", id_distance}};
+      if (!o.jpeg) r["jpeg90_expansion"] = static_cast<double>(image::encode_jpeg(prot, 90).size()) / jpg_orig;
+      for (int q : o.jpeg ? std::vector<int>(std::begin(kRequalities), std::end(kRequalities)) : std::vector<int>{}) {
+        auto back = restore_requality(s, file, q, key, set.paths[i]);
+        r[fmt::format("requality{}_ssim", q)] = metrics::ssim(img, back);
+        r[fmt::format("requality{}_psnr", q)] = metrics::psnr(img, back);
+      }
       csv << fs::path(set.paths[i]).filename().string() << "," << name;
       for (auto& c : kColumns) {
         csv << "," << fmt_num(r[c], 6);
@@ -270,7 +333,8 @@ std::string run_evaluation(const EvalOptions& o) {
   // Summary: mean and spread per scheme.
   json summary = {{"images", n},        {"size", o.size},   {"block", block},
                   {"hipp_model", model.name}, {"naturalness_flow", flow_path}, {"data", o.data},
-                  {"device", o.device}, {"schemes", json::object()}};
+                  {"device", o.device}, {"schemes", json::object()},
+                  {"format", o.jpeg ? "jpeg" : "png"}, {"jpeg_quality", o.jpeg ? json(o.quality) : json(nullptr)}};
   std::string md = "| scheme |";
   for (auto& c : kColumns) md += " " + c + " |";
   md += "\n|---|";
@@ -289,8 +353,15 @@ std::string run_evaluation(const EvalOptions& o) {
   }
   md += "\n" + std::to_string(n) + " images at " + std::to_string(o.size) + "x" + std::to_string(o.size) +
         ", block " + std::to_string(block) + ", device " + o.device +
-        ". Expansion: protected file bytes / original bytes in the same format (PNG: the protected PNG with its "
-        "hipp chunk; JPEG quality 90: both re-encoded). Thumbnail PSNR: block averages of protected vs original. "
+        ". " +
+        (o.jpeg ? fmt::format("JPEG mode: each original is first stored as a JPEG at quality {} (4:2:0), whose decoded "
+                              "pixels are what every metric compares with; jpeg_expansion: the protected JPEG (hipp "
+                              "segments included) / that JPEG. requalityQ: restoration after the protected JPEG is "
+                              "re-encoded at quality Q (4:2:0) with its hipp segments kept. ",
+                              o.quality)
+                : std::string("Expansion: protected file bytes / original bytes in the same format (PNG: the "
+                              "protected PNG with its hipp chunk; JPEG quality 90: both re-encoded). ")) +
+        "Thumbnail PSNR: block averages of protected vs original. "
         "wrongkey_ssim: restoration with a random wrong key (key check bypassed) vs original. identity_match: share of "
         "protected images whose face descriptor (dlib ResNet-34) lies within 0.6 of the original's. bpd: bits/dim under " +
         (flow_path.empty() ? std::string("(no naturalness flow found)") : flow_path) +

@@ -22,6 +22,10 @@ struct EvalOptions {
   baselines::SchemeParams params;  // the baselines' settings beyond the block
   repair::RepairOptions repair;    // protect's restoration check, as `hipp protect` runs it
   int64_t limit = 0;               // per --data entry (a set)
+  // JPEG mode: each image is first stored as a JPEG at `quality` (4:2:0, the user's file; its
+  // decoded pixels are the original), protected to a JPEG, and also recompressed at 85 and 75.
+  bool jpeg = false;
+  int quality = 90;
   int grid_rows = 6;
   std::string device = "cpu";
   bool quiet = false;

@@ -21,8 +21,17 @@ torch::Tensor decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& 
 
 // zlib `level` 0-9 and `strategy` (Z_DEFAULT_STRATEGY, Z_FILTERED, ...), all row filters tried.
 std::vector<uint8_t> encode_png(const torch::Tensor& rgb, int level, int strategy);
-// Baseline JPEG at `quality` (IJG scaling), 4:2:0 chroma as libjpeg's defaults.
-std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality);
+// Baseline JPEG with optimized Huffman tables (image.h's JpegSettings).
+std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality, int luma_h, int luma_v);
+// The quantization and sampling of a JPEG, from its header only.
+struct JpegTables {
+  std::vector<std::vector<uint16_t>> quant;  // per table used by a component, natural order
+  int luma_h = 1, luma_v = 1;                // the first component's sampling over the others'
+  int components = 3;
+};
+JpegTables read_jpeg_tables(const std::vector<uint8_t>& bytes, const std::string& name);
+// IJG's quality-scaled luminance (0) and chrominance (1) tables, natural order.
+std::vector<uint16_t> ijg_table(int quality, int which);
 
 // Where OpenCV is built in: any other format it reads, and its area/cubic resampling; the
 // portable build (no OpenCV) refuses other formats and resamples with LibTorch.

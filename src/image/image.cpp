@@ -79,10 +79,35 @@ std::vector<uint8_t> encode_png(const torch::Tensor& rgb, PngContent content) {
                                           : codec::encode_png(rgb, big ? 6 : 9, Z_DEFAULT_STRATEGY);
 }
 
-std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality) {
+std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, const JpegSettings& s) {
   require_rgb(rgb, "JPEG encoding");
-  if (quality < 1 || quality > 100) throw Error("JPEG quality must be 1..100, got " + std::to_string(quality));
-  return codec::encode_jpeg(rgb, quality);
+  if (s.quality < 1 || s.quality > 100) throw Error("JPEG quality must be 1..100, got " + std::to_string(s.quality));
+  auto factor_ok = [](int f) { return f == 1 || f == 2; };
+  if (!factor_ok(s.luma_h) || !factor_ok(s.luma_v)) throw Error("JPEG sampling factors must be 1 or 2");
+  return codec::encode_jpeg(rgb, s.quality, s.luma_h, s.luma_v);
+}
+
+std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality) {
+  JpegSettings s;
+  s.quality = quality;
+  return encode_jpeg(rgb, s);
+}
+
+JpegSettings jpeg_settings_of(const std::vector<uint8_t>& bytes, const std::string& name) {
+  if (!is_jpeg(bytes)) throw Error(name + ": not a JPEG");
+  auto t = codec::read_jpeg_tables(bytes, name);
+  JpegSettings s;
+  s.luma_h = std::min(t.luma_h, 2), s.luma_v = std::min(t.luma_v, 2);
+  long best = -1;
+  for (int q = 100; q >= 1; --q) {  // ties go to the higher quality
+    long d = 0;
+    for (size_t k = 0; k < t.quant.size(); ++k) {
+      auto ref = codec::ijg_table(q, k == 0 ? 0 : 1);
+      for (size_t i = 0; i < 64; ++i) d += std::labs(long{t.quant[k][i]} - long{ref[i]});
+    }
+    if (best < 0 || d < best) best = d, s.quality = q;
+  }
+  return s;
 }
 
 void save_png(const std::string& path, const torch::Tensor& rgb) { write_file_atomic(path, encode_png(rgb)); }

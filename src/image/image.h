@@ -30,8 +30,19 @@ enum class PngContent {
 };
 // Lossless PNG encoding of a uint8 [3,H,W] tensor.
 std::vector<uint8_t> encode_png(const torch::Tensor& rgb, PngContent content = PngContent::Photo);
-// JPEG at `quality`, used to compare file sizes.
-std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality);
+// How a JPEG is (or is to be) encoded: IJG quality scaling and the luma's sampling factors over
+// the chroma's (2x2: 4:2:0, libjpeg's default; 1x1: 4:4:4).
+struct JpegSettings {
+  int quality = 90;
+  int luma_h = 2, luma_v = 2;
+};
+// Baseline JPEG with optimized Huffman tables (smaller, the same pixels).
+std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, const JpegSettings& settings);
+std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality);  // 4:2:0
+// The settings that reproduce a JPEG's own: the IJG quality whose tables are nearest its
+// quantization tables (summed absolute difference; cameras' own tables land on the nearest),
+// and its sampling. Reads the header only; throws hipp::Error naming `name` if it is no JPEG.
+JpegSettings jpeg_settings_of(const std::vector<uint8_t>& bytes, const std::string& name);
 
 // Writes atomically (temporary file, then rename): a failure never leaves half a file.
 void save_png(const std::string& path, const torch::Tensor& rgb);

@@ -1,41 +1,23 @@
 // JPEG on libjpeg(-turbo)'s standard API, with its default (islow) DCT and fancy upsampling:
-// the pixels OpenCV's decoder gave before. libjpeg reports errors by longjmp, so each step that
-// can fail runs in a function whose frame holds nothing with a destructor.
+// the pixels OpenCV's decoder gave before. Errors: jpeg_failure.h.
 #include <cstdio>
 // jpeglib.h needs FILE and size_t declared first.
 #include <jpeglib.h>
 
+#include <algorithm>
+#include <array>
 #include <csetjmp>
 #include <cstdlib>
 
 #include "common/error.h"
 #include "image/codecs.h"
+#include "image/jpeg_failure.h"
 
 namespace hipp::image::codec {
 
 namespace {
 
-struct Failure {
-  jpeg_error_mgr mgr;  // first member: libjpeg hands back a pointer to it
-  jmp_buf jump;
-  char message[JMSG_LENGTH_MAX] = "";
-};
-
-void on_error(j_common_ptr j) {
-  auto* f = reinterpret_cast<Failure*>(j->err);
-  j->err->format_message(j, f->message);
-  std::longjmp(f->jump, 1);
-}
-// Warnings ("corrupt JPEG data: N extraneous bytes") are not errors; a cut-off file is caught
-// by image.cpp before decoding.
-void on_message(j_common_ptr) {}
-
-Failure* install(jpeg_error_mgr* mgr) {
-  jpeg_std_error(mgr);
-  mgr->error_exit = on_error;
-  mgr->output_message = on_message;
-  return reinterpret_cast<Failure*>(mgr);
-}
+using Failure = JpegFailure;
 
 bool read_header(jpeg_decompress_struct& d, Failure& f, const std::vector<uint8_t>& bytes, Converted& c) {
   if (setjmp(f.jump)) return false;
@@ -60,7 +42,7 @@ bool read_rows(jpeg_decompress_struct& d, Failure& f, uint8_t* out, int channels
 }
 
 bool write_rows(jpeg_compress_struct& e, Failure& f, const uint8_t* hwc, int width, int height, int quality,
-                unsigned char** buffer, unsigned long* size) {
+                int luma_h, int luma_v, unsigned char** buffer, unsigned long* size) {
   if (setjmp(f.jump)) return false;
   jpeg_create_compress(&e);
   jpeg_mem_dest(&e, buffer, size);
@@ -70,6 +52,9 @@ bool write_rows(jpeg_compress_struct& e, Failure& f, const uint8_t* hwc, int wid
   e.in_color_space = JCS_RGB;
   jpeg_set_defaults(&e);
   jpeg_set_quality(&e, quality, TRUE);
+  e.comp_info[0].h_samp_factor = luma_h;
+  e.comp_info[0].v_samp_factor = luma_v;
+  e.optimize_coding = TRUE;
   jpeg_start_compress(&e, TRUE);
   while (e.next_scanline < e.image_height) {
     auto row = const_cast<JSAMPROW>(hwc + size_t{e.next_scanline} * width * 3);
@@ -85,6 +70,44 @@ torch::Tensor cmyk_to_rgb(const torch::Tensor& hwc4) {
   auto x = hwc4.to(torch::kInt32);
   auto k = x.select(2, 3).unsqueeze(2);
   return (k - torch::bitwise_right_shift((255 - x.slice(2, 0, 3)) * k, 8)).to(torch::kUInt8);
+}
+
+bool read_tables(jpeg_decompress_struct& d, Failure& f, const std::vector<uint8_t>& bytes, JpegTables& t) {
+  if (setjmp(f.jump)) return false;
+  jpeg_create_decompress(&d);
+  jpeg_mem_src(&d, bytes.data(), static_cast<unsigned long>(bytes.size()));
+  jpeg_read_header(&d, TRUE);
+  t.components = d.num_components;
+  std::vector<int> seen;
+  for (int c = 0; c < d.num_components; ++c) {
+    int no = d.comp_info[c].quant_tbl_no;
+    if (std::find(seen.begin(), seen.end(), no) != seen.end() || !d.quant_tbl_ptrs[no]) continue;
+    seen.push_back(no);
+    t.quant.emplace_back(d.quant_tbl_ptrs[no]->quantval, d.quant_tbl_ptrs[no]->quantval + DCTSIZE2);
+  }
+  if (d.num_components == 3) {
+    int h = std::max(d.comp_info[1].h_samp_factor, d.comp_info[2].h_samp_factor);
+    int v = std::max(d.comp_info[1].v_samp_factor, d.comp_info[2].v_samp_factor);
+    t.luma_h = std::max(1, d.comp_info[0].h_samp_factor / h);
+    t.luma_v = std::max(1, d.comp_info[0].v_samp_factor / v);
+  }
+  return true;
+}
+
+// All of IJG's scaled tables, [quality - 1][luminance 0 / chrominance 1], made once by libjpeg itself.
+using IjgTables = std::array<std::array<std::vector<uint16_t>, 2>, 100>;
+bool make_ijg_tables(jpeg_compress_struct& e, Failure& f, IjgTables& out) {
+  if (setjmp(f.jump)) return false;
+  jpeg_create_compress(&e);
+  e.in_color_space = JCS_RGB;
+  e.input_components = 3;
+  jpeg_set_defaults(&e);
+  for (int q = 1; q <= 100; ++q) {
+    jpeg_set_quality(&e, q, TRUE);
+    for (int k = 0; k < 2; ++k)
+      out[q - 1][k].assign(e.quant_tbl_ptrs[k]->quantval, e.quant_tbl_ptrs[k]->quantval + DCTSIZE2);
+  }
+  return true;
 }
 
 struct DecompressGuard {
@@ -106,7 +129,6 @@ torch::Tensor decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& 
   jpeg_decompress_struct d{};
   Failure f;
   d.err = &f.mgr;
-  install(&f.mgr);
   DecompressGuard guard{d};
   if (!read_header(d, f, bytes, converted)) throw Error(name + ": not a readable image (JPEG: " + f.message + ")");
   const int channels = converted.cmyk ? 4 : 3;
@@ -117,19 +139,42 @@ torch::Tensor decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& 
   return hwc.permute({2, 0, 1}).contiguous();
 }
 
-std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality) {
+std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality, int luma_h, int luma_v) {
   auto hwc = rgb.permute({1, 2, 0}).contiguous().cpu();
   jpeg_compress_struct e{};
   Failure f;
   e.err = &f.mgr;
-  install(&f.mgr);
   unsigned char* buffer = nullptr;
   unsigned long size = 0;
   CompressGuard guard{e, buffer};
   if (!write_rows(e, f, hwc.data_ptr<uint8_t>(), static_cast<int>(hwc.size(1)), static_cast<int>(hwc.size(0)), quality,
-                  &buffer, &size))
+                  luma_h, luma_v, &buffer, &size))
     throw Error(std::string("JPEG encoding failed: ") + f.message);
   return std::vector<uint8_t>(buffer, buffer + size);
+}
+
+JpegTables read_jpeg_tables(const std::vector<uint8_t>& bytes, const std::string& name) {
+  jpeg_decompress_struct d{};
+  Failure f;
+  d.err = &f.mgr;
+  DecompressGuard guard{d};
+  JpegTables t;
+  if (!read_tables(d, f, bytes, t)) throw Error(name + ": not a readable image (JPEG: " + f.message + ")");
+  return t;
+}
+
+std::vector<uint16_t> ijg_table(int quality, int which) {
+  static const IjgTables tables = [] {
+    IjgTables t;
+    jpeg_compress_struct e{};
+    Failure f;
+    e.err = &f.mgr;
+    unsigned char* none = nullptr;
+    CompressGuard guard{e, none};
+    if (!make_ijg_tables(e, f, t)) throw Error(std::string("libjpeg: ") + f.message);
+    return t;
+  }();
+  return tables.at(static_cast<size_t>(quality - 1)).at(static_cast<size_t>(which));
 }
 
 }  // namespace hipp::image::codec

@@ -3,20 +3,43 @@
 // and `hipp eval` all run, so the numbers eval reports are the product's.
 #include <torch/torch.h>
 
+#include <functional>
+
 #include "baselines/scheme.h"
 #include "container/protected_png.h"
+#include "image/image.h"
 #include "repair/repair.h"
 
 namespace hipp::repair {
 
-// Protects `rgb` with `scheme` under (master, h.nonce), filling h.side and h.repair; returns the
-// protected pixels. The check restores from exactly the 8-bit pixels the file will hold (PNG is
-// lossless, so no encode/decode round trip is needed to see what `hipp restore` will see).
-torch::Tensor protect_checked(const baselines::Scheme& scheme, const torch::Tensor& rgb, const crypto::Key& master,
-                              container::Header& h, const RepairOptions& options, RepairStats* stats = nullptr);
+// What becomes of the protected pixels on their way to `hipp restore`: identity for a PNG,
+// an encode/decode round trip for a JPEG.
+using Transmit = std::function<torch::Tensor(const torch::Tensor&)>;
 
-// Restores a verified protected file: the scheme's restoration plus its repair data, if any.
+// Protects `rgb` with `scheme` under (master, h.nonce), filling h.side and h.repair; returns the
+// protected pixels. The check restores from what `transmit` makes of them (none: the pixels
+// themselves, as a PNG holds them), exactly as `hipp restore` will.
+torch::Tensor protect_checked(const baselines::Scheme& scheme, const torch::Tensor& rgb, const crypto::Key& master,
+                              container::Header& h, const RepairOptions& options, RepairStats* stats = nullptr,
+                              const Transmit& transmit = {});
+
+// Restores a verified protected file: the scheme's restoration plus its repair data, if any. A
+// JPEG-native scheme restores the original JPEG itself, which `restored_jpeg` receives if given.
 torch::Tensor restore_checked(const baselines::Scheme& scheme, const container::Parsed& p, const crypto::Key& master,
-                              const std::string& where);
+                              const std::string& where, std::vector<uint8_t>* restored_jpeg = nullptr);
+
+// The protected file's encoding: a lossless PNG, or a JPEG at these settings.
+struct FileFormat {
+  bool jpeg = false;
+  image::JpegSettings settings;
+};
+
+// protect_checked, then the file's bytes (container::write_protected_png or _jpeg): the
+// caller sets h's scheme, model, block, key fields, nonce and origin. A JPEG-native scheme
+// protects `original` (the input file, which must then be a JPEG, protected to a JPEG) and
+// checks that it restores bit for bit; the others protect `rgb`.
+std::vector<uint8_t> protect_file(const baselines::Scheme& scheme, const torch::Tensor& rgb, const crypto::Key& master,
+                                  container::Header h, const RepairOptions& options, const FileFormat& format,
+                                  RepairStats* stats = nullptr, const std::vector<uint8_t>& original = {});
 
 }  // namespace hipp::repair

@@ -35,6 +35,10 @@ struct RepairOptions {
   bool lossless = false;    // every pixel exactly
 };
 
+// The floors for a protected JPEG: the restored photo goes back into a JPEG, whose own loss
+// makes 40 dB against the decoded input more than survives (docs/jpeg.md).
+inline constexpr double kJpegMinPsnr = 38, kJpegMinSsim = 0.98;
+
 struct RepairStats {
   int64_t blocks = 0;    // thumbnail blocks of the image (edge blocks cut short included)
   int64_t repaired = 0;  // blocks that carry a residual

@@ -90,17 +90,32 @@ Server::Server(const ServeOptions& options, service::Protector& protector)
     // Models are named, never paths: a client must not make the server read its files.
     if (s.model.find('/') != std::string::npos || s.model.find("..") != std::string::npos)
       throw Error("model must be the name of a shipped model (see GET /health)");
-    send_png(res, protector.protect(image::decode(body_bytes(req), "request body"), s));
+    // PNG unless asked: a client that wants JPEG says so (quality: the body JPEG's, or 90).
+    const auto body = body_bytes(req);
+    const int quality = number_param(req, "quality", 0);
+    if (quality < 0 || quality > 100) throw Error("query parameter quality must be 1..100");
+    service::fit_to_input(s, body, "request body", quality);
+    s.format.jpeg = req.has_param("format") && req.get_param_value("format") == "jpeg";
+    if (req.has_param("format") && !s.format.jpeg && req.get_param_value("format") != "png")
+      throw Error("query parameter format must be png or jpeg");
+    if (s.format.jpeg && !req.has_param("min_psnr")) s.repair.min_psnr = repair::kJpegMinPsnr;
+    if (s.format.jpeg && !req.has_param("min_ssim")) s.repair.min_ssim = repair::kJpegMinSsim;
+    auto bytes = protector.protect(image::decode(body, "request body"), s, nullptr, body);
+    res.set_content(std::string(bytes.begin(), bytes.end()), s.format.jpeg ? "image/jpeg" : "image/png");
   }));
   http.Post("/restore", guarded([&protector](const httplib::Request& req, httplib::Response& res) {
-    send_png(res, image::encode_png(protector.restore(body_bytes(req), "request body")));
+    auto r = protector.restore(body_bytes(req), "request body");
+    // A protected JPEG re-encoded since protection restores approximately: say so.
+    res.set_header("X-Hipp-Restoration", r.exact ? "exact" : "approximate");
+    send_png(res, image::encode_png(r.rgb));
   }));
   http.Post("/info", guarded([](const httplib::Request& req, httplib::Response& res) {
     auto h = container::read_header(body_bytes(req), "request body");
     res.set_content(json{{"version", h.version}, {"scheme", h.scheme}, {"model_id", protect::hex(h.model_id)},
                          {"block", h.block}, {"width", h.width}, {"height", h.height},
                          {"side_bytes", h.side.size()}, {"repair_bytes", h.repair.size()},
-                         {"key", h.passphrase ? "passphrase" : "raw"}}
+                         {"key", h.passphrase ? "passphrase" : "raw"}, {"lossy_pixels", h.pixel_tag.has_value()},
+                         {"original_jpeg_quality", h.origin ? json(h.origin->quality) : json(nullptr)}}
                         .dump(),
                     "application/json");
   }));

@@ -16,6 +16,21 @@ Protector::Protector(keys::KeySource key, torch::Device device) : key_(std::move
   }
 }
 
+void fit_to_input(ProtectSettings& s, const std::vector<uint8_t>& input, const std::string& name, int quality) {
+  s.origin.reset();
+  int from_input = 90;
+  if (image::is_jpeg(input)) {
+    auto js = image::jpeg_settings_of(input, name);
+    s.origin = container::Header::JpegOrigin{static_cast<uint8_t>(js.quality), static_cast<uint8_t>(js.luma_h),
+                                             static_cast<uint8_t>(js.luma_v)};
+    from_input = js.quality;
+  }
+  s.format.settings.quality = quality ? quality : from_input;
+  // Full-resolution chroma: the protected details are colourful, and halving their chroma costs
+  // more in restoration (and repair data) than it saves in bytes (docs/jpeg.md).
+  s.format.settings.luma_h = s.format.settings.luma_v = 1;
+}
+
 const baselines::Scheme& Protector::hipp_scheme(const protect::ModelInfo& m, int block, double detail_scale) {
   const int code = protect::scale_code(detail_scale);
   auto key = protect::hex(m.id) + "#" + std::to_string(block) + "#" + std::to_string(code);
@@ -35,7 +50,8 @@ const baselines::Scheme& Protector::baseline(const std::string& name, int block)
   return *(schemes_[key] = baselines::make_scheme(name, block));
 }
 
-std::vector<uint8_t> Protector::protect(const torch::Tensor& rgb, const ProtectSettings& s, repair::RepairStats* stats) {
+std::vector<uint8_t> Protector::protect(const torch::Tensor& rgb, const ProtectSettings& s, repair::RepairStats* stats,
+                                        const std::vector<uint8_t>& input) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!protect_master_) protect_master_ = keys::derive_master(key_, base_.salt, base_.argon2);
   auto h = base_;
@@ -59,8 +75,8 @@ std::vector<uint8_t> Protector::protect(const torch::Tensor& rgb, const ProtectS
         s.block ? s.block : baselines::thumbnail_block(rgb.size(1), rgb.size(2), baselines::own_block(s.scheme), s.thumbnail));
     scheme = &baseline(s.scheme, h.block);
   }
-  auto protected_rgb = repair::protect_checked(*scheme, rgb, *protect_master_, h, s.repair, stats);
-  return container::write_protected_png(protected_rgb, h, *protect_master_);
+  h.origin = s.origin;
+  return repair::protect_file(*scheme, rgb, *protect_master_, h, s.repair, s.format, stats, input);
 }
 
 const crypto::Key& Protector::master_for(const container::Header& h, const std::string& where) {
@@ -73,23 +89,25 @@ const crypto::Key& Protector::master_for(const container::Header& h, const std::
 bool Protector::verifies(const std::vector<uint8_t>& png) {
   std::lock_guard<std::mutex> lock(mu_);
   try {
-    auto p = container::read_protected_png(png, "output");
-    container::verify(p, master_for(p.header, "output"), "output");
-    return true;
+    auto p = container::read_protected(png, "output");
+    return container::verify(p, master_for(p.header, "output"), "output");
   } catch (const Error&) {
     return false;
   }
 }
 
-torch::Tensor Protector::restore(const std::vector<uint8_t>& png, const std::string& where) {
+Restored Protector::restore(const std::vector<uint8_t>& file, const std::string& where) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto p = container::read_protected_png(png, where);
+  auto p = container::read_protected(file, where);
   auto& master = master_for(p.header, where);
-  container::verify(p, master, where);
+  Restored out;
+  out.exact = container::verify(p, master, where);
+  out.origin = p.header.origin;
   const baselines::Scheme& scheme = p.header.scheme == "hipp"
                                         ? hipp_scheme(protect::model_by_id(p.header.model_id), p.header.block)
                                         : baseline(p.header.scheme, p.header.block);
-  return repair::restore_checked(scheme, p, master, where);
+  out.rgb = repair::restore_checked(scheme, p, master, where, &out.jpeg);
+  return out;
 }
 
 }  // namespace hipp::service

@@ -16,6 +16,7 @@
 #include "container/protected_png.h"
 #include "hipp/models.h"
 #include "keys/key.h"
+#include "repair/checked.h"
 #include "repair/repair.h"
 
 namespace hipp::service {
@@ -27,20 +28,35 @@ struct ProtectSettings {
   int thumbnail = baselines::kDefaultThumbnail;  // longest side of the kept thumbnail in blocks (block 0)
   double detail_scale = 1;      // hipp only: HippScheme::set_detail_scale
   repair::RepairOptions repair;  // the restoration floor, or lossless
+  repair::FileFormat format;     // PNG, or JPEG at its settings
+  std::optional<container::Header::JpegOrigin> origin;  // the original was a JPEG: restore writes one back
+};
+
+// Fits `s` to the input file as the user has it: a JPEG original is recorded (restore writes a
+// JPEG back at its quality), and a protected JPEG takes `quality` (0: the original's, or 90 for
+// a PNG original).
+void fit_to_input(ProtectSettings& s, const std::vector<uint8_t>& input, const std::string& name, int quality);
+
+struct Restored {
+  torch::Tensor rgb;  // uint8 [3,H,W]
+  std::optional<container::Header::JpegOrigin> origin;
+  bool exact = true;  // false: a JPEG re-encoded since protection, restored approximately
+  std::vector<uint8_t> jpeg;  // JPEG-native schemes: the original JPEG itself (its coefficients exactly)
 };
 
 class Protector {
  public:
   Protector(keys::KeySource key, torch::Device device);
-  // uint8 [3,H,W] -> the protected PNG file's bytes (header, fresh nonce, key-check tag, repair
-  // data: repair/checked.h); `stats` receives what the restoration check found.
+  // uint8 [3,H,W] -> the protected file's bytes, PNG or JPEG (header, fresh nonce, key-check tag,
+  // repair data: repair/checked.h); `stats` receives what the restoration check found.
+  // `input`: the file `rgb` was decoded from, which JPEG-native schemes protect instead.
   std::vector<uint8_t> protect(const torch::Tensor& rgb, const ProtectSettings& settings,
-                               repair::RepairStats* stats = nullptr);
-  // A protected PNG file's bytes -> uint8 [3,H,W]. Throws hipp::Error naming `where` for a wrong
+                               repair::RepairStats* stats = nullptr, const std::vector<uint8_t>& input = {});
+  // A protected file's bytes -> the original. Throws hipp::Error naming `where` for a wrong
   // key, an altered file, a file not made by hipp, or a model that is not here.
-  torch::Tensor restore(const std::vector<uint8_t>& png, const std::string& where);
-  // Whether these bytes are a protected file whose check tag and MAC hold under this key: what
-  // a resumed run accepts as done.
+  Restored restore(const std::vector<uint8_t>& file, const std::string& where);
+  // Whether these bytes are a protected file whose check tag, MAC and pixels hold under this
+  // key: what a resumed run accepts as done.
   bool verifies(const std::vector<uint8_t>& png);
 
  private:

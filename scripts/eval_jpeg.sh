@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The measurements of docs/jpeg.md: photos stored as JPEG at quality 85 and 95, protected to
+# JPEG by hipp and by jpeg-scramble, at 128 and 256 px, on held-out scenes and CelebA test faces:
+# size against the user's JPEG, restoration against its decoded pixels, the thumbnail, and
+# restoration after a photo service's recompression at quality 85 and 75. Writes out/jpeg/.
+# LIMIT128 / LIMIT256 bound the images per set; needs ../shared/data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+S=${DATA:-../shared/data/scenes}
+F=${FACES:-../shared/data/faces}
+O=out/jpeg
+mkdir -p $O
+# Held-out scenes: 10% of photos256 and BSDS500 by file-name hash (as the photo models were trained).
+[ -d $O/test256 ] || build/hipp -q data pack --data $S/photos256 $S/bsds500 --split test --test-fraction 0.1 \
+  --size 256 --quality 95 -o $O/test256
+# CelebA's test crops (identities no face model trained on), loosely framed.
+[ -d $O/faces ] || build/hipp -q data pack --data $F/celeba-test-crops --crop 0.85 --size 256 --limit 300 \
+  --quality 95 -o $O/faces
+for size in 128 256; do
+  limit=$([ $size = 128 ] && echo "${LIMIT128:-50}" || echo "${LIMIT256:-30}")
+  for q in 85 95; do
+    build/hipp -q eval --format jpeg --quality $q --data $O/test256 $O/faces --size $size \
+      --schemes hipp,jpeg-scramble --flow none --limit "$limit" --grid-rows 6 --out $O/eval$size-q$q
+  done
+done
+# Every scheme once, for the comparison table (drpe and tpe-lsb are JPEG-domain by design).
+build/hipp -q eval --format jpeg --quality 90 --data $O/test256 $O/faces --size 128 \
+  --schemes hipp,jpeg-scramble,drpe,tpe-lsb,tpe-ideal,shuffle --flow none --limit "${LIMIT_ALL:-16}" --grid-rows 4 \
+  --out $O/eval128-q90-all
+# The same photos protected to PNG, for the size a JPEG user saw before.
+build/hipp -q eval --format png --data $O/test256 $O/faces --size 256 --schemes hipp --flow none \
+  --limit "${LIMIT256:-30}" --grid-rows 0 --out $O/eval256-png

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# docs/jpeg.md's folder check: real JPEG photos as a user has them (BSDS500's test photos,
+# 481x321, not resized), protected with `hipp protect` as a user would run it, three ways:
+# hipp (a protected JPEG, the default for JPEG photos), hipp --format png, and jpeg-scramble.
+# Prints each way's total size against the originals', and the worst restoration (restored to
+# PNG, against the decoded original). N photos (default 20); needs ../shared/data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-20}
+O=out/jpeg/folder
+rm -rf $O && mkdir -p $O/in
+ls ${DATA:-../shared/data/scenes}/bsds500/test/*.jpg | head -n "$N" | xargs -I{} cp {} $O/in/
+build/hipp -q keygen -o $O/k.key
+total() { cat "$@" | wc -c; }
+orig=$(total $O/in/*)
+for way in "hipp" "hipp-png --format png" "jpeg-scramble --scheme jpeg-scramble"; do
+  set -- $way
+  name=$1; shift
+  /usr/bin/time -f "%e" -o $O/$name.seconds build/hipp -q protect $O/in -o $O/$name -k $O/k.key "$@"
+  build/hipp -q restore $O/$name -o $O/$name-back -k $O/k.key --format png
+  worst_psnr=inf worst_ssim=1
+  for f in $O/in/*.jpg; do
+    b=$(basename "$f" .jpg)
+    read -r _ ssim _ psnr _ < <(build/hipp compare "$f" $O/$name-back/$b.png)
+    worst_psnr=$(awk -v a="$worst_psnr" -v b="$psnr" 'BEGIN{print (a=="inf"||b+0<a+0)?b:a}')
+    worst_ssim=$(awk -v a="$worst_ssim" -v b="$ssim" 'BEGIN{print (b+0<a+0)?b:a}')
+  done
+  prot=$(total $O/$name/*)
+  awk -v n="$name" -v p="$prot" -v o="$orig" -v s="$(cat $O/$name.seconds)" -v wp="$worst_psnr" -v ws="$worst_ssim" -v c="$N" \
+    'BEGIN{printf "| %s | %d | %.0f KB | %.0f KB | %.3f | %s | %s | %.2f |\n", n, c, o/1024, p/1024, p/o, wp, ws, s/c}'
+done

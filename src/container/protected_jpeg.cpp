@@ -1,0 +1,121 @@
+#include "container/protected_jpeg.h"
+
+#include <cstring>
+
+#include "common/error.h"
+#include "image/image.h"
+
+namespace hipp::container {
+
+namespace {
+
+constexpr uint8_t kApp0 = 0xE0, kApp11 = 0xEB, kSos = 0xDA, kEoi = 0xD9;
+constexpr uint8_t kId[5] = {'h', 'i', 'p', 'p', 0};
+constexpr size_t kPrefix = sizeof kId + 2;        // identifier, index, count
+constexpr size_t kPerSegment = 65533 - kPrefix;  // a segment's length field counts itself
+constexpr size_t kMaxSegments = 255;
+
+struct Segment {
+  size_t start;   // offset of the 0xFF of its marker
+  size_t end;     // one past its last byte
+  uint8_t marker;
+  bool hipp;      // an APP11 segment with hipp's identifier
+};
+
+// The segments from SOI up to (not including) the first scan; markers without a length
+// (RSTn, TEM) do not occur there.
+std::vector<Segment> header_segments(const std::vector<uint8_t>& b) {
+  if (!image::is_jpeg(b)) throw Error("not a JPEG file");
+  std::vector<Segment> out;
+  size_t pos = 2;
+  for (;;) {
+    if (pos >= b.size() || b[pos] != 0xFF) throw Error("damaged JPEG: no marker at byte " + std::to_string(pos));
+    size_t start = pos;
+    while (pos < b.size() && b[pos] == 0xFF) ++pos;  // fill bytes
+    if (pos >= b.size()) throw Error("damaged JPEG: truncated before its image data");
+    uint8_t marker = b[pos++];
+    if (marker == kSos || marker == kEoi) return out;
+    if (b.size() - pos < 2) throw Error("damaged JPEG: truncated before its image data");
+    size_t len = size_t{b[pos]} << 8 | b[pos + 1];
+    if (len < 2 || b.size() - pos < len) throw Error("damaged JPEG: bad segment length at byte " + std::to_string(pos));
+    bool hipp = marker == kApp11 && len >= 2 + kPrefix && std::memcmp(&b[pos + 2], kId, sizeof kId) == 0;
+    out.push_back({start, pos + len, marker, hipp});
+    pos += len;
+  }
+}
+
+std::vector<uint8_t> without(const std::vector<uint8_t>& b, const std::vector<Segment>& segs) {
+  std::vector<uint8_t> out;
+  out.reserve(b.size());
+  size_t from = 0;
+  for (auto& s : segs)
+    if (s.hipp) {
+      out.insert(out.end(), b.begin() + static_cast<std::ptrdiff_t>(from), b.begin() + static_cast<std::ptrdiff_t>(s.start));
+      from = s.end;
+    }
+  out.insert(out.end(), b.begin() + static_cast<std::ptrdiff_t>(from), b.end());
+  return out;
+}
+
+}  // namespace
+
+std::vector<uint8_t> add_segments(const std::vector<uint8_t>& jpeg, const std::vector<uint8_t>& payload) {
+  auto base = strip_segments(jpeg);
+  size_t count = (payload.size() + kPerSegment - 1) / kPerSegment;
+  if (count == 0 || count > kMaxSegments)
+    throw Error("the hipp header (" + std::to_string(payload.size()) + " bytes) does not fit in a JPEG's " +
+                std::to_string(kMaxSegments) + " segments; protect to PNG instead (--format png)");
+  std::vector<uint8_t> segs;
+  for (size_t i = 0; i < count; ++i) {
+    size_t n = std::min(kPerSegment, payload.size() - i * kPerSegment);
+    size_t len = 2 + kPrefix + n;
+    segs.insert(segs.end(), {0xFF, kApp11, static_cast<uint8_t>(len >> 8), static_cast<uint8_t>(len & 0xFF)});
+    segs.insert(segs.end(), kId, kId + sizeof kId);
+    segs.push_back(static_cast<uint8_t>(i));
+    segs.push_back(static_cast<uint8_t>(count));
+    auto from = payload.begin() + static_cast<std::ptrdiff_t>(i * kPerSegment);
+    segs.insert(segs.end(), from, from + static_cast<std::ptrdiff_t>(n));
+  }
+  auto existing = header_segments(base);
+  size_t at = !existing.empty() && existing[0].marker == kApp0 ? existing[0].end : 2;
+  std::vector<uint8_t> out(base.begin(), base.begin() + static_cast<std::ptrdiff_t>(at));
+  out.insert(out.end(), segs.begin(), segs.end());
+  out.insert(out.end(), base.begin() + static_cast<std::ptrdiff_t>(at), base.end());
+  return out;
+}
+
+std::optional<std::vector<uint8_t>> find_segments(const std::vector<uint8_t>& jpeg) {
+  std::vector<uint8_t> payload;
+  size_t expected = 0, count = 0;
+  for (auto& s : header_segments(jpeg)) {
+    if (!s.hipp) continue;
+    size_t body = s.start + 4 + sizeof kId;  // after marker, length and identifier
+    size_t index = jpeg[body], n = jpeg[body + 1];
+    if (expected == 0) count = n;
+    if (index != expected || n != count || n == 0)
+      throw Error("damaged hipp header (its JPEG segments are incomplete or out of order)");
+    payload.insert(payload.end(), jpeg.begin() + static_cast<std::ptrdiff_t>(body + 2),
+                   jpeg.begin() + static_cast<std::ptrdiff_t>(s.end));
+    ++expected;
+  }
+  if (expected == 0) return std::nullopt;
+  if (expected != count) throw Error("damaged hipp header (its JPEG segments are incomplete or out of order)");
+  return payload;
+}
+
+std::vector<uint8_t> strip_segments(const std::vector<uint8_t>& jpeg) { return without(jpeg, header_segments(jpeg)); }
+
+std::vector<uint8_t> write_protected_jpeg(const std::vector<uint8_t>& jpeg, const torch::Tensor& decoded, Header header,
+                                          const crypto::Key& master) {
+  image::require_rgb(decoded, "write_protected_jpeg");
+  check_writable(header);
+  header.height = static_cast<uint32_t>(decoded.size(1));
+  header.width = static_cast<uint32_t>(decoded.size(2));
+  header.pixel_tag = pixel_tag_for(decoded, master, header.nonce);
+  header.version = version_for(header);
+  header.check_tag = check_tag_for(master, header.nonce);
+  header.mac = mac_for(header, torch::Tensor(), master);
+  return add_segments(jpeg, serialize(header));
+}
+
+}  // namespace hipp::container

@@ -1,0 +1,210 @@
+// Protected JPEGs (container/protected_jpeg.h): the input's quality read back from its tables,
+// the header split over APP11 segments and found again, a file as written told from one
+// re-encoded since, and restoration through the JPEG round trip meeting protect's floors.
+#include "baselines/scheme.h"
+#include "container/protected_jpeg.h"
+#include "image/image.h"
+#include "metrics/metrics.h"
+#include "repair/checked.h"
+#include "service/protector.h"
+#include "test_util.h"
+
+using namespace hipp;
+using namespace hipp::container;
+
+namespace {
+
+torch::Tensor photo() { return image::center_crop_resize(image::load(test::fixture("scenes/forest.jpg")), 96, 1.0); }
+
+std::vector<uint8_t> random_bytes(size_t n, int seed) {
+  torch::manual_seed(seed);
+  auto t = torch::randint(0, 256, {static_cast<int64_t>(n)}, torch::kUInt8);
+  return std::vector<uint8_t>(t.data_ptr<uint8_t>(), t.data_ptr<uint8_t>() + n);
+}
+
+Header header_for(const std::string& scheme, int block) {
+  Header h;
+  h.scheme = scheme;
+  h.block = static_cast<uint16_t>(block);
+  h.nonce = test::filled<24>(7);
+  return h;
+}
+
+}  // namespace
+
+TEST(JpegSettings, ReadBackTheQualityAndSamplingAJpegWasWrittenWith) {
+  auto img = photo();
+  for (int q : {20, 50, 75, 85, 90, 95, 100})
+    for (auto [h, v] : {std::pair{2, 2}, {1, 1}, {2, 1}}) {
+      auto s = image::jpeg_settings_of(image::encode_jpeg(img, image::JpegSettings{q, h, v}), "x.jpg");
+      EXPECT_EQ(s.quality, q);
+      EXPECT_EQ(s.luma_h, h);
+      EXPECT_EQ(s.luma_v, v);
+    }
+  EXPECT_ERROR_HAS(image::jpeg_settings_of(image::encode_png(img), "x.png"), "x.png: not a JPEG");
+}
+
+TEST(JpegSegments, AHeaderIsSplitFoundAgainAndStripped) {
+  auto jpeg = image::encode_jpeg(photo(), 90);
+  EXPECT_FALSE(find_segments(jpeg));
+  auto payload = random_bytes(150000, 1);  // three segments
+  auto with = add_segments(jpeg, payload);
+  EXPECT_EQ(with.size(), jpeg.size() + payload.size() + 3 * 11);
+  EXPECT_EQ(*find_segments(with), payload);
+  EXPECT_EQ(with[3], 0xE0) << "JFIF's APP0 stays first";
+  EXPECT_TRUE(torch::equal(image::decode(with, "w"), image::decode(jpeg, "j")));
+  EXPECT_EQ(strip_segments(with), jpeg);
+  auto small = random_bytes(100, 2);
+  EXPECT_EQ(*find_segments(add_segments(with, small)), small) << "adding replaces";
+  // The second segment's index changed: out of order.
+  size_t second = 2 + 2 + (size_t{with[4]} << 8 | with[5]) + 2 + 65535;
+  ASSERT_EQ(with[second], 0xFF);
+  ASSERT_EQ(with[second + 1], 0xEB);
+  auto bad = with;
+  bad[second + 4 + 5] = 2;
+  EXPECT_ERROR_HAS(find_segments(bad), "out of order");
+  // The third segment removed: incomplete.
+  size_t third = second + 2 + 65535, third_len = size_t{with[third + 2]} << 8 | with[third + 3];
+  bad = with;
+  bad.erase(bad.begin() + static_cast<std::ptrdiff_t>(third), bad.begin() + static_cast<std::ptrdiff_t>(third + 2 + third_len));
+  EXPECT_ERROR_HAS(find_segments(bad), "incomplete");
+  // Over 255 segments: refused, with the way out.
+  EXPECT_ERROR_HAS(find_segments(add_segments(jpeg, random_bytes(65526 * 255 + 1, 3))), "does not fit");
+  EXPECT_ERROR_HAS(find_segments({0xFF, 0xD8, 0xFF}), "damaged JPEG");
+  EXPECT_ERROR_HAS(find_segments({1, 2, 3}), "not a JPEG");
+}
+
+TEST(ProtectedJpeg, VerifiesAsWrittenTellsAReencodedFileAndRefusesAlteredOrStrippedOnes) {
+  auto img = photo();
+  auto key = test::filled<32>(1);
+  auto scheme = baselines::make_scheme("shuffle", 8);
+  auto h = header_for("shuffle", 8);
+  h.origin = Header::JpegOrigin{88, 2, 2};
+  repair::RepairStats st;
+  auto file = repair::protect_file(*scheme, img, key, h, {}, {true, {90, 1, 1}}, &st);
+  ASSERT_TRUE(image::is_jpeg(file));
+  EXPECT_GT(st.repaired, 0) << "a shuffle does not survive JPEG: the check repairs it";
+  auto p = read_protected(file, "p.jpg");
+  EXPECT_EQ(p.header.version, 4);
+  ASSERT_TRUE(p.header.pixel_tag && p.header.origin);
+  EXPECT_EQ(p.header.origin->quality, 88);
+  EXPECT_TRUE(verify(p, key, "p.jpg"));
+  auto back = repair::restore_checked(*scheme, p, key, "p.jpg");
+  EXPECT_GE(metrics::psnr(img, back), 40.0);
+  EXPECT_GE(metrics::ssim(img, back), 0.99);
+  // Re-encoded with the segments kept: still this key's, restored approximately.
+  auto again = add_segments(image::encode_jpeg(p.rgb, 85), *find_segments(file));
+  EXPECT_FALSE(verify(read_protected(again, "q85.jpg"), key, "q85.jpg"));
+  EXPECT_ERROR_HAS(verify(read_protected(again, "q85.jpg"), test::filled<32>(2), "q85.jpg"), "q85.jpg: wrong key");
+  // The header altered (the block size): refused.
+  auto payload = *find_segments(file);
+  payload[14] ^= 1;  // "HIPP", version, flags, scheme length and "shuffle", then the block
+  EXPECT_ERROR_HAS(verify(read_protected(add_segments(file, payload), "a.jpg"), key, "a.jpg"), "header was altered");
+  EXPECT_ERROR_HAS(read_protected(strip_segments(file), "s.jpg"), "s.jpg: a JPEG without a hipp header");
+  EXPECT_ERROR_HAS(read_protected_png(file, "p.jpg"), "a JPEG image");
+}
+
+TEST(ProtectedJpeg, APngKeepsVersion3UnlessItRecordsAJpegOriginal) {
+  auto img = photo();
+  auto key = test::filled<32>(1);
+  auto scheme = baselines::make_scheme("tpe-ideal", 8);
+  auto h = header_for("tpe-ideal", 8);
+  EXPECT_EQ(read_header(repair::protect_file(*scheme, img, key, h, {}, {}), "p.png").version, 3);
+  h.origin = Header::JpegOrigin{75, 1, 1};
+  auto file = repair::protect_file(*scheme, img, key, h, {}, {});
+  auto p = read_protected(file, "p.png");
+  EXPECT_EQ(p.header.version, 4);
+  EXPECT_FALSE(p.header.pixel_tag);
+  EXPECT_TRUE(verify(p, key, "p.png"));
+  EXPECT_TRUE(torch::equal(repair::restore_checked(*scheme, p, key, "p.png"), img));
+  EXPECT_EQ(parse_header(serialize(p.header)).origin->luma_h, 1);
+}
+
+TEST(ProtectedJpeg, HippRestoresThroughTheJpegAtProtectsFloorsAndAfterRecompression) {
+  auto input = image::encode_jpeg(photo(), image::JpegSettings{87, 2, 2});
+  auto decoded = image::decode(input, "in.jpg");
+  service::Protector protector(keys::KeySource{keys::KeySource::Raw, test::filled<32>(5), ""}, torch::kCPU);
+  service::ProtectSettings s;
+  service::fit_to_input(s, input, "in.jpg", 0);
+  s.format.jpeg = true;
+  EXPECT_EQ(s.format.settings.quality, 87);
+  repair::RepairStats st;
+  auto file = protector.protect(decoded, s, &st);
+  auto r = protector.restore(file, "p.jpg");
+  EXPECT_TRUE(r.exact);
+  ASSERT_TRUE(r.origin);
+  EXPECT_EQ(r.origin->quality, 87);
+  EXPECT_GE(metrics::psnr(decoded, r.rgb), 40.0);
+  EXPECT_GE(metrics::ssim(decoded, r.rgb), 0.99);
+  EXPECT_GE(metrics::thumbnail_psnr(decoded, image::decode(file, "p.jpg"), read_header(file, "p.jpg").block), 30.0);
+  auto again = add_segments(image::encode_jpeg(image::decode(file, "p.jpg"), 85), *find_segments(file));
+  auto r85 = protector.restore(again, "q85.jpg");
+  EXPECT_FALSE(r85.exact);
+  EXPECT_GE(metrics::ssim(decoded, r85.rgb), 0.8);
+}
+
+namespace {
+
+// The fixture photo as a user's JPEG: 4:2:0 at quality 90, 200x150 (not a multiple of 16).
+std::vector<uint8_t> user_jpeg(int quality = 90) {
+  auto img = image::resize(image::load(test::fixture("scenes/sea.jpg")), 200, 150);
+  return image::encode_jpeg(img, image::JpegSettings{quality, 2, 2});
+}
+
+}  // namespace
+
+TEST(JpegScramble, RestoresTheOriginalsCoefficientsExactlyAtAboutItsSize) {
+  auto original = user_jpeg();
+  auto scheme = baselines::make_scheme("jpeg-scramble", 16);
+  ASSERT_TRUE(scheme->jpeg_native());
+  auto key = test::filled<32>(3);
+  auto h = header_for("jpeg-scramble", 16);
+  h.origin = Header::JpegOrigin{90, 2, 2};
+  repair::RepairStats st;
+  auto file = repair::protect_file(*scheme, torch::Tensor(), key, h, {}, {true, {}}, &st, original);
+  EXPECT_EQ(st.repaired, 0);
+  EXPECT_LT(static_cast<double>(file.size()) / original.size(), 1.2);
+  auto p = read_protected(file, "p.jpg");
+  EXPECT_TRUE(verify(p, key, "p.jpg"));
+  EXPECT_FALSE(p.header.side.empty()) << "the original DC terms";
+  std::vector<uint8_t> restored;
+  auto rgb = repair::restore_checked(*scheme, p, key, "p.jpg", &restored);
+  auto decoded = image::decode(original, "o");
+  EXPECT_TRUE(torch::equal(rgb, decoded));
+  EXPECT_TRUE(torch::equal(image::decode(restored, "r"), decoded));
+  EXPECT_EQ(image::jpeg_settings_of(restored, "r").quality, 90);
+  // The thumbnail is kept, and the protected image is far from the original.
+  EXPECT_GE(metrics::thumbnail_psnr(decoded, p.rgb, 16), 30.0);
+  EXPECT_LT(metrics::ssim(decoded, p.rgb), 0.5);
+  // A wrong key (check tag bypassed) gets neither the details nor the 8x8 means.
+  auto guess = image::decode(scheme->restore_jpeg(p.jpeg, test::filled<32>(4), p.header.nonce, {}), "g");
+  EXPECT_LT(metrics::ssim(decoded, guess), 0.5);
+}
+
+TEST(JpegScramble, SurvivesRecompressionButNotAnotherSubsamplingOrAPngInput) {
+  auto original = user_jpeg();
+  auto decoded = image::decode(original, "o");
+  auto scheme = baselines::make_scheme("jpeg-scramble", 16);
+  auto key = test::filled<32>(3);
+  auto h = header_for("jpeg-scramble", 16);
+  h.origin = Header::JpegOrigin{90, 2, 2};
+  auto file = repair::protect_file(*scheme, torch::Tensor(), key, h, {}, {true, {}}, nullptr, original);
+  auto prot = image::decode(file, "p");
+  for (int q : {85, 75}) {
+    auto again = add_segments(image::encode_jpeg(prot, image::JpegSettings{q, 2, 2}), *find_segments(file));
+    auto p = read_protected(again, "again.jpg");
+    EXPECT_FALSE(verify(p, key, "again.jpg"));
+    auto back = repair::restore_checked(*scheme, p, key, "again.jpg");
+    auto direct = image::decode(image::encode_jpeg(decoded, image::JpegSettings{q, 2, 2}), "d");
+    // About what recompressing the original itself would have left.
+    EXPECT_GE(metrics::ssim(decoded, back), metrics::ssim(decoded, direct) - 0.05) << q;
+  }
+  auto sub444 = add_segments(image::encode_jpeg(prot, image::JpegSettings{90, 1, 1}), *find_segments(file));
+  EXPECT_ERROR_HAS(repair::restore_checked(*scheme, read_protected(sub444, "s.jpg"), key, "s.jpg"),
+                   "another chroma subsampling");
+  auto png = image::encode_png(decoded);
+  EXPECT_ERROR_HAS(repair::protect_file(*scheme, decoded, key, h, {}, {true, {}}, nullptr, png), "JPEG photos only");
+  EXPECT_ERROR_HAS(repair::protect_file(*scheme, decoded, key, h, {}, {}, nullptr, original), "not --format png");
+  EXPECT_ERROR_HAS(scheme->protect(decoded, key, h.nonce), "protects JPEG files");
+  EXPECT_ERROR_HAS(baselines::make_scheme("jpeg-scramble", 8), "multiple of 16");
+}
