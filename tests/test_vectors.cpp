@@ -24,7 +24,7 @@ const std::map<std::string, std::string> kPinned = {
     {"v2", "b6511fc11d967c680698e345c9a94c2fcd6945d0486ae733afd512021498c6a7"},
     {"v3", "06a8aaea9c388efea711a35477496249b32ac5709b75a82016207c3693c81fd5"},
     {"v3-lite", "864a9166b7b7e53c0682cd8ea44f29e4283838d9ab7a533f904b93c414d52516"},
-    {"v4", "0d7d4c06ac936d317683f4f6be16348f18e4cc53c03901326e2217e46335e323"},
+    {"v4", "959efe2fcecadd0d8084f41e1d5fb0a0ac0ae3aa90318169b4563b534d2369c9"},
 };
 
 std::string vectors_dir(const std::string& version) {

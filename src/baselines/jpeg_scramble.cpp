@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "common/error.h"
 #include "image/jpeg_transcode.h"
@@ -27,17 +28,40 @@ void for_each_cell(image::CoefficientPlane& p, int cw, int ch, F&& f) {
     }
 }
 
-// Protect gives block i the AC of block perm[i], over the whole component (the AC terms do not
+// Blocks whose AC vectors trade places: kGroup at a time, in the order of their original DC
+// terms, so that texture moves between blocks of about the same brightness (moved onto a much
+// brighter or darker one it would overshoot, and be clipped, which a recompression cannot
+// undo). Without the DC terms (a guess without the key), raster order.
+constexpr size_t kGroup = 64;
+std::vector<size_t> trading_order(const std::vector<int>& original_dc, size_t blocks) {
+  std::vector<size_t> order(blocks);
+  std::iota(order.begin(), order.end(), size_t{0});
+  if (original_dc.size() == blocks)
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return original_dc[a] < original_dc[b]; });
+  return order;
+}
+
+// Protect gives each block of a group the AC of the group's block perm[i] (the AC terms do not
 // touch the thumbnail, so they need not stay in their thumbnail block); restore moves them back.
-void permute(image::CoefficientPlane& p, crypto::KeyStream& ks, bool inverse) {
+void permute(image::CoefficientPlane& p, const std::vector<int>& original_dc, crypto::KeyStream& ks, bool inverse) {
   const size_t n = p.coef.size() / 64;
-  auto perm = ks.permutation(static_cast<int64_t>(n));
+  auto order = trading_order(original_dc, n);
   std::vector<int16_t> saved(p.coef);
-  for (size_t i = 0; i < n; ++i) {
-    size_t to = i, from = static_cast<size_t>(perm[i]);
-    if (inverse) std::swap(to, from);
-    std::copy_n(saved.data() + from * 64 + 1, 63, p.coef.data() + to * 64 + 1);
+  for (size_t g = 0; g < n; g += kGroup) {
+    const size_t size = std::min(kGroup, n - g);
+    auto perm = ks.permutation(static_cast<int64_t>(size));
+    for (size_t i = 0; i < size; ++i) {
+      size_t to = order[g + i], from = order[g + static_cast<size_t>(perm[i])];
+      if (inverse) std::swap(to, from);
+      std::copy_n(saved.data() + from * 64 + 1, 63, p.coef.data() + to * 64 + 1);
+    }
   }
+}
+
+std::vector<int> dc_terms(const image::CoefficientPlane& p) {
+  std::vector<int> dc;
+  for (size_t i = 0; i < p.coef.size(); i += 64) dc.push_back(p.coef[i]);
+  return dc;
 }
 
 // Negates each AC coefficient whose key bit is set: its own inverse.
@@ -80,8 +104,9 @@ SideData pack_dc(const std::vector<image::CoefficientPlane>& planes) {
   return out;
 }
 
-// The original DC terms back, rescaled where the file was requantized since.
-void unpack_dc(const SideData& packed, std::vector<image::CoefficientPlane>& planes) {
+// The original DC terms back, rescaled where the file was requantized since; returns them as
+// stored (unscaled), per component.
+std::vector<std::vector<int>> unpack_dc(const SideData& packed, std::vector<image::CoefficientPlane>& planes) {
   size_t expected = 0;
   for (auto& p : planes) expected += 2 + 2 * (p.coef.size() / 64);
   std::vector<uint8_t> body(expected);
@@ -90,15 +115,19 @@ void unpack_dc(const SideData& packed, std::vector<image::CoefficientPlane>& pla
     throw Error("damaged hipp file (jpeg-scramble's DC terms do not fit this image: re-encoded at another size?)");
   size_t pos = 0;
   auto get16 = [&] { int v = static_cast<int16_t>(body[pos] | body[pos + 1] << 8); pos += 2; return v; };
+  std::vector<std::vector<int>> stored;
   for (auto& p : planes) {
     const int step = static_cast<uint16_t>(get16());
     int dc = 0;
+    stored.emplace_back();
     for (size_t i = 0; i < p.coef.size(); i += 64) {
       dc += get16();
+      stored.back().push_back(dc);
       const double v = step == p.dc_step ? dc : std::round(double(dc) * step / p.dc_step);
       p.coef[i] = static_cast<int16_t>(std::clamp(v, -32768.0, 32767.0));
     }
   }
+  return stored;
 }
 
 SideData crypt_dc(SideData bytes, const crypto::Key& key, const crypto::Nonce& nonce) {
@@ -153,8 +182,9 @@ std::vector<uint8_t> JpegScramble::protect_jpeg(const std::vector<uint8_t>& jpeg
     for (size_t c = 0; c < planes.size(); ++c) {
       crypto::KeyStream perm(key, nonce, "jpeg-scramble/permute/" + std::to_string(c));
       crypto::KeyStream signs(key, nonce, "jpeg-scramble/signs/" + std::to_string(c));
+      auto original_dc = dc_terms(planes[c]);
       flatten_dc(planes[c], cells[c].cw, cells[c].ch);
-      permute(planes[c], perm, false);
+      permute(planes[c], original_dc, perm, false);
       flip_signs(planes[c], signs);
     }
   });
@@ -163,14 +193,15 @@ std::vector<uint8_t> JpegScramble::protect_jpeg(const std::vector<uint8_t>& jpeg
 std::vector<uint8_t> JpegScramble::restore_jpeg(const std::vector<uint8_t>& jpeg, const crypto::Key& key,
                                                 const crypto::Nonce& nonce, const SideData& side) const {
   return image::transcode_jpeg(jpeg, "JPEG", [&](std::vector<image::CoefficientPlane>& planes) {
-    auto cells = cells_of(planes, block_);
+    cells_of(planes, block_);
+    std::vector<std::vector<int>> original_dc(planes.size());
+    if (!side.empty()) original_dc = unpack_dc(crypt_dc(side, key, nonce), planes);
     for (size_t c = 0; c < planes.size(); ++c) {
       crypto::KeyStream perm(key, nonce, "jpeg-scramble/permute/" + std::to_string(c));
       crypto::KeyStream signs(key, nonce, "jpeg-scramble/signs/" + std::to_string(c));
       flip_signs(planes[c], signs);
-      permute(planes[c], perm, true);
+      permute(planes[c], original_dc[c], perm, true);
     }
-    if (!side.empty()) unpack_dc(crypt_dc(side, key, nonce), planes);
   });
 }
 

@@ -4,15 +4,16 @@
 //   - the DC terms (the 8x8 blocks' means) of each thumbnail block are all set to their mean,
 //     remainder spread over the first blocks, so the thumbnail is kept and nothing finer; the
 //     original DC terms go to the side data (zstd, encrypted), a few percent of the file;
-//   - the blocks' AC vectors are permuted by the key over the whole image (the AC terms do not
-//     touch the thumbnail), and every AC coefficient's sign is flipped by a key bit: exact
-//     bijections on the integers.
+//   - the blocks' AC vectors are permuted by the key across the image (the AC terms do not touch
+//     the thumbnail), in groups of 64 blocks of about the same original brightness (so texture
+//     does not land where it would overshoot black or white), and every AC coefficient's sign
+//     is flipped by a key bit: exact bijections on the integers.
 // Restoration gives back the original's coefficients bit for bit, and the protected file keeps
 // about its size (a sign is a raw bit of JPEG's entropy code; each block's AC run is coded on
 // its own). It survives recompression that keeps the image size and block grid: signs and
 // positions carry over to the new quantizer, and the stored DC terms are rescaled to its step.
 // What leaks beyond the thumbnail: the blocks' AC magnitudes (texture energy per frequency) as a
-// set, not where each was. Protected images look like noise over the thumbnail's colours, not
+// set, not where each was, only among which blocks of similar brightness. Protected images look like noise over the thumbnail's colours, not
 // like photos.
 #include "baselines/scheme.h"
 
