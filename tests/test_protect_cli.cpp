@@ -18,6 +18,12 @@ namespace {
 std::string q(const std::string& s) { return "'" + s + "'"; }
 const std::string kFace = test::fixture("scenes/forest.jpg");
 
+std::string first_line(std::istream& in) {
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
 void expect_failure(const std::string& args, const std::string& message) {
   auto r = run_hipp(args);
   EXPECT_EQ(r.code, 1) << args << "\n" << r.output;
@@ -337,8 +343,7 @@ TEST(EvalCli, WritesAllFourOutputsWithTheExpectedColumns) {
   for (auto f : {"per_image.csv", "summary.json", "summary.md", "grid.png"})
     EXPECT_TRUE(std::filesystem::exists(dir.path / "ev" / f)) << f;
   std::ifstream csv(dir.path / "ev" / "per_image.csv");
-  std::string header;
-  std::getline(csv, header);
+  const auto header = first_line(csv);
   EXPECT_EQ(header, "image,scheme,restore_ssim,restore_psnr,repair_rate,unrepaired_min_block_psnr,thumb_psnr,"
                     "png_expansion,jpeg90_expansion,protect_s,restore_s,wrongkey_ssim,protected_ssim,original_bpd,"
                     "protected_bpd,identity_match,identity_distance");
@@ -359,14 +364,15 @@ TEST(EvalCli, WritesAllFourOutputsWithTheExpectedColumns) {
 TEST(EvalCli, JpegModeComparesJpegWithJpegAndRecompresses) {
   test::TempDir dir;
   auto r = run_hipp("-q eval --format jpeg --quality 85 --data " + q(test::fixture("scenes")) +
-                    " --limit 2 --size 64 --block 16 --schemes hipp,jpeg-scramble --flow none --grid-rows 0 --out " + q(dir / "ev"));
+                    " --limit 2 --size 64 --block 16 --schemes hipp,jpeg-scramble --flow none --grid-rows 0 --out " +
+                    q(dir / "ev"));
   ASSERT_EQ(r.code, 0) << r.output;
   std::ifstream csv(dir.path / "ev" / "per_image.csv");
-  std::string header;
-  std::getline(csv, header);
+  const auto header = first_line(csv);
   EXPECT_EQ(header, "image,scheme,restore_ssim,restore_psnr,repair_rate,unrepaired_min_block_psnr,thumb_psnr,"
                     "jpeg_expansion,requality85_ssim,requality85_psnr,requality75_ssim,requality75_psnr,protect_s,"
-                    "restore_s,wrongkey_ssim,protected_ssim,original_bpd,protected_bpd,identity_match,identity_distance");
+                    "restore_s,wrongkey_ssim,protected_ssim,original_bpd,protected_bpd,identity_match,"
+                    "identity_distance");
   EXPECT_NE(r.output.find("| JPEG expansion | max | thumbnail PSNR min | recompressed q85 SSIM"), std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find(test::fixture("scenes") + " | jpeg-scramble | 2 | inf | inf | inf | 1.0000"), std::string::npos)

@@ -55,8 +55,7 @@ void add_eval_commands(CLI::App& app, Globals& g) {
   cmd->callback([o, schemes, known, format, cmd, &g] {
     apply_globals(g);
     o->jpeg = *format == "jpeg";
-    if (o->jpeg && !cmd->count("--min-psnr")) o->repair.min_psnr = repair::kJpegMinPsnr;
-    if (o->jpeg && !cmd->count("--min-ssim")) o->repair.min_ssim = repair::kJpegMinSsim;
+    o->repair = repair::floors_for(o->repair, o->jpeg, cmd->count("--min-psnr"), cmd->count("--min-ssim"));
     o->device = g.device;
     o->quiet = g.quiet;
     o->schemes.clear();

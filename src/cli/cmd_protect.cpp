@@ -113,13 +113,6 @@ struct ProtectArgs : RunArgs, FormatArgs {
   double detail_scale = 1;
   repair::RepairOptions repair;
   bool psnr_given = false, ssim_given = false;  // else a protected JPEG gets the JPEG floors
-
-  repair::RepairOptions floors_for(bool jpeg) const {
-    auto o = repair;
-    if (jpeg && !psnr_given) o.min_psnr = repair::kJpegMinPsnr;
-    if (jpeg && !ssim_given) o.min_ssim = repair::kJpegMinSsim;
-    return o;
-  }
 };
 
 struct RestoreArgs : RunArgs, FormatArgs {};
@@ -149,7 +142,7 @@ void run_protect(const ProtectArgs& a, const Globals& g) {
         auto s = settings;
         service::fit_to_input(s, bytes, j.in, a.quality);
         s.format.jpeg = a.jpeg_out(j.out);
-        s.repair = a.floors_for(s.format.jpeg);
+        s.repair = repair::floors_for(a.repair, s.format.jpeg, a.psnr_given, a.ssim_given);
         write_output(j.out, protector.protect(image::decode(bytes, j.in), s, &st, bytes));
         tally.add(st, s.repair);
       },
@@ -172,7 +165,7 @@ std::vector<uint8_t> encode_restored(const service::Restored& r, const RestoreAr
   if (!a.jpeg_out(out)) return image::encode_png(r.rgb);
   if (!r.jpeg.empty() && !a.quality) return r.jpeg;  // the original JPEG's own coefficients: no generation loss
   image::JpegSettings js;  // a PNG original asked back as JPEG: quality 90, 4:2:0
-  if (r.origin) js = {r.origin->quality, r.origin->luma_h, r.origin->luma_v};
+  if (r.origin) js = *r.origin;
   if (a.quality) js.quality = a.quality;
   return image::encode_jpeg(r.rgb, js);
 }

@@ -236,9 +236,10 @@ std::vector<uint8_t> serialize(const Header& h) {
     }
   if (h.pixel_tag) w.bytes(*h.pixel_tag);
   if (h.origin) {
-    w.u8(h.origin->quality);
-    w.u8(h.origin->luma_h);
-    w.u8(h.origin->luma_v);
+    if (!h.origin->valid()) throw Error("hipp header: JPEG origin out of range");
+    w.u8(static_cast<uint8_t>(h.origin->quality));
+    w.u8(static_cast<uint8_t>(h.origin->luma_h));
+    w.u8(static_cast<uint8_t>(h.origin->luma_v));
   }
   w.bytes(h.nonce);
   w.bytes(h.check_tag);
@@ -299,9 +300,7 @@ Header parse_header(const std::vector<uint8_t>& bytes) {
     o.quality = r.u8();
     o.luma_h = r.u8();
     o.luma_v = r.u8();
-    auto factor_ok = [](uint8_t f) { return f == 1 || f == 2; };
-    if (o.quality < 1 || o.quality > 100 || !factor_ok(o.luma_h) || !factor_ok(o.luma_v))
-      throw Error("damaged hipp header (JPEG origin)");
+    if (!o.valid()) throw Error("damaged hipp header (JPEG origin)");
   }
   r.bytes(h.nonce);
   r.bytes(h.check_tag);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "crypto/keystream.h"
+#include "image/image.h"
 #include "keys/key.h"
 
 namespace hipp::container {
@@ -42,9 +43,7 @@ struct Header {
   // since; the MAC then covers the header alone.
   std::optional<std::array<uint8_t, 16>> pixel_tag;
   // Version 4. Set when the original was a JPEG: how restore writes it back by default.
-  struct JpegOrigin {
-    uint8_t quality = 90, luma_h = 2, luma_v = 2;
-  };
+  using JpegOrigin = image::JpegSettings;
   std::optional<JpegOrigin> origin;
   crypto::Nonce nonce{};               // fresh per image; all subkeys derive from it
   std::array<uint8_t, 16> check_tag{};

@@ -24,6 +24,7 @@
 #include "image/image.h"
 #include "metrics/metrics.h"
 #include "repair/checked.h"
+#include "service/protector.h"
 
 namespace hipp::eval {
 namespace fs = std::filesystem;
@@ -50,11 +51,12 @@ std::vector<std::string> columns(bool jpeg) {
 
 // The protected JPEG as a photo service recompresses it at quality q (4:2:0), keeping the hipp
 // segments, restored as `hipp restore` would (approximately: its pixel tag no longer holds).
-torch::Tensor restore_requality(const baselines::Scheme& s, const std::vector<uint8_t>& file, int q,
-                                const crypto::Key& key, const std::string& name) {
+// `decoded`: the protected file's pixels, as read for the restoration already.
+torch::Tensor restore_requality(const baselines::Scheme& s, const std::vector<uint8_t>& file,
+                                const torch::Tensor& decoded, int q, const crypto::Key& key, const std::string& name) {
   image::JpegSettings js;
   js.quality = q;
-  auto again = container::add_segments(image::encode_jpeg(image::decode(file, name), js), *container::find_segments(file));
+  auto again = container::add_segments(image::encode_jpeg(decoded, js), *container::find_segments(file));
   auto parsed = container::read_protected(again, name);
   container::verify(parsed, key, name);
   return repair::restore_checked(s, parsed, key, name);
@@ -236,20 +238,20 @@ std::string run_evaluation(const EvalOptions& o) {
   int64_t done = 0;
   for (int64_t i = 0; i < n; ++i) {
     auto img = set.images[i].contiguous();
-    repair::FileFormat format;
-    std::optional<container::Header::JpegOrigin> origin;
-    std::vector<uint8_t> user_file;  // the original as the user has it
+    // The original as the user has it, and the protected file's format and recorded origin as
+    // `hipp protect` picks them for it.
+    std::vector<uint8_t> user_file;
     if (o.jpeg) {
       image::JpegSettings js;
       js.quality = o.quality;
       user_file = image::encode_jpeg(img, js);
       img = image::decode(user_file, set.paths[i]);
-      origin = container::Header::JpegOrigin{static_cast<uint8_t>(o.quality), 2, 2};
-      format.jpeg = true;
-      format.settings = {o.quality, 1, 1};  // as hipp protect writes a JPEG original (service::fit_to_input)
     } else {
       user_file = image::encode_png(img);
     }
+    service::ProtectSettings as_protect;
+    service::fit_to_input(as_protect, user_file, set.paths[i], 0);
+    as_protect.format.jpeg = o.jpeg;
     auto jpg_orig = o.jpeg ? size_t{0} : image::encode_jpeg(img, 90).size();
     double bpd_orig = NAN;
     if (nat) {
@@ -266,11 +268,11 @@ std::string run_evaluation(const EvalOptions& o) {
       h.scheme = name;
       h.block = static_cast<uint16_t>(block);
       h.nonce = crypto::random_nonce();
-      h.origin = origin;
+      h.origin = as_protect.origin;
       if (name == "hipp") h.model_id = model.id;
       auto t0 = std::chrono::steady_clock::now();
       repair::RepairStats rs;
-      auto file = repair::protect_file(s, img, key, h, o.repair, format, &rs, user_file);
+      auto file = repair::protect_file(s, img, key, h, o.repair, as_protect.format, &rs, user_file);
       double t_protect = seconds_since(t0);
       t0 = std::chrono::steady_clock::now();
       auto parsed = container::read_protected(file, set.paths[i]);
@@ -304,7 +306,7 @@ std::string run_evaluation(const EvalOptions& o) {
           {"identity_distance", id_distance}};
       if (!o.jpeg) r["jpeg90_expansion"] = static_cast<double>(image::encode_jpeg(prot, 90).size()) / jpg_orig;
       for (int q : o.jpeg ? std::vector<int>(std::begin(kRequalities), std::end(kRequalities)) : std::vector<int>{}) {
-        auto back = restore_requality(s, file, q, key, set.paths[i]);
+        auto back = restore_requality(s, file, prot, q, key, set.paths[i]);
         r[fmt::format("requality{}_ssim", q)] = metrics::ssim(img, back);
         r[fmt::format("requality{}_psnr", q)] = metrics::psnr(img, back);
       }

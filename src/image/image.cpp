@@ -81,9 +81,9 @@ std::vector<uint8_t> encode_png(const torch::Tensor& rgb, PngContent content) {
 
 std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, const JpegSettings& s) {
   require_rgb(rgb, "JPEG encoding");
-  if (s.quality < 1 || s.quality > 100) throw Error("JPEG quality must be 1..100, got " + std::to_string(s.quality));
-  auto factor_ok = [](int f) { return f == 1 || f == 2; };
-  if (!factor_ok(s.luma_h) || !factor_ok(s.luma_v)) throw Error("JPEG sampling factors must be 1 or 2");
+  if (!s.valid())
+    throw Error("JPEG quality must be 1..100 and sampling factors 1 or 2, got quality " + std::to_string(s.quality) +
+                ", " + std::to_string(s.luma_h) + "x" + std::to_string(s.luma_v));
   return codec::encode_jpeg(rgb, s.quality, s.luma_h, s.luma_v);
 }
 

@@ -35,6 +35,10 @@ std::vector<uint8_t> encode_png(const torch::Tensor& rgb, PngContent content = P
 struct JpegSettings {
   int quality = 90;
   int luma_h = 2, luma_v = 2;
+  bool valid() const {
+    auto factor_ok = [](int f) { return f == 1 || f == 2; };
+    return quality >= 1 && quality <= 100 && factor_ok(luma_h) && factor_ok(luma_v);
+  }
 };
 // Baseline JPEG with optimized Huffman tables (smaller, the same pixels).
 std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, const JpegSettings& settings);

@@ -10,11 +10,16 @@ namespace hipp::image::codec {
 
 namespace {
 
+// An 8-bit, 3-channel, continuous Mat as a [3,H,W] tensor of its own.
+torch::Tensor to_tensor(const cv::Mat& m) {
+  auto t = torch::from_blob(m.data, {m.rows, m.cols, 3}, torch::kUInt8);
+  return t.permute({2, 0, 1}).contiguous();  // contiguous() copies out of the Mat
+}
+
 torch::Tensor from_mat(const cv::Mat& bgr) {
   cv::Mat rgb;
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-  auto t = torch::from_blob(rgb.data, {rgb.rows, rgb.cols, 3}, torch::kUInt8);
-  return t.permute({2, 0, 1}).contiguous();  // contiguous() copies out of the Mat
+  return to_tensor(rgb);
 }
 
 }  // namespace
@@ -48,8 +53,7 @@ torch::Tensor resize(const torch::Tensor& rgb, int width, int height) {
   cv::Mat m(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC3, hwc.data_ptr<uint8_t>()), out;
   const bool shrink = width <= m.cols && height <= m.rows;
   cv::resize(m, out, cv::Size(width, height), 0, 0, shrink ? cv::INTER_AREA : cv::INTER_CUBIC);
-  auto t = torch::from_blob(out.data, {out.rows, out.cols, 3}, torch::kUInt8);
-  return t.permute({2, 0, 1}).contiguous();
+  return to_tensor(out);
 }
 
 }  // namespace hipp::image::codec

@@ -21,6 +21,7 @@ struct Session {
   const uint8_t* data = nullptr;  // reading: the encoded bytes
   size_t size = 0, pos = 0;
   std::vector<uint8_t>* out = nullptr;  // writing: where the bytes go
+  int passes = 1;                       // reading: 7 for an interlaced PNG
   char message[160] = "";
 };
 
@@ -65,7 +66,7 @@ bool read_header(Session& s, Converted& c, uint32_t& width, uint32_t& height) {
   // grey with a tRNS chunk makes.
   c.alpha = (type & PNG_COLOR_MASK_ALPHA) || png_get_valid(s.png, s.info, PNG_INFO_tRNS);
   if (c.alpha) png_set_strip_alpha(s.png);
-  png_set_interlace_handling(s.png);
+  s.passes = png_set_interlace_handling(s.png);
   png_read_update_info(s.png, s.info);
   width = png_get_image_width(s.png, s.info);
   height = png_get_image_height(s.png, s.info);
@@ -76,8 +77,7 @@ bool read_header(Session& s, Converted& c, uint32_t& width, uint32_t& height) {
 
 bool read_rows(Session& s, uint8_t* hwc, uint32_t width, uint32_t height) {
   if (setjmp(png_jmpbuf(s.png))) return false;
-  const int passes = png_set_interlace_handling(s.png);
-  for (int p = 0; p < passes; ++p)
+  for (int p = 0; p < s.passes; ++p)
     for (uint32_t y = 0; y < height; ++y) png_read_row(s.png, hwc + size_t{y} * width * 3, nullptr);
   png_read_end(s.png, nullptr);
   return true;

@@ -330,6 +330,12 @@ torch::Tensor apply_repair(const torch::Tensor& restored, const std::vector<uint
 
 RepairStats read_stats(const std::vector<uint8_t>& payload) { return read_head(payload).stats; }
 
+RepairOptions floors_for(RepairOptions asked, bool jpeg, bool psnr_set, bool ssim_set) {
+  if (jpeg && !psnr_set) asked.min_psnr = kJpegMinPsnr;
+  if (jpeg && !ssim_set) asked.min_ssim = kJpegMinSsim;
+  return asked;
+}
+
 std::vector<uint8_t> crypt(std::vector<uint8_t> bytes, const crypto::Key& master, const crypto::Nonce& nonce) {
   crypto::ensure_sodium();
   auto key = keys::derive_subkey(master, nonce, "hipp/repair");

@@ -39,6 +39,10 @@ struct RepairOptions {
 // makes 40 dB against the decoded input more than survives (docs/jpeg.md).
 inline constexpr double kJpegMinPsnr = 38, kJpegMinSsim = 0.98;
 
+// The floors a protected file gets: `asked`, where for a JPEG each floor the user did not set
+// (psnr_set, ssim_set) is the JPEG one. What protect, serve and eval all apply.
+RepairOptions floors_for(RepairOptions asked, bool jpeg, bool psnr_set, bool ssim_set);
+
 struct RepairStats {
   int64_t blocks = 0;    // thumbnail blocks of the image (edge blocks cut short included)
   int64_t repaired = 0;  // blocks that carry a residual

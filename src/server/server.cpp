@@ -98,8 +98,7 @@ Server::Server(const ServeOptions& options, service::Protector& protector)
     s.format.jpeg = req.has_param("format") && req.get_param_value("format") == "jpeg";
     if (req.has_param("format") && !s.format.jpeg && req.get_param_value("format") != "png")
       throw Error("query parameter format must be png or jpeg");
-    if (s.format.jpeg && !req.has_param("min_psnr")) s.repair.min_psnr = repair::kJpegMinPsnr;
-    if (s.format.jpeg && !req.has_param("min_ssim")) s.repair.min_ssim = repair::kJpegMinSsim;
+    s.repair = repair::floors_for(s.repair, s.format.jpeg, req.has_param("min_psnr"), req.has_param("min_ssim"));
     auto bytes = protector.protect(image::decode(body, "request body"), s, nullptr, body);
     res.set_content(std::string(bytes.begin(), bytes.end()), s.format.jpeg ? "image/jpeg" : "image/png");
   }));

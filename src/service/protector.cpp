@@ -20,10 +20,8 @@ void fit_to_input(ProtectSettings& s, const std::vector<uint8_t>& input, const s
   s.origin.reset();
   int from_input = 90;
   if (image::is_jpeg(input)) {
-    auto js = image::jpeg_settings_of(input, name);
-    s.origin = container::Header::JpegOrigin{static_cast<uint8_t>(js.quality), static_cast<uint8_t>(js.luma_h),
-                                             static_cast<uint8_t>(js.luma_v)};
-    from_input = js.quality;
+    s.origin = image::jpeg_settings_of(input, name);
+    from_input = s.origin->quality;
   }
   s.format.settings.quality = quality ? quality : from_input;
   // Full-resolution chroma: the protected details are colourful, and halving their chroma costs
