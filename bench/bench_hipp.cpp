@@ -31,7 +31,7 @@ HippSetup make_hipp(int size) {
   hipp::disable_tf32();
   auto m = hipp::protect::nearest_model(size, size);
   HippSetup s;
-  s.scheme = hipp::protect::load_hipp(m, hipp::baselines::thumbnail_block(size, size, 1 << m.levels), device);
+  s.scheme = hipp::protect::load_hipp(m, hipp::scheme::thumbnail_block(size, size, 1 << m.levels), device);
   auto example = std::filesystem::path(hipp::protect::models_dir()).parent_path() / "examples" / "bsds_100007.jpg";
   s.img = hipp::image::resize(hipp::image::load(example.string()), size, size);
   s.prot = s.scheme->protect(s.img, s.key, s.nonce, &s.side);

@@ -120,7 +120,7 @@ TEST(AttackCli, TrainsThenEvaluatesAndExplainsBadInput) {
   EXPECT_NE(r.output.find("| 4 | attack a4 |"), std::string::npos) << r.output;
   // A size the block does not divide, a missing model, an existing model without --resume.
   r = test::run_hipp("attack eval --models " + q(dir / "a4") + " --data " + scenes + " --size 30 --out " + q(dir / "x"));
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.output.find("does not divide --size"), std::string::npos) << r.output;
   r = test::run_hipp("attack eval --models " + q(dir / "none") + " --data " + scenes + " --out " + q(dir / "x"));
   EXPECT_EQ(r.code, 1);

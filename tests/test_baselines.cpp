@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <set>
 
-#include "baselines/scheme.h"
 #include "baselines/tpe_ideal.h"
 #include "common/error.h"
 #include "crypto/keystream.h"
 #include "image/image.h"
+#include "scheme/registry.h"
 #include "test_util.h"
 
 using namespace hipp;
@@ -34,7 +34,7 @@ class SchemeTest : public ::testing::TestWithParam<std::tuple<std::string, int>>
 
 TEST_P(SchemeTest, RestoresExactlyAndKeepsTheThumbnail) {
   auto [name, block] = GetParam();
-  auto scheme = baselines::make_scheme(name, block);
+  auto scheme = scheme::make(name, block);
   EXPECT_EQ(scheme->name(), name);
   auto key = key_of(7);
   auto nonce = nonce_of(9);
@@ -48,7 +48,7 @@ TEST_P(SchemeTest, RestoresExactlyAndKeepsTheThumbnail) {
     // Deterministic given (key, nonce); wrong key or nonce does not restore.
     EXPECT_TRUE(torch::equal(scheme->protect(x, key, nonce), y));
     // The baselines keep nothing beside the pixels; side data handed to them means a damaged file.
-    baselines::SideData side{1}, stray{1, 2};
+    scheme::SideData side{1}, stray{1, 2};
     EXPECT_TRUE(torch::equal(scheme->protect(x, key, nonce, &side), y));
     EXPECT_TRUE(side.empty());
     EXPECT_ERROR_HAS(scheme->restore(y, key, nonce, stray), "keeps no side data");
@@ -68,7 +68,7 @@ INSTANTIATE_TEST_SUITE_P(Baselines, SchemeTest,
 
 TEST(Baselines, TpeIdealHidesTheImage) {
   auto x = image::load(fixture("scenes/forest.jpg"));
-  auto scheme = baselines::make_scheme("tpe-ideal", 8);
+  auto scheme = scheme::make("tpe-ideal", 8);
   auto y = scheme->protect(x, crypto::random_key(), crypto::random_nonce());
   EXPECT_GT(mean_abs_diff(x, y), 10.0);
 }
@@ -93,18 +93,18 @@ TEST(Baselines, SumPreservingStepIsABijectionOnEveryPairSum) {
 
 TEST(Baselines, UnknownSchemeListsTheKnownOnes) {
   try {
-    baselines::make_scheme("nope", 8);
+    scheme::make("nope", 8);
     FAIL() << "expected hipp::Error";
   } catch (const Error& e) {
     std::string msg = e.what();
     EXPECT_NE(msg.find("shuffle"), std::string::npos);
     EXPECT_NE(msg.find("tpe-ideal"), std::string::npos);
   }
-  EXPECT_THROW(baselines::make_scheme("shuffle", 0), Error);
+  EXPECT_THROW(scheme::make("shuffle", 0), Error);
 }
 
 TEST(Baselines, RejectsNonImages) {
-  auto scheme = baselines::make_scheme("tpe-ideal", 8);
+  auto scheme = scheme::make("tpe-ideal", 8);
   EXPECT_THROW(scheme->protect(torch::zeros({3, 8, 8}), key_of(1), nonce_of(1)), Error);
   EXPECT_THROW(scheme->protect(torch::zeros({1, 8, 8}, torch::kUInt8), key_of(1), nonce_of(1)), Error);
 }
@@ -146,7 +146,7 @@ TEST(KeyStream, UniformStaysBelowBoundAndPermutationIsAPermutation) {
 }
 
 TEST(ThumbnailBlock, GrowsSoTheThumbnailStaysWithinItsBlocks) {
-  using baselines::thumbnail_block;
+  using scheme::thumbnail_block;
   EXPECT_EQ(thumbnail_block(64, 64, 8), 8);        // small images keep the scheme's own block
   EXPECT_EQ(thumbnail_block(768, 1024, 16), 16);   // 64x48 blocks
   EXPECT_EQ(thumbnail_block(768, 1025, 16), 32);   // one pixel more would make 65

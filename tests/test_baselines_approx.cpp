@@ -7,11 +7,11 @@
 
 #include "baselines/drpe.h"
 #include "baselines/jpeg_dct.h"
-#include "baselines/scheme.h"
 #include "baselines/tpe_lsb.h"
 #include "common/error.h"
 #include "image/image.h"
 #include "metrics/metrics.h"
+#include "scheme/registry.h"
 #include "test_util.h"
 
 using namespace hipp;
@@ -162,7 +162,7 @@ class ApproxTpe : public ::testing::TestWithParam<std::tuple<std::string, int>> 
 
 TEST_P(ApproxTpe, RestoresNearJpegKeepsTheThumbnailAndHides) {
   auto [name, block] = GetParam();
-  auto scheme = make_scheme(name, block);
+  auto scheme = scheme::make(name, block);
   EXPECT_EQ(scheme->name(), name);
   auto key = key_of(7);
   auto nonce = nonce_of(9);
@@ -213,7 +213,7 @@ TEST(ApproxTpe, TpeLsbKeepsTheThumbnailBetterThanDrpe) {
   for (int block : {16, 32})
     for (const auto& x : photos()) {
       auto thumb = [&](const std::string& name) {
-        return metrics::thumbnail_psnr(x, make_scheme(name, block)->protect(x, key_of(3), nonce_of(4)), block);
+        return metrics::thumbnail_psnr(x, scheme::make(name, block)->protect(x, key_of(3), nonce_of(4)), block);
       };
       EXPECT_GT(thumb("tpe-lsb"), thumb("drpe") + 1.0) << "block " << block;
     }
@@ -223,16 +223,16 @@ TEST(ApproxTpe, RefusesBlocksThatAreNotMultiplesOfEightOrTooSmall) {
   for (auto name : {"drpe", "tpe-lsb"})
     for (int block : {4, 8, 12, 20}) {
       try {
-        make_scheme(name, block);
+        scheme::make(name, block);
         FAIL() << name << " accepted block " << block;
       } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("multiple of 8"), std::string::npos) << e.what();
       }
     }
-  SchemeParams bad_quality, bad_bits;
+  scheme::SchemeParams bad_quality, bad_bits;
   bad_quality.jpeg_quality = 0;
   bad_bits.lsb_bits = -1;
-  EXPECT_THROW(make_scheme("drpe", 16, bad_quality), Error);
-  EXPECT_THROW(make_scheme("tpe-lsb", 16, bad_bits), Error);
+  EXPECT_THROW(scheme::make("drpe", 16, bad_quality), Error);
+  EXPECT_THROW(scheme::make("tpe-lsb", 16, bad_bits), Error);
 }
 

@@ -65,8 +65,8 @@ TEST(Cli, BadImagesFailAndWriteNothing) {
   std::string out = dir / "out.png";
   expect_failure("thumbnail " + q(dir / "missing.png") + " -o " + q(out), "missing.png: no such file");
   expect_failure("thumbnail " + q(dir / "empty.png") + " -o " + q(out), "empty.png: empty file");
-  expect_failure("thumbnail " + q(dir / "text.png") + " -o " + q(out), "text.png: not a readable image");
-  expect_failure("thumbnail " + q(dir / "cut.jpg") + " -o " + q(out), "cut.jpg: truncated JPEG");
+  expect_failure("thumbnail " + q(dir / "text.png") + " -o " + q(out), "text.png: not a readable image", 6);
+  expect_failure("thumbnail " + q(dir / "cut.jpg") + " -o " + q(out), "cut.jpg: truncated JPEG", 6);
   expect_failure("thumbnail " + q(test::fixture("scenes/sea.jpg")) + " -o " + q(dir / "no/dir/x.png"),
                  "does not exist");
   EXPECT_FALSE(std::filesystem::exists(out));
@@ -78,7 +78,7 @@ TEST(Cli, BadImagesFailAndWriteNothing) {
 
 TEST(Cli, CudaOnAMachineWithoutItFailsClearly) {
   if (torch::cuda::is_available()) GTEST_SKIP() << "CUDA is present here";
-  expect_failure("flow sample --model m -o x.png --device cuda", "CUDA is not available");
+  expect_failure("flow sample --model m -o x.png --device cuda", "CUDA is not available", 2);
 }
 
 TEST(Cli, TrainErrors) {
@@ -142,8 +142,8 @@ TEST_F(CliWithModel, FitPriorWritesAPositionalModelAndRefusesToClobber) {
 
   // Refitting in place is allowed; a stale checkpoint or another model in --out is not.
   EXPECT_EQ(run_hipp("-q flow fit-prior --model " + q(dir / "fit") + data + " -o " + q(dir / "fit")).code, 0);
-  expect_failure("flow fit-prior --model " + q(model()) + data + " -o " + q(model()), "holds a checkpoint.weights");
-  expect_failure("flow fit-prior --model " + q(model()) + data + " -o " + q(dir / "fit"), "already holds another model");
+  expect_failure("flow fit-prior --model " + q(model()) + data + " -o " + q(model()), "holds a checkpoint.weights", 2);
+  expect_failure("flow fit-prior --model " + q(model()) + data + " -o " + q(dir / "fit"), "already holds another model", 2);
   expect_failure("flow fit-prior --model " + q(model()) + " --data " + q(dir / "nowhere") + " -o " + q(dir / "x"),
                  "no such folder");
   expect_failure("flow fit-prior --model " + q(std::string(HIPP_SOURCE_DIR) + "/models/celeba64-wavelet") + data + " -o " +
@@ -156,5 +156,5 @@ TEST_F(CliWithModel, FitPriorWritesAPositionalModelAndRefusesToClobber) {
                "--sample-every 0 --positional-prior --out " + q(dir / "trained"));
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(flow::load_glow(dir / "trained").glow->config().top_prior_size, 4);
-  expect_failure("train flow" + data + " --arch wavelet --positional-prior --out " + q(dir / "w"), "--arch glow");
+  expect_failure("train flow" + data + " --arch wavelet --positional-prior --out " + q(dir / "w"), "--arch glow", 2);
 }

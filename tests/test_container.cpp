@@ -116,9 +116,11 @@ TEST(Header, ParseRejectsMalformedBytes) {
   auto bad = b;
   bad[0] = 'X';
   EXPECT_ERROR_HAS(parse_header(bad), "bad magic");
+  EXPECT_ERROR_KIND(parse_header(bad), ErrorKind::damaged);
   bad = b;
   bad[4] = 5;
   EXPECT_ERROR_HAS(parse_header(bad), "unsupported hipp header version 5");
+  EXPECT_ERROR_KIND(parse_header(bad), ErrorKind::unsupported);
   bad[4] = 0;
   EXPECT_ERROR_HAS(parse_header(bad), "unsupported hipp header version 0");
   bad = b;
@@ -330,6 +332,7 @@ TEST(Container, WrongKeyIsReportedAsSuch) {
   auto s = protect(key_of(1));
   auto p = read_protected_png(s.png, "p.png");
   EXPECT_ERROR_HAS(verify(p, key_of(2), "p.png"), "p.png: wrong key");
+  EXPECT_ERROR_KIND(verify(p, key_of(2), "p.png"), ErrorKind::wrong_key);
 }
 
 TEST(Container, ChangedPixelsAreDetected) {
@@ -340,6 +343,7 @@ TEST(Container, ChangedPixelsAreDetected) {
   auto edited = repack(pixels, s.payload);
   auto p = read_protected_png(edited, "p.png");  // parses fine: only the key can tell
   EXPECT_ERROR_HAS(verify(p, master, "p.png"), "altered");
+  EXPECT_ERROR_KIND(verify(p, master, "p.png"), ErrorKind::altered);
   // Same pixels re-encoded (another PNG encoder would do this) still verify.
   EXPECT_NO_THROW(verify(read_protected_png(repack(photo(), s.payload), "p.png"), master, "p.png"));
   // A different image of the same size with the chunk copied over.
@@ -405,6 +409,7 @@ TEST(Container, TruncatedFilesAreDamaged) {
 TEST(Container, FilesNotMadeByHippAreNamedAsSuch) {
   auto plain = image::encode_png(photo());
   EXPECT_ERROR_HAS(read_protected_png(plain, "plain.png"), "plain.png: a PNG that was not made by hipp");
+  EXPECT_ERROR_KIND(read_protected_png(plain, "plain.png"), ErrorKind::not_protected);
   EXPECT_ERROR_HAS(read_header(plain, "plain.png"), "not made by hipp");
   auto jpeg = image::encode_jpeg(photo(), 90);
   EXPECT_ERROR_HAS(read_protected_png(jpeg, "x.jpg"), "x.jpg: a JPEG image");

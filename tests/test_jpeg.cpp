@@ -1,11 +1,11 @@
 // Protected JPEGs (container/protected_jpeg.h): the input's quality read back from its tables,
 // the header split over APP11 segments and found again, a file as written told from one
 // re-encoded since, and restoration through the JPEG round trip meeting protect's floors.
-#include "baselines/scheme.h"
 #include "container/protected_jpeg.h"
 #include "image/image.h"
 #include "metrics/metrics.h"
 #include "repair/checked.h"
+#include "scheme/registry.h"
 #include "service/protector.h"
 #include "test_util.h"
 
@@ -77,7 +77,7 @@ TEST(JpegSegments, AHeaderIsSplitFoundAgainAndStripped) {
 TEST(ProtectedJpeg, VerifiesAsWrittenTellsAReencodedFileAndRefusesAlteredOrStrippedOnes) {
   auto img = photo();
   auto key = test::filled<32>(1);
-  auto scheme = baselines::make_scheme("shuffle", 8);
+  auto scheme = scheme::make("shuffle", 8);
   auto h = header_for("shuffle", 8);
   h.origin = Header::JpegOrigin{88, 2, 2};
   repair::RepairStats st;
@@ -107,7 +107,7 @@ TEST(ProtectedJpeg, VerifiesAsWrittenTellsAReencodedFileAndRefusesAlteredOrStrip
 TEST(ProtectedJpeg, APngKeepsVersion3UnlessItRecordsAJpegOriginal) {
   auto img = photo();
   auto key = test::filled<32>(1);
-  auto scheme = baselines::make_scheme("tpe-ideal", 8);
+  auto scheme = scheme::make("tpe-ideal", 8);
   auto h = header_for("tpe-ideal", 8);
   EXPECT_EQ(read_header(repair::protect_file(*scheme, img, key, h, {}, {}), "p.png").version, 3);
   h.origin = Header::JpegOrigin{75, 1, 1};
@@ -155,7 +155,7 @@ std::vector<uint8_t> user_jpeg(int quality = 90) {
 
 TEST(JpegScramble, RestoresTheOriginalsCoefficientsExactlyAtAboutItsSize) {
   auto original = user_jpeg();
-  auto scheme = baselines::make_scheme("jpeg-scramble", 16);
+  auto scheme = scheme::make("jpeg-scramble", 16);
   ASSERT_TRUE(scheme->jpeg_native());
   auto key = test::filled<32>(3);
   auto h = header_for("jpeg-scramble", 16);
@@ -184,7 +184,7 @@ TEST(JpegScramble, RestoresTheOriginalsCoefficientsExactlyAtAboutItsSize) {
 TEST(JpegScramble, SurvivesRecompressionButNotAnotherSubsamplingOrAPngInput) {
   auto original = user_jpeg();
   auto decoded = image::decode(original, "o");
-  auto scheme = baselines::make_scheme("jpeg-scramble", 16);
+  auto scheme = scheme::make("jpeg-scramble", 16);
   auto key = test::filled<32>(3);
   auto h = header_for("jpeg-scramble", 16);
   h.origin = Header::JpegOrigin{90, 2, 2};
@@ -206,5 +206,5 @@ TEST(JpegScramble, SurvivesRecompressionButNotAnotherSubsamplingOrAPngInput) {
   EXPECT_ERROR_HAS(repair::protect_file(*scheme, decoded, key, h, {}, {true, {}}, nullptr, png), "JPEG photos only");
   EXPECT_ERROR_HAS(repair::protect_file(*scheme, decoded, key, h, {}, {}, nullptr, original), "not --format png");
   EXPECT_ERROR_HAS(scheme->protect(decoded, key, h.nonce), "protects JPEG files");
-  EXPECT_ERROR_HAS(baselines::make_scheme("jpeg-scramble", 8), "multiple of 16");
+  EXPECT_ERROR_HAS(scheme::make("jpeg-scramble", 8), "multiple of 16");
 }

@@ -227,10 +227,10 @@ TEST(KeyCli, InfoRejectsFilesNotMadeByHipp) {
   auto img = torch::randint(0, 256, {3, 8, 8}).to(torch::kUInt8);
   image::save_png(dir / "plain.png", img);
   auto r = run_hipp("info " + q(dir / "plain.png"));
-  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_EQ(r.code, 5) << r.output;
   EXPECT_NE(r.output.find("not made by hipp"), std::string::npos) << r.output;
   r = run_hipp("info " + q(test::fixture("scenes/forest.jpg")));
-  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_EQ(r.code, 5) << r.output;
   EXPECT_NE(r.output.find("JPEG"), std::string::npos) << r.output;
   r = run_hipp("info " + q(dir / "missing.png"));
   EXPECT_EQ(r.code, 1) << r.output;

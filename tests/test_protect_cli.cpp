@@ -24,9 +24,11 @@ std::string first_line(std::istream& in) {
   return line;
 }
 
-void expect_failure(const std::string& args, const std::string& message) {
+// `code`: the exit status of the error's kind (common/error.h): 1 failed, 2 usage, 3 wrong key,
+// 4 altered, 5 not protected, 6 damaged.
+void expect_failure(const std::string& args, const std::string& message, int code) {
   auto r = run_hipp(args);
-  EXPECT_EQ(r.code, 1) << args << "\n" << r.output;
+  EXPECT_EQ(r.code, code) << args << "\n" << r.output;
   EXPECT_NE(r.output.find(message), std::string::npos) << args << "\n" << r.output;
 }
 
@@ -72,8 +74,8 @@ TEST_F(ProtectCli, PassphraseKeysWorkAndAWrongKeyWritesNothing) {
   EXPECT_NE(run_hipp("info " + q(p("prot.png"))).output.find("passphrase (Argon2id"), std::string::npos);
   ASSERT_EQ(run_hipp("-q restore " + q(p("prot.png")) + " -o " + q(p("back.png")) + " -k " + q(p("pass.txt"))).code, 0);
   test::write_bytes(p("other.txt"), "wrong horse\n");
-  expect_failure("restore " + q(p("prot.png")) + " -o " + q(p("x.png")) + " -k " + q(p("other.txt")), "wrong key");
-  expect_failure("restore " + q(p("prot.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")), "wrong key");
+  expect_failure("restore " + q(p("prot.png")) + " -o " + q(p("x.png")) + " -k " + q(p("other.txt")), "wrong key", 3);
+  expect_failure("restore " + q(p("prot.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")), "wrong key", 3);
   EXPECT_FALSE(std::filesystem::exists(p("x.png")));
 }
 
@@ -84,10 +86,10 @@ TEST_F(ProtectCli, ADetailScaleSoftensAndRestoresWithoutAFlag) {
   // Halved details double the rounding error that restoring amplifies (0.968 on this face when written).
   EXPECT_GT(metrics::ssim(image::load(p("in.png")), image::load(p("back.png"))), 0.95);
   expect_failure("protect " + q(p("in.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")) + " --detail-scale 0",
-                 "detail scale must be in (0, 1]");
+                 "detail scale must be in (0, 1]", 2);
   expect_failure("protect " + q(p("in.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")) +
                      " --scheme shuffle --detail-scale 0.5",
-                 "applies to hipp only");
+                 "applies to schemes with a model only", 2);
   EXPECT_FALSE(std::filesystem::exists(p("x.png")));
 }
 
@@ -95,10 +97,10 @@ TEST_F(ProtectCli, AlteredTruncatedAndForeignFilesAreRefused) {
   ASSERT_EQ(run_hipp("-q protect " + q(p("in.png")) + " -o " + q(p("prot.png")) + " -k " + q(p("k.key"))).code, 0);
   auto bytes = test::read_bytes(p("prot.png"));
   test::write_bytes(p("cut.png"), bytes.substr(0, bytes.size() / 2));
-  expect_failure("restore " + q(p("cut.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")), "cut.png");
+  expect_failure("restore " + q(p("cut.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")), "cut.png", 6);
   image::save_png(p("edited.png"), image::load(p("prot.png")).flip({2}).contiguous());
-  expect_failure("restore " + q(p("in.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")), "not made by hipp");
-  expect_failure("restore " + q(p("edited.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")), "not made by hipp");
+  expect_failure("restore " + q(p("in.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")), "not made by hipp", 5);
+  expect_failure("restore " + q(p("edited.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")), "not made by hipp", 5);
   EXPECT_FALSE(std::filesystem::exists(p("x.png")));
 }
 
@@ -130,7 +132,7 @@ TEST_F(ProtectCli, AJpegPhotoStaysAJpegAtItsQuality) {
   ASSERT_EQ(run_hipp("-q restore " + q(p("js.jpg")) + " -o " + q(p("jsback.jpg")) + key).code, 0);
   EXPECT_TRUE(torch::equal(image::load(p("jsback.jpg")), decoded));
   expect_failure("protect " + q(p("in.png")) + " -o " + q(p("x.jpg")) + " --scheme jpeg-scramble" + key,
-                 "protects JPEG photos only");
+                 "protects JPEG photos only", 2);
   // A folder keeps each photo's kind, both ways.
   std::filesystem::create_directories(p("album"));
   std::filesystem::copy_file(p("in.jpg"), p("album/a.jpg"));
@@ -156,8 +158,8 @@ TEST_F(ProtectCli, ARecompressedJpegRestoresWithAWarningAndAStrippedOneIsRefused
   EXPECT_NE(r.output.find("again.jpg: this protected JPEG was re-encoded or edited"), std::string::npos) << r.output;
   auto stripped = container::strip_segments(prot);
   test::write_bytes(p("stripped.jpg"), std::string(stripped.begin(), stripped.end()));
-  expect_failure("restore " + q(p("stripped.jpg")) + " -o " + q(p("x.png")) + key, "stripped.jpg: a JPEG without a hipp header");
-  expect_failure("protect " + q(p("in.png")) + " -o " + q(p("x.png")) + " --format jpeg" + key, "--format jpeg but -o");
+  expect_failure("restore " + q(p("stripped.jpg")) + " -o " + q(p("x.png")) + key, "stripped.jpg: a JPEG without a hipp header", 5);
+  expect_failure("protect " + q(p("in.png")) + " -o " + q(p("x.png")) + " --format jpeg" + key, "--format jpeg but -o", 2);
   EXPECT_FALSE(std::filesystem::exists(p("x.png")));
 }
 
@@ -170,7 +172,7 @@ TEST_F(ProtectCli, FoldersKeepNamesAndExistingOutputsAreNotReplaced) {
   EXPECT_TRUE(std::filesystem::exists(p("prot/sub/two.png")));
   ASSERT_EQ(run_hipp("-q restore " + q(p("prot")) + " -o " + q(p("back")) + " -k " + q(p("k.key"))).code, 0);
   EXPECT_EQ(image::load(p("back/sub/two.png")).sizes(), (std::vector<int64_t>{3, 48, 48}));
-  expect_failure("protect " + q(p("album")) + " -o " + q(p("prot")) + " -k " + q(p("k.key")), "already exists");
+  expect_failure("protect " + q(p("album")) + " -o " + q(p("prot")) + " -k " + q(p("k.key")), "already exists", 2);
   EXPECT_EQ(run_hipp("-q protect " + q(p("album")) + " -o " + q(p("prot")) + " -k " + q(p("k.key")) + " --force").code, 0);
 }
 
@@ -198,7 +200,7 @@ TEST_F(ProtectCli, AFolderRunGoesOnPastBrokenFilesAndExitsNonZero) {
   EXPECT_TRUE(fs::exists(p("back/good2.png")));
   // --fail-fast stops at the first (sorted) failure, before the good files.
   r = run_hipp("protect " + q(p("album")) + " -o " + q(p("ff")) + " -k " + q(p("k.key")) + " --fail-fast");
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.code, 6) << r.output;  // the first failure's own kind: a damaged file
   EXPECT_FALSE(fs::exists(p("ff/good1.png")));
 }
 
@@ -248,9 +250,9 @@ TEST_F(ProtectCli, ShardsCoverEveryFileOnceAndARerunSkipsWhatIsDone) {
   EXPECT_NE(redone.begin()->first.find("sub/1.png"), std::string::npos);
   EXPECT_NO_THROW(image::load(p("prot/sub/1.png")));
   expect_failure("protect " + q(p("album")) + " -o " + q(p("x")) + " -k " + q(p("k.key")) + " --shard 3/3",
-                 "needs 0 <= I < N");
+                 "needs 0 <= I < N", 2);
   expect_failure("protect " + q(p("album")) + " -o " + q(p("x")) + " -k " + q(p("k.key")) + " --shard two",
-                 "expected I/N");
+                 "expected I/N", 2);
 }
 
 // deploy/slurm-array.sh as Slurm would run it, array tasks 0..2: every file once.
@@ -284,11 +286,11 @@ TEST_F(ProtectCli, TheThumbnailOptionGrowsTheBlock) {
 
 TEST_F(ProtectCli, UsageErrors) {
   expect_failure("protect " + q(p("in.png")) + " -o " + q(p("o.png")) + " -k " + q(p("k.key")) + " --block 3",
-                 "block size 3 is not offered");
-  expect_failure("protect " + q(p("nope.png")) + " -o " + q(p("o.png")) + " -k " + q(p("k.key")), "no such file");
-  expect_failure("protect " + q(p("in.png")) + " -o " + q(p("o.png")) + " -k " + q(p("nokey")), "nokey");
+                 "block size 3 is not offered", 1);
+  expect_failure("protect " + q(p("nope.png")) + " -o " + q(p("o.png")) + " -k " + q(p("k.key")), "no such file", 1);
+  expect_failure("protect " + q(p("in.png")) + " -o " + q(p("o.png")) + " -k " + q(p("nokey")), "nokey", 1);
   expect_failure("protect " + q(p("in.png")) + " -o " + q(p("o.png")) + " -k " + q(p("k.key")) + " --model nope",
-                 "no such model");
+                 "no such model", 2);
   EXPECT_FALSE(std::filesystem::exists(p("o.png")));
 }
 
@@ -308,7 +310,7 @@ TEST_F(ProtectCli, LosslessRestoresBitExactlyAndInfoWithTheKeyShowsTheRepair) {
   ASSERT_EQ(keyed.code, 0) << keyed.output;
   for (auto s : {"blocks carry a residual", ", lossless", "exact after"})
     EXPECT_NE(keyed.output.find(s), std::string::npos) << keyed.output;
-  expect_failure("info " + q(p("l.png")) + " -k " + q(p("pass.txt")), "wrong key");
+  expect_failure("info " + q(p("l.png")) + " -k " + q(p("pass.txt")), "wrong key", 3);
 }
 
 TEST_F(ProtectCli, ProtectReportsItsRestorationCheckAndRefusesABadFloor) {
@@ -319,7 +321,7 @@ TEST_F(ProtectCli, ProtectReportsItsRestorationCheckAndRefusesABadFloor) {
   ASSERT_EQ(run_hipp("-q restore " + q(p("c.png")) + " -o " + q(p("rc.png")) + " -k " + q(p("k.key"))).code, 0);
   EXPECT_GE(metrics::psnr(image::load(p("in.png")), image::load(p("rc.png"))), 60.0);
   expect_failure("protect " + q(p("in.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")) + " --min-psnr 0",
-                 "restoration floor");
+                 "restoration floor", 2);
   EXPECT_EQ(run_hipp("protect " + q(p("in.png")) + " -o " + q(p("x.png")) + " -k " + q(p("k.key")) +
                      " --min-psnr abc").code, 2);
   EXPECT_FALSE(std::filesystem::exists(p("x.png")));
@@ -358,7 +360,7 @@ TEST(EvalCli, WritesAllFourOutputsWithTheExpectedColumns) {
       << r.output;
   auto summary = test::read_bytes((dir.path / "ev" / "summary.json").string());
   EXPECT_NE(summary.find("\"sets\""), std::string::npos);
-  EXPECT_EQ(run_hipp("eval --data x --out y --schemes hipp,rot13").code, 1);
+  EXPECT_EQ(run_hipp("eval --data x --out y --schemes hipp,rot13").code, 2);
 }
 
 TEST(EvalCli, JpegModeComparesJpegWithJpegAndRecompresses) {
@@ -378,7 +380,7 @@ TEST(EvalCli, JpegModeComparesJpegWithJpegAndRecompresses) {
   EXPECT_NE(r.output.find(test::fixture("scenes") + " | jpeg-scramble | 2 | inf | inf | inf | 1.0000"), std::string::npos)
       << r.output;
   expect_failure("eval --data " + q(test::fixture("scenes")) + " --block 16 --schemes jpeg-scramble --out " + q(dir / "x"),
-                 "evaluate it with --format jpeg");
+                 "evaluate it with --format jpeg", 2);
 }
 
 TEST(BenchCli, TimesEverySchemeAndRefusesBadBlocks) {
@@ -386,11 +388,11 @@ TEST(BenchCli, TimesEverySchemeAndRefusesBadBlocks) {
   ASSERT_EQ(r.code, 0) << r.output;
   for (auto s : {"\nhipp ", "\ntpe-ideal ", "\nshuffle ", "\njpeg-scramble ", "protect_s"})
     EXPECT_NE(r.output.find(s), std::string::npos) << r.output;
-  expect_failure("bench --block 5", "not offered");
+  expect_failure("bench --block 5", "not offered", 1);
   r = run_hipp("bench --repeat 1 --size 96x48 --scheme hipp --scheme shuffle");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("96x48"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("peak memory"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("tpe-ideal"), std::string::npos) << r.output;
-  expect_failure("bench --size 7", "expected N or WxH");
+  expect_failure("bench --size 7", "expected N or WxH", 2);
 }

@@ -2,7 +2,6 @@
 // residual, lossless payloads restore every pixel, the payload survives encryption and is
 // refused when damaged; and with the shipped models (repair/checked.h), a dark, saturated
 // photo that HIPP alone restores badly comes back above the floor, or bit-exactly.
-#include "baselines/scheme.h"
 #include "crypto/keystream.h"
 #include "data/stress.h"
 #include "hipp/hipp_scheme.h"
@@ -10,6 +9,7 @@
 #include "image/image.h"
 #include "metrics/metrics.h"
 #include "repair/checked.h"
+#include "scheme/scheme.h"
 #include "test_util.h"
 
 using namespace hipp;
@@ -201,7 +201,7 @@ TEST_F(ShippedRepair, ABlockHippRestoresBelowTheFloorIsRepaired) {
   EXPECT_LT(st.worst_before, 40);
   EXPECT_GE(st.worst_after, 40);
   // The protected pixels are HIPP's own: the check does not touch them.
-  baselines::SideData side;
+  scheme::SideData side;
   EXPECT_TRUE(torch::equal(prot, scheme->protect(dark, key, h.nonce, &side)));
   container::Parsed p{h, prot};
   auto back = repair::restore_checked(*scheme, p, key, "t");

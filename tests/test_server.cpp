@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "common/files.h"
+#include "container/protected_png.h"
 #include "image/image.h"
 #include "metrics/metrics.h"
 #include "server/server.h"
@@ -99,19 +100,34 @@ TEST(Server, ErrorsAreJsonWithTheRightStatus) {
   Running s(2), other(3);
   auto img = image::center_crop_resize(image::load(test::fixture("faces/sample6_face.png")), 32, 1.0);
   auto error_of = [](const httplib::Result& r) { return json::parse(r->body)["error"].get<std::string>(); };
+  auto kind_of = [](const httplib::Result& r) { return json::parse(r->body)["kind"].get<std::string>(); };
   auto theirs = other.client.Post("/protect?scheme=shuffle", bytes_of(img), "image/png");
   ASSERT_EQ(theirs->status, 200);
   auto wrong = s.client.Post("/restore", theirs->body, "image/png");
   EXPECT_EQ(wrong->status, 403);
   EXPECT_NE(error_of(wrong).find("wrong key"), std::string::npos);
+  EXPECT_EQ(kind_of(wrong), "wrong_key");
   auto plain = s.client.Post("/restore", bytes_of(img), "image/png");
   EXPECT_EQ(plain->status, 400);
   EXPECT_NE(error_of(plain).find("not made by hipp"), std::string::npos) << error_of(plain);
+  EXPECT_EQ(kind_of(plain), "not_protected");
+  // Our own file with one pixel changed and its hipp chunk kept: altered, 422.
+  auto ours = s.client.Post("/protect?scheme=shuffle", bytes_of(img), "image/png");
+  ASSERT_EQ(ours->status, 200);
+  std::vector<uint8_t> ours_bytes(ours->body.begin(), ours->body.end());
+  auto edited = decode(ours->body).clone();
+  edited[0][0][0] += 1;
+  auto repacked = container::add_chunk(image::encode_png(edited), container::kChunkType,
+                                       *container::find_chunk(ours_bytes, container::kChunkType));
+  auto altered = s.client.Post("/restore", std::string(repacked.begin(), repacked.end()), "image/png");
+  EXPECT_EQ(altered->status, 422);
+  EXPECT_EQ(kind_of(altered), "altered");
   auto junk = s.client.Post("/protect", "not an image", "image/png");
   EXPECT_EQ(junk->status, 400);
   auto empty = s.client.Post("/protect", "", "image/png");
   EXPECT_EQ(empty->status, 400);
   EXPECT_NE(error_of(empty).find("empty request body"), std::string::npos);
+  EXPECT_EQ(kind_of(empty), "usage");
   EXPECT_EQ(s.client.Post("/protect?scheme=nope", bytes_of(img), "image/png")->status, 400);
   EXPECT_EQ(s.client.Post("/protect?block=x", bytes_of(img), "image/png")->status, 400);
   EXPECT_EQ(s.client.Post("/protect?detail_scale=x", bytes_of(img), "image/png")->status, 400);

@@ -127,3 +127,14 @@ inline std::shared_ptr<flow::WaveletFlow> tiny_wavelet_flow() {
     std::string msg_ = ::hipp::test::error_of([&] { stmt; });        \
     EXPECT_NE(msg_.find(text), std::string::npos) << msg_;           \
   } while (0)
+
+// The statement throws a hipp::Error of this kind (common/error.h).
+#define EXPECT_ERROR_KIND(stmt, expected_kind)                                        \
+  do {                                                                                \
+    try {                                                                             \
+      stmt;                                                                           \
+      ADD_FAILURE() << "no hipp::Error from " #stmt;                                  \
+    } catch (const ::hipp::Error& e_) {                                               \
+      EXPECT_STREQ(::hipp::kind_name(e_.kind), ::hipp::kind_name(expected_kind)) << e_.what(); \
+    }                                                                                 \
+  } while (0)

@@ -50,14 +50,14 @@ std::string fmt(double v, const char* f) {
 }  // namespace
 
 std::string run_attack_evaluation(const AttackEvalOptions& o) {
-  if (o.out.empty()) throw Error("--out is required");
-  if (o.models.empty()) throw Error("--models names no thumbnail-attack model");
+  if (o.out.empty()) throw Error(ErrorKind::usage, "--out is required");
+  if (o.models.empty()) throw Error(ErrorKind::usage, "--models names no thumbnail-attack model");
   auto device = parse_device(o.device);
   std::vector<AttackModel> models;
   for (auto& m : o.models) models.push_back(load_attack(m, device));
   for (auto& m : models)
     if (o.size % m.net->config().block)
-      throw Error(m.path + ": block " + std::to_string(m.net->config().block) + " does not divide --size " +
+      throw Error(ErrorKind::usage, m.path + ": block " + std::to_string(m.net->config().block) + " does not divide --size " +
                   std::to_string(o.size));
 
   auto files = data::list_images(o.data);

@@ -149,13 +149,13 @@ torch::Tensor DctGroupScheme::protect(const torch::Tensor& rgb, const crypto::Ke
 
 torch::Tensor DctGroupScheme::restore(const torch::Tensor& rgb, const crypto::Key& key, const crypto::Nonce& nonce,
                                       const SideData& side) const {
-  expect_no_side(side, name());
+  scheme::expect_no_side(side, name());
   return apply(rgb, key, nonce, true);
 }
 
 torch::Tensor DctGroupScheme::apply(const torch::Tensor& rgb, const crypto::Key& key, const crypto::Nonce& nonce,
                                     bool inverse) const {
-  auto img = checked_copy(rgb);
+  auto img = scheme::checked_copy(rgb);
   auto coef = jpeg::forward(img, quality_);
   const int64_t per = block_ / 8;  // 8x8 blocks per thumbnail block side
   const int64_t tcols = (coef.cols + per - 1) / per;

@@ -8,9 +8,12 @@
 #include <array>
 #include <vector>
 
-#include "baselines/scheme.h"
+#include "scheme/scheme.h"
 
 namespace hipp::baselines {
+
+using scheme::Scheme;
+using scheme::SideData;
 
 namespace jpeg {
 

@@ -112,7 +112,7 @@ std::vector<std::vector<int>> unpack_dc(const SideData& packed, std::vector<imag
   std::vector<uint8_t> body(expected);
   size_t n = ZSTD_decompress(body.data(), body.size(), packed.data(), packed.size());
   if (ZSTD_isError(n) || n != expected)
-    throw Error("damaged hipp file (jpeg-scramble's DC terms do not fit this image: re-encoded at another size?)");
+    throw Error(ErrorKind::damaged, "damaged hipp file (jpeg-scramble's DC terms do not fit this image: re-encoded at another size?)");
   size_t pos = 0;
   auto get16 = [&] { int v = static_cast<int16_t>(body[pos] | body[pos + 1] << 8); pos += 2; return v; };
   std::vector<std::vector<int>> stored;

@@ -15,9 +15,12 @@
 // What leaks beyond the thumbnail: the blocks' AC magnitudes (texture energy per frequency) as a
 // set, not where each was, only among which blocks of similar brightness. Protected images look like noise over the thumbnail's colours, not
 // like photos.
-#include "baselines/scheme.h"
+#include "scheme/scheme.h"
 
 namespace hipp::baselines {
+
+using scheme::Scheme;
+using scheme::SideData;
 
 class JpegScramble : public Scheme {
  public:

@@ -26,16 +26,16 @@ torch::Tensor TpeIdeal::protect(const torch::Tensor& rgb, const crypto::Key& key
 
 torch::Tensor TpeIdeal::restore(const torch::Tensor& rgb, const crypto::Key& key, const crypto::Nonce& nonce,
                                 const SideData& side) const {
-  expect_no_side(side, name());
+  scheme::expect_no_side(side, name());
   return apply(rgb, key, nonce, true);
 }
 
 torch::Tensor TpeIdeal::apply(const torch::Tensor& rgb, const crypto::Key& key, const crypto::Nonce& nonce,
                               bool inverse) const {
-  auto img = checked_copy(rgb);
+  auto img = scheme::checked_copy(rgb);
   const int64_t hw = img.size(1) * img.size(2);
   uint8_t* px = img.data_ptr<uint8_t>();
-  BlockLayout layout(img.size(1), img.size(2), block_);
+  scheme::BlockLayout layout(img.size(1), img.size(2), block_);
 
   // Block-major working copy: each channel's block is a contiguous run in its current order.
   std::vector<uint8_t> buf(static_cast<size_t>(3 * hw)), scratch;

@@ -2,9 +2,12 @@
 // "tpe-ideal": the sum-preserving TPE of Tajik et al. (NDSS 2019). Each round re-encrypts
 // pixel pairs of a block so that every pair keeps its sum, then permutes the block; block
 // sums, hence the thumbnail, stay exact and the image restores bit-exactly with the key.
-#include "baselines/scheme.h"
+#include "scheme/scheme.h"
 
 namespace hipp::baselines {
+
+using scheme::Scheme;
+using scheme::SideData;
 
 class TpeIdeal : public Scheme {
  public:

@@ -41,7 +41,7 @@ int hipp::cli::run_main(int argc, char** argv, const std::string& about,
     return rc == 0 ? 0 : 2;
   } catch (const hipp::Error& e) {
     std::cerr << "hipp: error: " << e.what() << "\n";
-    return 1;
+    return hipp::exit_code(e.kind);
   } catch (const c10::Error& e) {
     std::cerr << "hipp: error: " << e.what_without_backtrace() << "\n";
     return 1;

@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <iostream>
 
-#include "baselines/scheme.h"
 #include "cli/commands.h"
 #include "common/device.h"
 #include "common/error.h"
@@ -17,6 +16,7 @@
 #include "hipp/models.h"
 #include "image/image.h"
 #include "repair/checked.h"
+#include "scheme/registry.h"
 
 namespace hipp::cli {
 namespace fs = std::filesystem;
@@ -26,7 +26,7 @@ namespace {
 struct Args {
   std::string size = "64", model, image;
   std::vector<std::string> schemes;
-  int block = 0, thumbnail = baselines::kDefaultThumbnail, repeat = 5;
+  int block = 0, thumbnail = scheme::kDefaultThumbnail, repeat = 5;
 };
 
 // "N" (square) or "WxH".
@@ -39,7 +39,7 @@ std::pair<int, int> parse_size(const std::string& s) {
     if (w >= 8 && h >= 8 && w <= 16384 && h <= 16384) return {w, h};
   } catch (const std::exception&) {
   }
-  throw Error("--size " + s + ": expected N or WxH, 8..16384 px");
+  throw Error(ErrorKind::usage, "--size " + s + ": expected N or WxH, 8..16384 px");
 }
 
 // The photo bench resizes: --image, else the bundled example, else noise (the hardest case for
@@ -77,44 +77,46 @@ double peak_rss_mib() {
 void run_bench(const Args& a, const Globals& g) {
   auto device = parse_device(g.device);
   auto [w, h] = parse_size(a.size);
-  auto m = a.model.empty() ? protect::nearest_model(h, w) : protect::resolve_model(a.model);
-  std::vector<std::string> names = a.schemes;
-  if (names.empty()) {
-    names = {"hipp"};
-    names.insert(names.end(), baselines::kSchemeNames.begin(), baselines::kSchemeNames.end());
+  std::vector<std::string> names = a.schemes.empty() ? scheme::names() : a.schemes;
+  std::vector<scheme::Resolved> resolved;
+  std::string models;
+  for (auto& name : names) {  // a bad --block or model is the user's error, not a skip
+    scheme::Request q;
+    q.name = name;
+    q.block = a.block;
+    q.thumbnail = a.thumbnail;
+    q.model = a.model;
+    resolved.push_back(scheme::resolve(q, h, w));
+    if (auto& m = resolved.back().model) models += (models.empty() ? "" : ", ") + m->name;
   }
   std::string what;
   auto img = bench_image(a.image, w, h, what);
   auto key = crypto::random_key();
   auto nonce = crypto::random_nonce();
   std::printf("%dx%d (%s), device %s, %s; median of %d runs after a warm-up\n", w, h, what.c_str(),
-              g.device.c_str(), m.name.c_str(), a.repeat);
+              g.device.c_str(), models.empty() ? "no model" : models.c_str(), a.repeat);
   // protect_s is what `hipp protect` spends: the scheme plus its restoration check (repair/checked.h).
   std::printf("%-13s %6s %12s %12s %12s\n", "scheme", "block", "protect_s", "unchecked_s", "restore_s");
-  for (auto& name : names) {
-    std::unique_ptr<baselines::Scheme> s;
-    int block = a.block;
-    if (name == "hipp") {  // a bad --block or model is the user's error, not a skip
-      if (!block) block = protect::default_block(m, h, w, a.thumbnail);
-      s = protect::load_hipp(m, block, device);
-    } else {
-      if (!block) block = baselines::thumbnail_block(h, w, baselines::own_block(name), a.thumbnail);
-      try {
-        s = baselines::make_scheme(name, block);
-      } catch (const Error& e) {  // e.g. drpe at block 8: say why and time the others
-        std::printf("%-13s skipped: %s\n", name.c_str(), e.what());
-        continue;
-      }
+  for (auto& r : resolved) {
+    std::unique_ptr<scheme::Scheme> s;
+    const int block = r.block;
+    try {
+      s = scheme::make(r, device);
+    } catch (const Error& e) {  // e.g. drpe at block 8: say why and time the others
+      if (r.model) throw;       // a model that does not load is the user's error
+      std::printf("%-13s skipped: %s\n", r.name.c_str(), e.what());
+      continue;
     }
     container::Header hd;
     hd.block = static_cast<uint16_t>(block);
+    hd.model_id = r.model_id();
     hd.nonce = nonce;
     if (s->jpeg_native()) {  // timed on the photo as a quality-90 JPEG, file to file
       hd.scheme = s->name();
       auto jpeg = image::encode_jpeg(img, 90);
       repair::FileFormat ff{true, {}};
       double tc = median_seconds(a.repeat, [&] { repair::protect_file(*s, img, key, hd, {}, ff, nullptr, jpeg); });
-      baselines::SideData side;
+      scheme::SideData side;
       double tp = median_seconds(a.repeat, [&] { s->protect_jpeg(jpeg, key, nonce, &side); });
       auto prot = s->protect_jpeg(jpeg, key, nonce, &side);
       double tr = median_seconds(a.repeat, [&] { image::decode(s->restore_jpeg(prot, key, nonce, side), "bench"); });
@@ -139,10 +141,8 @@ void add_bench_commands(CLI::App& app, Globals& g) {
   cmd->add_option("--size", a->size, "image size: N (square) or WxH, e.g. 1024 (1 MP) or 4032x3024 (12 MP)")
       ->default_val("64");
   cmd->add_option("--image", a->image, "photo to time, resized to --size (default: the bundled example photo)");
-  std::vector<std::string> known = baselines::kSchemeNames;
-  known.insert(known.begin(), "hipp");
   cmd->add_option("--scheme", a->schemes, "schemes to time (default: hipp and every baseline)")
-      ->check(CLI::IsMember(known));
+      ->check(CLI::IsMember(scheme::names()));
   cmd->add_option("--model", a->model, "hipp's wavelet flow (default: the shipped one nearest --size)");
   cmd->add_option("--block", a->block, "block size (default: as hipp protect picks it)");
   cmd->add_option("--thumbnail", a->thumbnail, "longest thumbnail side in blocks when --block is not given")

@@ -2,10 +2,10 @@
 #include <algorithm>
 #include <iostream>
 
-#include "baselines/scheme.h"
 #include "cli/commands.h"
 #include "common/error.h"
 #include "eval/evaluation.h"
+#include "scheme/registry.h"
 
 namespace hipp::cli {
 
@@ -16,8 +16,7 @@ void add_eval_commands(CLI::App& app, Globals& g) {
                                          "summary.md, grid.png");
   cmd->add_option("--data", o->data, "image folders or files; each is a set with its own restoration row")->required();
   cmd->add_option("--out", o->out, "output folder")->required();
-  std::string known = "hipp";
-  for (auto& n : baselines::kSchemeNames) known += ", " + n;
+  const std::string known = scheme::names_text();
   cmd->add_option("--schemes", *schemes, "comma-separated: " + known)->default_val(*schemes);
   cmd->add_option("--size", o->size, "center-crop and resize every image to this size")
       ->default_val(64)->check(CLI::Range(8, 4096));
@@ -62,9 +61,9 @@ void add_eval_commands(CLI::App& app, Globals& g) {
     std::stringstream ss(*schemes);
     for (std::string s; std::getline(ss, s, ',');)
       if (!s.empty()) {
-        auto& names = baselines::kSchemeNames;
-        if (s != "hipp" && std::find(names.begin(), names.end(), s) == names.end())
-          throw Error("--schemes: unknown scheme '" + s + "' (known: " + known + ")");
+        auto& names = scheme::names();
+        if (std::find(names.begin(), names.end(), s) == names.end())
+          throw Error(ErrorKind::usage, "--schemes: unknown scheme '" + s + "' (known: " + known + ")");
         o->schemes.push_back(s);
       }
     std::cout << eval::run_evaluation(*o);

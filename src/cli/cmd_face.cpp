@@ -24,7 +24,7 @@ Crop parse_crop(const std::string& s) {
   char sep1 = 0, sep2 = 0;
   std::istringstream in(s);
   if (!(in >> c.x >> sep1 >> c.y >> sep2 >> c.size) || sep1 != ',' || sep2 != ',' || c.size < 1 || !in.eof())
-    throw Error("--crop: expected X,Y,SIZE (a square in pixels) or 'center', got '" + s + "'");
+    throw Error(ErrorKind::usage, "--crop: expected X,Y,SIZE (a square in pixels) or 'center', got '" + s + "'");
   return c;
 }
 
@@ -32,7 +32,7 @@ torch::Tensor crop_face(const std::string& path, const Crop& c) {
   auto img = image::load(path);
   if (c.size == 0) return image::center_crop_resize(img, 150);
   if (c.x < 0 || c.y < 0 || c.x + c.size > img.size(2) || c.y + c.size > img.size(1))
-    throw Error(path + ": --crop square runs outside the " + std::to_string(img.size(2)) + "x" +
+    throw Error(ErrorKind::usage, path + ": --crop square runs outside the " + std::to_string(img.size(2)) + "x" +
                 std::to_string(img.size(1)) + " image");
   return img.slice(1, c.y, c.y + c.size).slice(2, c.x, c.x + c.size);
 }

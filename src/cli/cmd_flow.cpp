@@ -54,12 +54,12 @@ void run_fit_prior(const FitPriorArgs& a, const Globals& g) {
   const fs::path out(a.out);
   const auto target = out / flow::kGlowWeightsName;
   if (fs::exists(out / train::kCheckpointName))
-    throw Error(a.out + " holds a " + train::kCheckpointName + " that a resumed training would load instead of the "
+    throw Error(ErrorKind::usage, a.out + " holds a " + train::kCheckpointName + " that a resumed training would load instead of the "
                 "refitted model: move it away, or choose another --out");
   // The model a later load of --out would find (what the trainer checks too); refitting in place is fine.
   const auto existing = flow::resolve_model_path(a.out);
   if (fs::exists(existing) && !fs::equivalent(existing, m.path))
-    throw Error(a.out + " already holds another model: choose another --out");
+    throw Error(ErrorKind::usage, a.out + " already holds another model: choose another --out");
 
   const train::DataSpec spec{a.identities, a.test_fraction, a.crop};
   auto train_set = train::load_training_set(a.data, spec, data::Split::Train, m.size, a.limit, !g.quiet);

@@ -12,6 +12,7 @@
 #include "image/image.h"
 #include "keys/key.h"
 #include "repair/repair.h"
+#include "scheme/registry.h"
 
 namespace hipp::cli {
 
@@ -89,7 +90,7 @@ void add_key_commands(CLI::App& app, Globals& g) {
                   << " (restore writes it back so)\n";
       if (!h.side.empty())
         std::cout << "side data:  " << h.side.size() << " bytes, encrypted"
-                  << (h.scheme == "hipp" ? " (range fit: 4 bits per block and channel)" : "") << "\n";
+                  << (scheme::side_data_of(h.scheme).empty() ? "" : " (" + scheme::side_data_of(h.scheme) + ")") << "\n";
       if (!h.repair.empty()) print_repair(h, bytes, *in, *key);
       if (h.passphrase)
         std::cout << "key:        passphrase (Argon2id, " << h.argon2.ops << " passes, " << h.argon2.mem_kib

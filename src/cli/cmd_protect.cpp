@@ -10,7 +10,6 @@
 #include <cmath>
 #include <filesystem>
 
-#include "baselines/scheme.h"
 #include "cli/commands.h"
 #include "cli/folder_run.h"
 #include "common/device.h"
@@ -21,6 +20,7 @@
 #include "hipp/models.h"
 #include "image/image.h"
 #include "keys/key.h"
+#include "scheme/registry.h"
 #include "service/protector.h"
 
 namespace hipp::cli {
@@ -100,7 +100,7 @@ struct FormatArgs {
     if (format == "auto" || !single_output(inputs, out)) return;
     auto e = fs::path(out).extension().string();
     if (e.empty() || jpeg_name(out) == (format == "jpeg")) return;
-    throw Error("--format " + format + " but -o " + out + " names a " + (jpeg_name(out) ? "JPEG" : "non-JPEG") + " file");
+    throw Error(ErrorKind::usage, "--format " + format + " but -o " + out + " names a " + (jpeg_name(out) ? "JPEG" : "non-JPEG") + " file");
   }
   std::string extension(bool jpeg_by_default) const {
     return (format == "auto" ? jpeg_by_default : format == "jpeg") ? ".jpg" : ".png";
@@ -109,7 +109,7 @@ struct FormatArgs {
 
 struct ProtectArgs : RunArgs, FormatArgs {
   std::string model, scheme = "hipp";
-  int block = 0, thumbnail = baselines::kDefaultThumbnail;
+  int block = 0, thumbnail = scheme::kDefaultThumbnail;
   double detail_scale = 1;
   repair::RepairOptions repair;
   bool psnr_given = false, ssim_given = false;  // else a protected JPEG gets the JPEG floors
@@ -239,15 +239,11 @@ void add_protect_commands(CLI::App& app, Globals& g) {
                 "bigger blocks, so a 12 MP photo keeps a 63x47 thumbnail, not 252x189. More blocks show more of "
                 "the photo to anyone who sees the protected file")
       ->default_val(pa->thumbnail)->check(CLI::Range(1, 65535));
-  std::string baseline_names;
-  for (auto& n : baselines::kSchemeNames) baseline_names += (baseline_names.empty() ? "" : ", ") + n;
-  std::vector<std::string> scheme_names = baselines::kSchemeNames;
-  scheme_names.insert(scheme_names.begin(), "hipp");
-  p->add_option("--scheme", pa->scheme, "hipp, or a thumbnail-preserving baseline: " + baseline_names +
+  p->add_option("--scheme", pa->scheme, "one of " + scheme::names_text() + ": hipp, or a thumbnail-preserving baseline" +
                                             " (drpe and tpe-lsb restore only approximately; jpeg-scramble takes JPEG "
                                             "photos only and protects their coefficients: same size, exact, but the "
                                             "protected image is a noisy mosaic, see docs/jpeg.md)")
-      ->default_val("hipp")->check(CLI::IsMember(scheme_names));
+      ->default_val("hipp")->check(CLI::IsMember(scheme::names()));
   p->add_option("--detail-scale", pa->detail_scale,
                 "hipp: scale every block's protected details by at least this (0-1, in steps of 2^-1/2): "
                 "smoother protected images and smaller files, less exact restoration (restore needs no flag)")

@@ -86,7 +86,7 @@ void add_train_commands(CLI::App& app, Globals& g) {
   cmd->callback([o, coupling, positional, &g] {
     apply_globals(g);
     if (*positional) {
-      if (o->arch != "glow") throw Error("--positional-prior is for --arch glow");
+      if (o->arch != "glow") throw Error(ErrorKind::usage, "--positional-prior is for --arch glow");
       // A grid as large as the top latent at the training size (check_size rejects sizes too small).
       o->config.top_prior_size = std::max(1, o->size >> o->config.levels);
     }

@@ -26,10 +26,10 @@ Shard parse_shard(const std::string& text) {
     s.count = std::stoi(text.substr(slash + 1), &used);
     if (used != text.size() - slash - 1) throw std::invalid_argument("count");
   } catch (const std::exception&) {
-    throw Error("--shard " + text + ": expected I/N, e.g. 0/4 for the first of four shards");
+    throw Error(ErrorKind::usage, "--shard " + text + ": expected I/N, e.g. 0/4 for the first of four shards");
   }
   if (s.count < 1 || s.index < 0 || s.index >= s.count)
-    throw Error("--shard " + text + ": needs 0 <= I < N");
+    throw Error(ErrorKind::usage, "--shard " + text + ": needs 0 <= I < N");
   return s;
 }
 
@@ -77,7 +77,7 @@ std::vector<Job> plan_jobs(const std::vector<std::string>& inputs, const std::st
   if (!o.force && !o.skip_existing)
     for (auto& j : mine)
       if (fs::exists(j.out))
-        throw Error(j.out + " already exists (pass --force to replace it, or --skip-existing to keep it)");
+        throw Error(ErrorKind::usage, j.out + " already exists (pass --force to replace it, or --skip-existing to keep it)");
   return mine;
 }
 

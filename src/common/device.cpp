@@ -14,10 +14,10 @@ torch::Device parse_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
   if (name.rfind("cuda", 0) == 0) {
     if (!torch::cuda::is_available())
-      throw Error("--device " + name + ": CUDA is not available in this build or on this machine");
+      throw Error(ErrorKind::usage, "--device " + name + ": CUDA is not available in this build or on this machine");
     return torch::Device(name);
   }
-  throw Error("--device must be cpu or cuda, not '" + name + "'");
+  throw Error(ErrorKind::usage, "--device must be cpu or cuda, not '" + name + "'");
 }
 
 void disable_tf32() {

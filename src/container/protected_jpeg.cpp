@@ -29,15 +29,15 @@ std::vector<Segment> header_segments(const std::vector<uint8_t>& b) {
   std::vector<Segment> out;
   size_t pos = 2;
   for (;;) {
-    if (pos >= b.size() || b[pos] != 0xFF) throw Error("damaged JPEG: no marker at byte " + std::to_string(pos));
+    if (pos >= b.size() || b[pos] != 0xFF) throw Error(ErrorKind::damaged, "damaged JPEG: no marker at byte " + std::to_string(pos));
     size_t start = pos;
     while (pos < b.size() && b[pos] == 0xFF) ++pos;  // fill bytes
-    if (pos >= b.size()) throw Error("damaged JPEG: truncated before its image data");
+    if (pos >= b.size()) throw Error(ErrorKind::damaged, "damaged JPEG: truncated before its image data");
     uint8_t marker = b[pos++];
     if (marker == kSos || marker == kEoi) return out;
-    if (b.size() - pos < 2) throw Error("damaged JPEG: truncated before its image data");
+    if (b.size() - pos < 2) throw Error(ErrorKind::damaged, "damaged JPEG: truncated before its image data");
     size_t len = size_t{b[pos]} << 8 | b[pos + 1];
-    if (len < 2 || b.size() - pos < len) throw Error("damaged JPEG: bad segment length at byte " + std::to_string(pos));
+    if (len < 2 || b.size() - pos < len) throw Error(ErrorKind::damaged, "damaged JPEG: bad segment length at byte " + std::to_string(pos));
     bool hipp = marker == kApp11 && len >= 2 + kPrefix && std::memcmp(&b[pos + 2], kId, sizeof kId) == 0;
     out.push_back({start, pos + len, marker, hipp});
     pos += len;
@@ -63,7 +63,7 @@ std::vector<uint8_t> add_segments(const std::vector<uint8_t>& jpeg, const std::v
   auto base = strip_segments(jpeg);
   size_t count = (payload.size() + kPerSegment - 1) / kPerSegment;
   if (count == 0 || count > kMaxSegments)
-    throw Error("the hipp header (" + std::to_string(payload.size()) + " bytes) does not fit in a JPEG's " +
+    throw Error(ErrorKind::too_large, "the hipp header (" + std::to_string(payload.size()) + " bytes) does not fit in a JPEG's " +
                 std::to_string(kMaxSegments) + " segments; protect to PNG instead (--format png)");
   std::vector<uint8_t> segs;
   for (size_t i = 0; i < count; ++i) {
@@ -93,13 +93,13 @@ std::optional<std::vector<uint8_t>> find_segments(const std::vector<uint8_t>& jp
     size_t index = jpeg[body], n = jpeg[body + 1];
     if (expected == 0) count = n;
     if (index != expected || n != count || n == 0)
-      throw Error("damaged hipp header (its JPEG segments are incomplete or out of order)");
+      throw Error(ErrorKind::damaged, "damaged hipp header (its JPEG segments are incomplete or out of order)");
     payload.insert(payload.end(), jpeg.begin() + static_cast<std::ptrdiff_t>(body + 2),
                    jpeg.begin() + static_cast<std::ptrdiff_t>(s.end));
     ++expected;
   }
   if (expected == 0) return std::nullopt;
-  if (expected != count) throw Error("damaged hipp header (its JPEG segments are incomplete or out of order)");
+  if (expected != count) throw Error(ErrorKind::damaged, "damaged hipp header (its JPEG segments are incomplete or out of order)");
   return payload;
 }
 

@@ -59,22 +59,22 @@ struct ChunkRef {
 
 // Every chunk from IHDR to IEND, each CRC checked. Bytes after IEND are ignored (as libpng does).
 std::vector<ChunkRef> walk_chunks(const std::vector<uint8_t>& png) {
-  if (!is_png(png)) throw Error("not a PNG file");
+  if (!is_png(png)) throw Error(ErrorKind::not_protected, "not a PNG file");
   std::vector<ChunkRef> chunks;
   size_t pos = sizeof kPngSignature;
   for (;;) {
-    if (png.size() - pos < 12) throw Error("damaged PNG: truncated (it ends before the IEND chunk)");
+    if (png.size() - pos < 12) throw Error(ErrorKind::damaged, "damaged PNG: truncated (it ends before the IEND chunk)");
     uint32_t len = be32(&png[pos]);
     const uint8_t* type = &png[pos + 4];
     if (!(is_letter(type[0]) && is_letter(type[1]) && is_letter(type[2]) && is_letter(type[3])))
-      throw Error("damaged PNG: invalid chunk type at byte " + std::to_string(pos + 4));
+      throw Error(ErrorKind::damaged, "damaged PNG: invalid chunk type at byte " + std::to_string(pos + 4));
     std::string tname(reinterpret_cast<const char*>(type), 4);
-    if (len > 0x7FFFFFFFu) throw Error("damaged PNG: invalid length in chunk '" + tname + "'");
-    if (png.size() - pos - 12 < len) throw Error("damaged PNG: truncated inside chunk '" + tname + "'");
+    if (len > 0x7FFFFFFFu) throw Error(ErrorKind::damaged, "damaged PNG: invalid length in chunk '" + tname + "'");
+    if (png.size() - pos - 12 < len) throw Error(ErrorKind::damaged, "damaged PNG: truncated inside chunk '" + tname + "'");
     uint32_t stored = be32(&png[pos + 8 + len]);
     if (crc32(type, 4, &png[pos + 8], len) != stored)
-      throw Error("damaged PNG: CRC mismatch in chunk '" + tname + "'");
-    if (chunks.empty() && tname != "IHDR") throw Error("damaged PNG: first chunk is not IHDR");
+      throw Error(ErrorKind::damaged, "damaged PNG: CRC mismatch in chunk '" + tname + "'");
+    if (chunks.empty() && tname != "IHDR") throw Error(ErrorKind::damaged, "damaged PNG: first chunk is not IHDR");
     chunks.push_back({pos, len, tname});
     pos += 12 + size_t(len);
     if (tname == "IEND") return chunks;
@@ -83,7 +83,7 @@ std::vector<ChunkRef> walk_chunks(const std::vector<uint8_t>& png) {
 
 void check_type(const char type[4]) {
   for (int i = 0; i < 4; ++i)
-    if (!is_letter(static_cast<uint8_t>(type[i]))) throw Error("invalid PNG chunk type");
+    if (!is_letter(static_cast<uint8_t>(type[i]))) throw Error(ErrorKind::damaged, "invalid PNG chunk type");
 }
 
 // --- little-endian header fields ---
@@ -104,7 +104,7 @@ struct Reader {
   const std::vector<uint8_t>& in;
   size_t pos = 0;
   void need(size_t n) const {
-    if (in.size() - pos < n) throw Error("damaged hipp header (truncated)");
+    if (in.size() - pos < n) throw Error(ErrorKind::damaged, "damaged hipp header (truncated)");
   }
   uint8_t u8() { need(1); return in[pos++]; }
   uint16_t u16() {
@@ -213,8 +213,8 @@ std::vector<uint8_t> serialize(const Header& h) {
   Writer w;
   w.bytes(kMagic, sizeof kMagic);
   w.u8(h.version);
-  if (h.side.size() > kMaxSide) throw Error("hipp header: side data too large");
-  if (h.repair.size() > kMaxSide) throw Error("hipp header: repair data too large");
+  if (h.side.size() > kMaxSide) throw Error(ErrorKind::too_large, "hipp header: side data too large");
+  if (h.repair.size() > kMaxSide) throw Error(ErrorKind::too_large, "hipp header: repair data too large");
   w.u8(static_cast<uint8_t>((h.passphrase ? kFlagPassphrase : 0) | (model ? kFlagModel : 0) |
                             (h.side.empty() ? 0 : kFlagSide) | (h.repair.empty() ? 0 : kFlagRepair) |
                             (h.pixel_tag ? kFlagPixelTag : 0) | (h.origin ? kFlagOrigin : 0)));
@@ -250,26 +250,26 @@ std::vector<uint8_t> serialize(const Header& h) {
 Header parse_header(const std::vector<uint8_t>& bytes) {
   Reader r{bytes};
   if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
-    throw Error("damaged hipp header (bad magic)");
+    throw Error(ErrorKind::damaged, "damaged hipp header (bad magic)");
   r.pos = sizeof kMagic;
   Header h;
   h.version = r.u8();
   if (h.version < 1 || h.version > kHeaderVersion)
-    throw Error("unsupported hipp header version " + std::to_string(h.version) + " (this hipp reads versions 1 to " +
+    throw Error(ErrorKind::unsupported, "unsupported hipp header version " + std::to_string(h.version) + " (this hipp reads versions 1 to " +
                 std::to_string(kHeaderVersion) + "; a newer hipp may read it)");
   uint8_t flags = r.u8();
   const uint8_t known = kFlagPassphrase | kFlagModel | (h.version >= 2 ? kFlagSide : 0) |
                         (h.version >= 3 ? kFlagRepair : 0) | (h.version >= 4 ? kFlagPixelTag | kFlagOrigin : 0);
-  if (flags & ~known) throw Error("damaged hipp header (unknown flags)");
+  if (flags & ~known) throw Error(ErrorKind::damaged, "damaged hipp header (unknown flags)");
   h.passphrase = flags & kFlagPassphrase;
   uint8_t n = r.u8();
   r.need(n);
   h.scheme.assign(reinterpret_cast<const char*>(&bytes[r.pos]), n);
   r.pos += n;
-  if (!valid_scheme(h.scheme)) throw Error("damaged hipp header (invalid scheme name)");
+  if (!valid_scheme(h.scheme)) throw Error(ErrorKind::damaged, "damaged hipp header (invalid scheme name)");
   if (flags & kFlagModel) {
     r.bytes(h.model_id);
-    if (all_zero(h.model_id)) throw Error("damaged hipp header (zero model id)");
+    if (all_zero(h.model_id)) throw Error(ErrorKind::damaged, "damaged hipp header (zero model id)");
   }
   h.block = r.u16();
   h.width = r.u32();
@@ -281,13 +281,13 @@ Header parse_header(const std::vector<uint8_t>& bytes) {
     try {
       keys::check_argon2(h.argon2);
     } catch (const Error& e) {
-      throw Error(std::string("damaged hipp header (") + e.what() + ")");
+      throw Error(ErrorKind::damaged, std::string("damaged hipp header (") + e.what() + ")");
     }
   }
   auto field = [&](uint8_t flag, std::vector<uint8_t>& out, const char* what) {
     if (!(flags & flag)) return;
     uint32_t n_field = r.u32();
-    if (n_field == 0 || n_field > kMaxSide) throw Error(std::string("damaged hipp header (") + what + " length)");
+    if (n_field == 0 || n_field > kMaxSide) throw Error(ErrorKind::damaged, std::string("damaged hipp header (") + what + " length)");
     r.need(n_field);
     out.assign(bytes.begin() + static_cast<std::ptrdiff_t>(r.pos), bytes.begin() + static_cast<std::ptrdiff_t>(r.pos + n_field));
     r.pos += n_field;
@@ -300,19 +300,19 @@ Header parse_header(const std::vector<uint8_t>& bytes) {
     o.quality = r.u8();
     o.luma_h = r.u8();
     o.luma_v = r.u8();
-    if (!o.valid()) throw Error("damaged hipp header (JPEG origin)");
+    if (!o.valid()) throw Error(ErrorKind::damaged, "damaged hipp header (JPEG origin)");
   }
   r.bytes(h.nonce);
   r.bytes(h.check_tag);
   r.bytes(h.mac);
   if (r.pos != bytes.size())
-    throw Error("damaged hipp header (" + std::to_string(bytes.size() - r.pos) + " unexpected trailing bytes)");
+    throw Error(ErrorKind::damaged, "damaged hipp header (" + std::to_string(bytes.size() - r.pos) + " unexpected trailing bytes)");
   return h;
 }
 
 std::vector<uint8_t> add_chunk(const std::vector<uint8_t>& png, const char type[4], const std::vector<uint8_t>& payload) {
   check_type(type);
-  if (payload.size() > 0x7FFFFFFFu) throw Error("PNG chunk payload too large");
+  if (payload.size() > 0x7FFFFFFFu) throw Error(ErrorKind::too_large, "PNG chunk payload too large");
   auto chunks = walk_chunks(png);
   size_t iend = chunks.back().start;
   std::vector<uint8_t> chunk;
@@ -334,7 +334,7 @@ std::optional<std::vector<uint8_t>> find_chunk(const std::vector<uint8_t>& png, 
   std::optional<std::vector<uint8_t>> found;
   for (const auto& c : walk_chunks(png)) {
     if (std::memcmp(c.type.data(), type, 4) != 0) continue;
-    if (found) throw Error("damaged PNG: more than one '" + c.type + "' chunk");
+    if (found) throw Error(ErrorKind::damaged, "damaged PNG: more than one '" + c.type + "' chunk");
     auto begin = png.begin() + static_cast<std::ptrdiff_t>(c.start + 8);
     found.emplace(begin, begin + c.length);
   }
@@ -359,7 +359,7 @@ Header parse_named(const std::vector<uint8_t>& payload, const std::string& name)
   try {
     return parse_header(payload);
   } catch (const Error& e) {
-    throw Error(name + ": " + e.what());
+    throw Error(e.kind, name + ": " + e.what());
   }
 }
 
@@ -368,12 +368,12 @@ Header read_png_header(const std::vector<uint8_t>& bytes, const std::string& nam
   try {
     payload = find_chunk(bytes, kChunkType);
   } catch (const Error& e) {
-    throw Error(name + ": " + e.what());
+    throw Error(e.kind, name + ": " + e.what());
   }
   if (!payload)
-    throw Error(name + ": a PNG that was not made by hipp (it has no hipp header; 'hipp protect' makes protected images)");
+    throw Error(ErrorKind::not_protected, name + ": a PNG that was not made by hipp (it has no hipp header; 'hipp protect' makes protected images)");
   auto h = parse_named(*payload, name);
-  if (h.pixel_tag) throw Error(name + ": damaged hipp header (a pixel tag in a PNG)");
+  if (h.pixel_tag) throw Error(ErrorKind::damaged, name + ": damaged hipp header (a pixel tag in a PNG)");
   return h;
 }
 
@@ -382,10 +382,10 @@ Header read_jpeg_header(const std::vector<uint8_t>& bytes, const std::string& na
   try {
     payload = find_segments(bytes);
   } catch (const Error& e) {
-    throw Error(name + ": " + e.what());
+    throw Error(e.kind, name + ": " + e.what());
   }
   if (!payload)
-    throw Error(name + ": a JPEG without a hipp header: not made by 'hipp protect', or a photo service removed the "
+    throw Error(ErrorKind::not_protected, name + ": a JPEG without a hipp header: not made by 'hipp protect', or a photo service removed the "
                        "header (its APP11 segments) when it re-encoded the file; it cannot be restored");
   return parse_named(*payload, name);
 }
@@ -393,10 +393,10 @@ Header read_jpeg_header(const std::vector<uint8_t>& bytes, const std::string& na
 }  // namespace
 
 Header read_header(const std::vector<uint8_t>& bytes, const std::string& name) {
-  if (bytes.empty()) throw Error(name + ": empty file");
+  if (bytes.empty()) throw Error(ErrorKind::damaged, name + ": empty file");
   if (is_png(bytes)) return read_png_header(bytes, name);
   if (image::is_jpeg(bytes)) return read_jpeg_header(bytes, name);
-  throw Error(name + ": neither a PNG nor a JPEG file, so not a hipp protected image (those are made by 'hipp protect')");
+  throw Error(ErrorKind::not_protected, name + ": neither a PNG nor a JPEG file, so not a hipp protected image (those are made by 'hipp protect')");
 }
 
 Parsed read_protected(const std::vector<uint8_t>& bytes, const std::string& name) {
@@ -406,14 +406,14 @@ Parsed read_protected(const std::vector<uint8_t>& bytes, const std::string& name
   if (image::is_jpeg(bytes)) p.jpeg = bytes;
   uint32_t h = static_cast<uint32_t>(p.rgb.size(1)), w = static_cast<uint32_t>(p.rgb.size(2));
   if (w != p.header.width || h != p.header.height)
-    throw Error(name + ": the image is " + size_text(w, h) + " but its hipp header says " +
+    throw Error(ErrorKind::altered, name + ": the image is " + size_text(w, h) + " but its hipp header says " +
                 size_text(p.header.width, p.header.height) + ": the file was altered or damaged");
   return p;
 }
 
 Parsed read_protected_png(const std::vector<uint8_t>& bytes, const std::string& name) {
   if (!bytes.empty() && !is_png(bytes))
-    throw Error(name + ": " + (image::is_jpeg(bytes) ? "a JPEG image" : "not a PNG file") +
+    throw Error(ErrorKind::not_protected, name + ": " + (image::is_jpeg(bytes) ? "a JPEG image" : "not a PNG file") +
                 ", so not a protected PNG");
   return read_protected(bytes, name);
 }
@@ -423,23 +423,23 @@ Parsed read_protected_file(const std::string& path) { return read_protected(hipp
 crypto::Key master_for(const Header& h, const keys::KeySource& src, const std::string& name) {
   const bool pass = src.kind == keys::KeySource::Passphrase;
   if (h.passphrase && !pass)
-    throw Error(name + ": wrong key: this image was protected with a passphrase, but the key file holds a raw hipp key");
+    throw Error(ErrorKind::wrong_key, name + ": wrong key: this image was protected with a passphrase, but the key file holds a raw hipp key");
   if (!h.passphrase && pass)
-    throw Error(name + ": wrong key: this image was protected with a raw key file (hipp keygen), but the key file holds a passphrase");
+    throw Error(ErrorKind::wrong_key, name + ": wrong key: this image was protected with a raw key file (hipp keygen), but the key file holds a passphrase");
   return keys::derive_master(src, h.salt, h.argon2);
 }
 
 bool verify(const Parsed& p, const crypto::Key& master, const std::string& name) {
   auto check = check_tag_for(master, p.header.nonce);
   if (sodium_memcmp(check.data(), p.header.check_tag.data(), check.size()) != 0)
-    throw Error(name + ": wrong key (it is not the key this image was protected with)");
+    throw Error(ErrorKind::wrong_key, name + ": wrong key (it is not the key this image was protected with)");
   auto rgb = p.rgb.defined() ? p.rgb.to(torch::kCPU).contiguous() : torch::Tensor();
   if (!rgb.defined() || rgb.dim() != 3 || rgb.size(0) != 3 || rgb.scalar_type() != torch::kUInt8 ||
       rgb.size(1) != p.header.height || rgb.size(2) != p.header.width)
-    throw Error(name + ": the image was altered: its size no longer matches its hipp header");
+    throw Error(ErrorKind::altered, name + ": the image was altered: its size no longer matches its hipp header");
   auto mac = mac_for(p.header, rgb, master);
   if (sodium_memcmp(mac.data(), p.header.mac.data(), mac.size()) != 0)
-    throw Error(name + (p.header.pixel_tag ? ": its hipp header was altered after protection (authentication failed)"
+    throw Error(ErrorKind::altered, name + (p.header.pixel_tag ? ": its hipp header was altered after protection (authentication failed)"
                                            : ": the image or its hipp header was altered after protection "
                                              "(authentication failed)") +
                 "; it cannot be restored faithfully");

@@ -36,7 +36,7 @@ struct Header {
   bool passphrase = false;             // key kind; salt and argon2 are stored only when true
   std::array<uint8_t, 16> salt{};
   keys::Argon2Params argon2{0, 0};
-  std::vector<uint8_t> side;           // the scheme's bytes beside the pixels (baselines::Scheme), encrypted by it
+  std::vector<uint8_t> side;           // the scheme's bytes beside the pixels (scheme::Scheme), encrypted by it
   std::vector<uint8_t> repair;         // what restoring the pixels still misses (repair/repair.h), encrypted
   // Version 4. Set when the pixels are stored lossily (a JPEG): a keyed tag of the pixels as
   // hipp's decoder gives them, so that restore can tell a file as written from one re-encoded

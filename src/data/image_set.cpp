@@ -9,7 +9,7 @@ Split parse_split(const std::string& name) {
   if (name == "all") return Split::All;
   if (name == "train") return Split::Train;
   if (name == "test") return Split::Test;
-  throw Error("--split must be all, train or test, not '" + name + "'");
+  throw Error(ErrorKind::usage, "--split must be all, train or test, not '" + name + "'");
 }
 
 torch::Tensor random_batch(const ImageSet& set, int64_t batch, bool flip) {

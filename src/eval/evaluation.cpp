@@ -10,7 +10,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "baselines/scheme.h"
 #include "common/device.h"
 #include "common/error.h"
 #include "common/progress.h"
@@ -19,11 +18,11 @@
 #include "data/image_folder.h"
 #include "eval/identity.h"
 #include "flow/model_file.h"
-#include "hipp/hipp_scheme.h"
 #include "hipp/models.h"
 #include "image/image.h"
 #include "metrics/metrics.h"
 #include "repair/checked.h"
+#include "scheme/registry.h"
 #include "service/protector.h"
 
 namespace hipp::eval {
@@ -52,7 +51,7 @@ std::vector<std::string> columns(bool jpeg) {
 // The protected JPEG as a photo service recompresses it at quality q (4:2:0), keeping the hipp
 // segments, restored as `hipp restore` would (approximately: its pixel tag no longer holds).
 // `decoded`: the protected file's pixels, as read for the restoration already.
-torch::Tensor restore_requality(const baselines::Scheme& s, const std::vector<uint8_t>& file,
+torch::Tensor restore_requality(const scheme::Scheme& s, const std::vector<uint8_t>& file,
                                 const torch::Tensor& decoded, int q, const crypto::Key& key, const std::string& name) {
   image::JpegSettings js;
   js.quality = q;
@@ -175,25 +174,32 @@ std::string per_set_section(const EvalOptions& o, const std::vector<int>& set_of
 }  // namespace
 
 std::string run_evaluation(const EvalOptions& o) {
-  if (o.out.empty()) throw Error("--out is required");
-  if (o.schemes.empty()) throw Error("--schemes names no scheme");
+  if (o.out.empty()) throw Error(ErrorKind::usage, "--out is required");
+  if (o.schemes.empty()) throw Error(ErrorKind::usage, "--schemes names no scheme");
   auto device = parse_device(o.device);
   fs::create_directories(o.out);
 
-  // Schemes: hipp with its model and block, baselines by name at the same block.
-  auto model = o.model.empty() ? protect::nearest_model(o.size, o.size) : protect::resolve_model(o.model);
-  int block = o.block ? o.block : protect::default_block(model, o.size, o.size);
-  std::map<std::string, std::unique_ptr<baselines::Scheme>> schemes;
+  // Every scheme at one block, for a fair comparison: --block, else the first scheme's default
+  // (hipp's: its model's largest trained block).
+  std::vector<scheme::Resolved> resolved;
+  int block = o.block;
   for (auto& name : o.schemes) {
-    if (name == "hipp") {
-      auto s = protect::load_hipp(model, block, device);
-      s->set_detail_scale(o.detail_scale);
-      schemes[name] = std::move(s);
-    } else {
-      schemes[name] = baselines::make_scheme(name, block, o.params);
-      if (schemes[name]->jpeg_native() && !o.jpeg)
-        throw Error(name + " protects JPEG files: evaluate it with --format jpeg");
-    }
+    scheme::Request q;
+    q.name = name;
+    q.block = block;
+    q.model = o.model;
+    q.params = o.params;
+    if (scheme::uses_model(name)) q.detail_scale = o.detail_scale;
+    resolved.push_back(scheme::resolve(q, o.size, o.size));
+    block = resolved.back().block;
+  }
+  std::map<std::string, std::unique_ptr<scheme::Scheme>> schemes;
+  std::string models;  // what the summary names
+  for (auto& r : resolved) {
+    schemes[r.name] = scheme::make(r, device);
+    if (schemes[r.name]->jpeg_native() && !o.jpeg)
+      throw Error(ErrorKind::usage, r.name + " protects JPEG files: evaluate it with --format jpeg");
+    if (r.model) models += (models.empty() ? "" : ", ") + r.model->name;
   }
   // Naturalness: bits/dim under a Glow that HIPP does not use.
   std::shared_ptr<flow::DensityFlow> nat;
@@ -261,15 +267,16 @@ std::string run_evaluation(const EvalOptions& o) {
     }
     auto desc = faces.available() ? originals_desc.slice(0, i, i + 1) : torch::Tensor();
     std::vector<torch::Tensor> row{img};
-    torch::Tensor hipp_restored, hipp_wrong;
-    for (auto& name : o.schemes) {
+    torch::Tensor first_restored, first_wrong;  // the grid's last two columns: the first scheme's
+    for (auto& resolved_scheme : resolved) {
+      auto& name = resolved_scheme.name;
       auto& s = *schemes[name];
       container::Header h;
       h.scheme = name;
       h.block = static_cast<uint16_t>(block);
       h.nonce = crypto::random_nonce();
       h.origin = as_protect.origin;
-      if (name == "hipp") h.model_id = model.id;
+      h.model_id = resolved_scheme.model_id();
       auto t0 = std::chrono::steady_clock::now();
       repair::RepairStats rs;
       auto file = repair::protect_file(s, img, key, h, o.repair, as_protect.format, &rs, user_file);
@@ -317,16 +324,14 @@ std::string run_evaluation(const EvalOptions& o) {
       }
       csv << "\n";
       row.push_back(prot);
-      if (name == "hipp") {
-        hipp_restored = restored;
-        hipp_wrong = wrong_restored;
+      if (!first_restored.defined()) {
+        first_restored = restored;
+        first_wrong = wrong_restored;
       }
       if (!o.quiet) progress.update(++done);
     }
-    if (hipp_restored.defined()) {
-      row.push_back(hipp_restored);
-      row.push_back(hipp_wrong);
-    }
+    row.push_back(first_restored);
+    row.push_back(first_wrong);
     if (i < o.grid_rows) grid.insert(grid.end(), row.begin(), row.end());
   }
   if (!o.quiet) progress.finish();
@@ -334,7 +339,7 @@ std::string run_evaluation(const EvalOptions& o) {
 
   // Summary: mean and spread per scheme.
   json summary = {{"images", n},        {"size", o.size},   {"block", block},
-                  {"hipp_model", model.name}, {"naturalness_flow", flow_path}, {"data", o.data},
+                  {"models", models}, {"naturalness_flow", flow_path}, {"data", o.data},
                   {"device", o.device}, {"schemes", json::object()},
                   {"format", o.jpeg ? "jpeg" : "png"}, {"jpeg_quality", o.jpeg ? json(o.quality) : json(nullptr)}};
   std::string md = "| scheme |";
@@ -342,8 +347,9 @@ std::string run_evaluation(const EvalOptions& o) {
   md += "\n|---|";
   for (size_t k = 0; k < kColumns.size(); ++k) md += "---:|";
   md += "\n";
-  for (auto& name : o.schemes) {
-    md += "| " + name + (name == "hipp" ? " (" + model.name + ")" : "") + " |";
+  for (auto& r : resolved) {
+    auto& name = r.name;
+    md += "| " + r.label() + " |";
     for (auto& c : kColumns) {
       auto s = stat(values[name][c]);
       summary["schemes"][name][c] = {{"mean", json_num(s.mean)}, {"std", json_num(s.std)}, {"n", s.n}};
@@ -381,7 +387,7 @@ std::string run_evaluation(const EvalOptions& o) {
   write_file_atomic((fs::path(o.out) / "summary.json").string(), std::vector<uint8_t>(s.begin(), s.end()));
   write_file_atomic((fs::path(o.out) / "summary.md").string(), std::vector<uint8_t>(md.begin(), md.end()));
   if (!grid.empty()) {
-    int cols = 1 + static_cast<int>(o.schemes.size()) + (schemes.count("hipp") ? 2 : 0);
+    int cols = 1 + static_cast<int>(o.schemes.size()) + 2;  // original, each protected, restored, wrong key
     image::save_png((fs::path(o.out) / "grid.png").string(), image::make_grid(torch::stack(grid), cols));
   }
   return md;

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "baselines/scheme.h"
 #include "repair/repair.h"
+#include "scheme/scheme.h"
 
 namespace hipp::eval {
 
@@ -17,9 +17,9 @@ struct EvalOptions {
   std::string flow;        // naturalness flow (default: shipped celeba<size>-glow, if any)
   int size = 64;
   double crop = 1.0;
-  int block = 0;           // 0: baselines::thumbnail_block over the hipp model's largest block
+  int block = 0;           // 0: scheme::thumbnail_block over the hipp model's largest block
   double detail_scale = 1;  // hipp: HippScheme::set_detail_scale
-  baselines::SchemeParams params;  // the baselines' settings beyond the block
+  scheme::SchemeParams params;  // the baselines' settings beyond the block
   repair::RepairOptions repair;    // protect's restoration check, as `hipp protect` runs it
   int64_t limit = 0;               // per --data entry (a set)
   // JPEG mode: each image is first stored as a JPEG at `quality` (4:2:0, the user's file; its

@@ -7,6 +7,7 @@
 #include "hipp/range_fit.h"
 #include "hipp/range_fit_storage.h"
 #include "keys/key.h"
+#include "scheme/shuffle.h"
 
 namespace hipp::protect {
 namespace {
@@ -93,7 +94,7 @@ torch::Tensor HippScheme::restore_core(const torch::Tensor& rgb, const crypto::K
   auto mix_key = keys::derive_subkey(master, nonce, "hipp/mix");
   auto y = flow::preprocess(rgb.unsqueeze(0).to(device_), flow_->n_bits(), false);
   if (!side.empty()) {
-    if (flow_->n_bits() != 8) throw Error("damaged hipp file (range data for a flow that is not 8-bit)");
+    if (flow_->n_bits() != 8) throw Error(ErrorKind::damaged, "damaged hipp file (range data for a flow that is not 8-bit)");
     auto codes = range_fit_codes(side, y.size(1), y.size(2) / block_, y.size(3) / block_, range_key(master, nonce), nonce)
                      .unsqueeze(0);
     y = scale_details(y, codes, block_, true);
@@ -105,7 +106,7 @@ torch::Tensor HippScheme::restore_core(const torch::Tensor& rgb, const crypto::K
 
 torch::Tensor HippScheme::apply(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce,
                                 bool restoring, SideData* side_out, const SideData& side_in) const {
-  auto img = baselines::checked_copy(rgb);
+  auto img = scheme::checked_copy(rgb);
   int64_t h = img.size(1), w = img.size(2);
   int64_t hc = h / block_ * block_, wc = w / block_ * block_;
   if (hc > 0 && wc > 0) {
@@ -113,14 +114,14 @@ torch::Tensor HippScheme::apply(const torch::Tensor& rgb, const crypto::Key& mas
     img.slice(1, 0, hc).slice(2, 0, wc).copy_(restoring ? restore_core(core, master, nonce, side_in)
                                                         : protect_core(core, master, nonce, side_out));
   } else if (restoring) {
-    baselines::expect_no_side(side_in, name());
+    scheme::expect_no_side(side_in, name());
   } else if (side_out) {
     side_out->clear();
   }
   // Strips narrower than a block: keyed shuffle inside each (cut-short) block.
   if (hc < h || wc < w) {
     auto edge_key = keys::derive_subkey(master, nonce, "hipp/edge");
-    auto shuffle = baselines::make_scheme("shuffle", block_);
+    auto shuffle = std::make_unique<scheme::Shuffle>(block_);
     auto run = [&](torch::Tensor part, const char* label) {
       auto n = nonce;
       n[0] ^= static_cast<uint8_t>(label[0]);  // distinct streams for the two strips

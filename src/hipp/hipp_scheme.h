@@ -16,15 +16,15 @@
 // narrower than the block) are protected by a keyed pixel shuffle inside each block instead.
 #include <memory>
 
-#include "baselines/scheme.h"
 #include "flow/wavelet_flow.h"
 #include "hipp/encoder.h"
+#include "scheme/scheme.h"
 
 namespace hipp::protect {
 
-using baselines::SideData;
+using scheme::SideData;
 
-class HippScheme : public baselines::Scheme {
+class HippScheme : public scheme::Scheme {
  public:
   // `block` must be 2^k, 2 <= block <= kMaxBlock. Levels past the flow's trained ones share its
   // coarsest level (WaveletFlow::detail_flow); `encoder` (optional) acts on the levels it was

@@ -121,7 +121,7 @@ ModelInfo resolve_model(const std::string& name_or_path) {
   if (!models_dir().empty() && fs::is_directory(in_dir)) return describe_folder(in_dir);
   std::string names;
   for (auto& m : shipped_models()) names += (names.empty() ? "" : ", ") + m.name;
-  throw Error("--model " + name_or_path + ": no such model (shipped: " + (names.empty() ? "none found" : names) + ")");
+  throw Error(ErrorKind::usage, "--model " + name_or_path + ": no such model (shipped: " + (names.empty() ? "none found" : names) + ")");
 }
 
 ModelInfo nearest_model(int64_t height, int64_t width) {
@@ -143,13 +143,13 @@ ModelInfo nearest_model(int64_t height, int64_t width) {
 }
 
 int default_block(const ModelInfo& m, int64_t height, int64_t width, int max_blocks) {
-  return baselines::thumbnail_block(height, width, 1 << m.levels, max_blocks);
+  return scheme::thumbnail_block(height, width, 1 << m.levels, max_blocks);
 }
 
 ModelInfo model_by_id(const ModelId& id) {
   for (auto& m : shipped_models())
     if (m.id == id) return m;
-  throw Error("the image was protected with model " + hex(id) + ", which is not among the models under '" +
+  throw Error(ErrorKind::unsupported, "the image was protected with model " + hex(id) + ", which is not among the models under '" +
               models_dir() + "' (set HIPP_MODELS to the folder that holds it)");
 }
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "baselines/scheme.h"
 #include "flow/wavelet_flow.h"
+#include "scheme/scheme.h"
 
 namespace hipp::protect {
 
@@ -45,7 +45,7 @@ inline constexpr int64_t kLightPhotosAbove = 1024;
 ModelInfo nearest_model(int64_t height, int64_t width);
 // The block hipp protects an h x w image with by default: the model's largest trained block,
 // doubled until the thumbnail has at most `max_blocks` blocks on its long side.
-int default_block(const ModelInfo& m, int64_t height, int64_t width, int max_blocks = baselines::kDefaultThumbnail);
+int default_block(const ModelInfo& m, int64_t height, int64_t width, int max_blocks = scheme::kDefaultThumbnail);
 // The shipped model with this identifier; throws hipp::Error naming the identifier otherwise.
 ModelInfo model_by_id(const ModelId& id);
 

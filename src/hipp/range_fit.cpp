@@ -18,7 +18,7 @@ torch::Tensor spread(const torch::Tensor& t, int block) { return t.repeat_interl
 
 int scale_code(double scale) {
   if (!(scale > 0 && scale <= 1))
-    throw Error("detail scale must be in (0, 1], got " + std::to_string(scale));
+    throw Error(ErrorKind::usage, "detail scale must be in (0, 1], got " + std::to_string(scale));
   int j = static_cast<int>(std::ceil(-2.0 * std::log2(scale) - 1e-9));
   if (j > kMaxRangeCode)
     throw Error("detail scale " + std::to_string(scale) + " is below the smallest, 2^-7.5 (" +

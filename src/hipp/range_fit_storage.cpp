@@ -25,7 +25,7 @@ torch::Tensor range_fit_codes(const std::vector<uint8_t>& bytes, int64_t channel
                               const crypto::Key& key, const crypto::Nonce& nonce) {
   const int64_t n = channels * rows * cols;
   if (static_cast<int64_t>(bytes.size()) != (n + 1) / 2)
-    throw Error("damaged hipp file (range data of " + std::to_string(bytes.size()) + " bytes, expected " +
+    throw Error(ErrorKind::damaged, "damaged hipp file (range data of " + std::to_string(bytes.size()) + " bytes, expected " +
                 std::to_string((n + 1) / 2) + ")");
   auto ks = stream_bytes(bytes.size(), key, nonce);
   auto codes = torch::empty({n}, torch::kUInt8);

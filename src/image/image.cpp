@@ -59,8 +59,8 @@ void require_rgb(const torch::Tensor& rgb, const std::string& who) {
 
 torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name) {
   if (bytes.empty()) throw Error(name + ": empty file");
-  if (is_jpeg(bytes) && !jpeg_complete(bytes)) throw Error(name + ": truncated JPEG (no end-of-image marker)");
-  if (is_png(bytes) && !png_complete(bytes)) throw Error(name + ": truncated PNG (no end chunk)");
+  if (is_jpeg(bytes) && !jpeg_complete(bytes)) throw Error(ErrorKind::damaged, name + ": truncated JPEG (no end-of-image marker)");
+  if (is_png(bytes) && !png_complete(bytes)) throw Error(ErrorKind::damaged, name + ": truncated PNG (no end chunk)");
   codec::Converted c;
   auto rgb = is_png(bytes)    ? codec::decode_png(bytes, name, c)
              : is_jpeg(bytes) ? codec::decode_jpeg(bytes, name, c)

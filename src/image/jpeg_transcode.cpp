@@ -95,7 +95,7 @@ std::vector<uint8_t> transcode_jpeg(const std::vector<uint8_t>& jpeg, const std:
   auto fail = [&] { return Error(name + ": not a readable JPEG (" + f.message + ")"); };
   if (!read_arrays(d, f, jpeg, arrays)) throw fail();
   if (d.jpeg_color_space != JCS_YCbCr && d.jpeg_color_space != JCS_GRAYSCALE)
-    throw Error(name + ": a CMYK or otherwise unusual JPEG, which JPEG-native schemes do not handle (use --scheme hipp)");
+    throw Error(ErrorKind::unsupported, name + ": a CMYK or otherwise unusual JPEG, which JPEG-native schemes do not handle (use --scheme hipp)");
   std::vector<CoefficientPlane> planes;
   if (!copy_blocks(d, f, arrays, planes, true)) throw fail();
   std::vector<size_t> counts;

@@ -27,7 +27,7 @@ torch::Tensor from_mat(const cv::Mat& bgr) {
 torch::Tensor decode_other(const std::vector<uint8_t>& bytes, const std::string& name, Converted& converted) {
   cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8U, const_cast<uint8_t*>(bytes.data()));
   cv::Mat m = cv::imdecode(buf, cv::IMREAD_UNCHANGED);
-  if (m.empty()) throw Error(name + ": not a readable image (corrupt, truncated or unsupported format)");
+  if (m.empty()) throw Error(ErrorKind::damaged, name + ": not a readable image (corrupt, truncated or unsupported format)");
   if (m.depth() != CV_8U) {
     converted.deep = true;
     m.convertTo(m, CV_8U, m.depth() == CV_16U ? 1.0 / 257.0 : 255.0);

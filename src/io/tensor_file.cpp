@@ -79,12 +79,12 @@ TensorFile parse_tensor_file(const std::vector<uint8_t>& data, const std::string
   std::memcpy(&version, data.data() + 8, 4);
   std::memcpy(&hlen, data.data() + 12, 8);
   if (version != kVersion) throw Error(path + ": unsupported weights file version " + std::to_string(version));
-  if (hlen > data.size() - 20) throw Error(bad + " (truncated header)");
+  if (hlen > data.size() - 20) throw Error(ErrorKind::damaged, bad + " (truncated header)");
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(data.begin() + 20, data.begin() + 20 + hlen);
   } catch (const nlohmann::json::exception& e) {
-    throw Error(bad + " (corrupt header: " + e.what() + ")");
+    throw Error(ErrorKind::damaged, bad + " (corrupt header: " + e.what() + ")");
   }
   const uint8_t* base = data.data() + 20 + hlen;
   uint64_t avail = data.size() - 20 - hlen;
@@ -97,7 +97,7 @@ TensorFile parse_tensor_file(const std::vector<uint8_t>& data, const std::string
       auto dtype = dtypes().at(e.at("dtype").get<std::string>());
       auto shape = e.at("shape").get<std::vector<int64_t>>();
       auto off = e.at("offset").get<uint64_t>(), bytes = e.at("bytes").get<uint64_t>();
-      if (off + bytes > avail) throw Error(path + ": truncated (tensor '" + name + "' is cut off)");
+      if (off + bytes > avail) throw Error(ErrorKind::damaged, path + ": truncated (tensor '" + name + "' is cut off)");
       auto t = torch::empty(shape, torch::TensorOptions().dtype(stored));
       if (static_cast<uint64_t>(t.numel() * t.element_size()) != bytes)
         throw Error(bad + " (tensor '" + name + "' has a size that does not match its shape)");
@@ -105,7 +105,7 @@ TensorFile parse_tensor_file(const std::vector<uint8_t>& data, const std::string
       file.tensors[name] = t.to(dtype);
     }
   } catch (const nlohmann::json::exception& e) {
-    throw Error(bad + " (bad header: " + e.what() + ")");
+    throw Error(ErrorKind::damaged, bad + " (bad header: " + e.what() + ")");
   } catch (const std::out_of_range&) {
     throw Error(bad + " (unknown dtype)");
   }

@@ -112,7 +112,7 @@ KeySource read_key_source(const std::string& path) {
   if (in.bad()) throw Error(path + ": cannot read key file");
   content.resize(static_cast<size_t>(in.gcount()));
   if (content.size() > kMaxKeyFileBytes)
-    throw Error(path + ": too large for a key file (over " + std::to_string(kMaxKeyFileBytes / 1024) + " KiB)");
+    throw Error(ErrorKind::too_large, path + ": too large for a key file (over " + std::to_string(kMaxKeyFileBytes / 1024) + " KiB)");
 
   if (content.size() >= 2 && content.compare(content.size() - 2, 2, "\r\n") == 0)
     content.resize(content.size() - 2);

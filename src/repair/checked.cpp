@@ -5,7 +5,7 @@
 
 namespace hipp::repair {
 
-torch::Tensor protect_checked(const baselines::Scheme& scheme, const torch::Tensor& rgb, const crypto::Key& master,
+torch::Tensor protect_checked(const scheme::Scheme& scheme, const torch::Tensor& rgb, const crypto::Key& master,
                               container::Header& h, const RepairOptions& options, RepairStats* stats,
                               const Transmit& transmit) {
   auto prot = scheme.protect(rgb, master, h.nonce, &h.side);
@@ -16,7 +16,7 @@ torch::Tensor protect_checked(const baselines::Scheme& scheme, const torch::Tens
   return prot;
 }
 
-torch::Tensor restore_checked(const baselines::Scheme& scheme, const container::Parsed& p, const crypto::Key& master,
+torch::Tensor restore_checked(const scheme::Scheme& scheme, const container::Parsed& p, const crypto::Key& master,
                               const std::string& where, std::vector<uint8_t>* restored_jpeg) {
   if (scheme.jpeg_native()) {
     if (p.jpeg.empty()) throw Error(where + ": a " + scheme.name() + " image must be a JPEG; this one is not");
@@ -38,11 +38,11 @@ namespace {
 
 // A JPEG-native scheme: the original's coefficients protected, and the restoration that
 // `hipp restore` will run checked to give the original's pixels exactly.
-std::vector<uint8_t> protect_jpeg_native(const baselines::Scheme& scheme, const crypto::Key& master,
+std::vector<uint8_t> protect_jpeg_native(const scheme::Scheme& scheme, const crypto::Key& master,
                                          container::Header& h, const FileFormat& format, RepairStats* stats,
                                          const std::vector<uint8_t>& original) {
-  if (!image::is_jpeg(original)) throw Error(scheme.name() + " protects JPEG photos only (this one is not a JPEG)");
-  if (!format.jpeg) throw Error(scheme.name() + " writes protected JPEGs only (not --format png)");
+  if (!image::is_jpeg(original)) throw Error(ErrorKind::usage, scheme.name() + " protects JPEG photos only (this one is not a JPEG)");
+  if (!format.jpeg) throw Error(ErrorKind::usage, scheme.name() + " writes protected JPEGs only (not --format png)");
   h.repair.clear();
   auto jpeg = scheme.protect_jpeg(original, master, h.nonce, &h.side);
   auto seen = image::decode(jpeg, "protected JPEG");
@@ -58,7 +58,7 @@ std::vector<uint8_t> protect_jpeg_native(const baselines::Scheme& scheme, const 
 
 }  // namespace
 
-std::vector<uint8_t> protect_file(const baselines::Scheme& scheme, const torch::Tensor& rgb, const crypto::Key& master,
+std::vector<uint8_t> protect_file(const scheme::Scheme& scheme, const torch::Tensor& rgb, const crypto::Key& master,
                                   container::Header h, const RepairOptions& options, const FileFormat& format,
                                   RepairStats* stats, const std::vector<uint8_t>& original) {
   if (scheme.jpeg_native()) return protect_jpeg_native(scheme, master, h, format, stats, original);

@@ -5,10 +5,10 @@
 
 #include <functional>
 
-#include "baselines/scheme.h"
 #include "container/protected_png.h"
 #include "image/image.h"
 #include "repair/repair.h"
+#include "scheme/scheme.h"
 
 namespace hipp::repair {
 
@@ -19,13 +19,13 @@ using Transmit = std::function<torch::Tensor(const torch::Tensor&)>;
 // Protects `rgb` with `scheme` under (master, h.nonce), filling h.side and h.repair; returns the
 // protected pixels. The check restores from what `transmit` makes of them (none: the pixels
 // themselves, as a PNG holds them), exactly as `hipp restore` will.
-torch::Tensor protect_checked(const baselines::Scheme& scheme, const torch::Tensor& rgb, const crypto::Key& master,
+torch::Tensor protect_checked(const scheme::Scheme& scheme, const torch::Tensor& rgb, const crypto::Key& master,
                               container::Header& h, const RepairOptions& options, RepairStats* stats = nullptr,
                               const Transmit& transmit = {});
 
 // Restores a verified protected file: the scheme's restoration plus its repair data, if any. A
 // JPEG-native scheme restores the original JPEG itself, which `restored_jpeg` receives if given.
-torch::Tensor restore_checked(const baselines::Scheme& scheme, const container::Parsed& p, const crypto::Key& master,
+torch::Tensor restore_checked(const scheme::Scheme& scheme, const container::Parsed& p, const crypto::Key& master,
                               const std::string& where, std::vector<uint8_t>* restored_jpeg = nullptr);
 
 // The protected file's encoding: a lossless PNG, or a JPEG at these settings.
@@ -38,7 +38,7 @@ struct FileFormat {
 // caller sets h's scheme, model, block, key fields, nonce and origin. A JPEG-native scheme
 // protects `original` (the input file, which must then be a JPEG, protected to a JPEG) and
 // checks that it restores bit for bit; the others protect `rgb`.
-std::vector<uint8_t> protect_file(const baselines::Scheme& scheme, const torch::Tensor& rgb, const crypto::Key& master,
+std::vector<uint8_t> protect_file(const scheme::Scheme& scheme, const torch::Tensor& rgb, const crypto::Key& master,
                                   container::Header h, const RepairOptions& options, const FileFormat& format,
                                   RepairStats* stats = nullptr, const std::vector<uint8_t>& original = {});
 

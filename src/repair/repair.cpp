@@ -9,12 +9,12 @@
 #include <cstring>
 #include <numeric>
 
-#include "baselines/scheme.h"
 #include "common/error.h"
 #include "keys/key.h"
 #include "metrics/metrics.h"
 #include "repair/block_coding.h"
 #include "repair/prediction.h"
+#include "scheme/scheme.h"
 
 namespace hipp::repair {
 namespace {
@@ -27,7 +27,7 @@ constexpr int kZstdStrong = 19, kZstdFast = 9;
 constexpr uint16_t kExact = 0xFFFF;
 constexpr size_t kDigest = 16;
 
-[[noreturn]] void damaged(const std::string& why) { throw Error("damaged hipp file (repair data: " + why + ")"); }
+[[noreturn]] void damaged(const std::string& why) { throw Error(ErrorKind::damaged, "damaged hipp file (repair data: " + why + ")"); }
 
 double psnr_of(double sse, int64_t n) {
   return sse == 0 ? INFINITY : 10.0 * std::log10(255.0 * 255.0 * static_cast<double>(n) / sse);
@@ -192,7 +192,7 @@ class Planner {
 
   torch::Tensor xt_, rt_, guess_t_;
   Planes x_, r_, guess_;
-  baselines::BlockLayout layout_;
+  scheme::BlockLayout layout_;
   Floor floor_;
   torch::Tensor corrected_;  // the restoration with the repairs chosen so far
   std::vector<BlockView> views_;
@@ -230,9 +230,9 @@ std::vector<uint8_t> packed_body(const std::vector<Coding>& codings) {
 
 Repair make_repair(const torch::Tensor& original, const torch::Tensor& restored, int block, const RepairOptions& o) {
   if (!(o.min_psnr > 0 && o.min_psnr <= 100))
-    throw Error("the restoration floor (minimum PSNR) must be in (0, 100] dB, got " + std::to_string(o.min_psnr));
+    throw Error(ErrorKind::usage, "the restoration floor (minimum PSNR) must be in (0, 100] dB, got " + std::to_string(o.min_psnr));
   if (!(o.min_ssim >= 0 && o.min_ssim < 1))
-    throw Error("the restoration floor (minimum SSIM) must be in [0, 1), got " + std::to_string(o.min_ssim));
+    throw Error(ErrorKind::usage, "the restoration floor (minimum SSIM) must be in [0, 1), got " + std::to_string(o.min_ssim));
   auto xt = cpu_u8(original), rt = cpu_u8(restored);
   TORCH_CHECK(xt.sizes() == rt.sizes() && xt.dim() == 3 && xt.size(0) == 3, "make_repair: images differ in shape");
   // Every block below the PSNR floor is repaired; then, for the image's SSIM, the worst others (a
@@ -269,7 +269,7 @@ torch::Tensor apply_repair(const torch::Tensor& restored, const std::vector<uint
                            const std::string& where) {
   auto head = read_head(payload);
   auto out = cpu_u8(restored).clone();
-  baselines::BlockLayout layout(out.size(1), out.size(2), block);
+  scheme::BlockLayout layout(out.size(1), out.size(2), block);
   if (head.stats.blocks != layout.blocks()) damaged("made for another block grid");
   const uint8_t* src = payload.data() + head.body_at;
   unsigned long long raw = ZSTD_getFrameContentSize(src, head.body_len);

@@ -7,11 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "baselines/scheme.h"
 #include "common/error.h"
 #include "container/protected_png.h"
 #include "hipp/models.h"
 #include "image/image.h"
+#include "scheme/registry.h"
 
 namespace hipp::server {
 using nlohmann::json;
@@ -26,17 +26,17 @@ void send_png(httplib::Response& res, const std::vector<uint8_t>& png) {
   res.set_content(std::string(png.begin(), png.end()), "image/png");
 }
 
-// hipp::Error is the client's fault (400; 403 for a wrong key); anything else is ours (500).
+// hipp::Error is the client's fault, its kind picks the status (common/error.h); anything else is
+// ours (500).
 template <typename F>
 httplib::Server::Handler guarded(F f) {
   return [f](const httplib::Request& req, httplib::Response& res) {
     try {
-      if (req.body.empty() && req.method == "POST") throw Error("empty request body: send the image file's bytes");
+      if (req.body.empty() && req.method == "POST") throw Error(ErrorKind::usage, "empty request body: send the image file's bytes");
       f(req, res);
     } catch (const Error& e) {
-      std::string msg = e.what();
-      res.status = msg.find("wrong key") != std::string::npos ? 403 : 400;
-      res.set_content(json{{"error", msg}}.dump(), "application/json");
+      res.status = http_status(e.kind);
+      res.set_content(json{{"error", e.what()}, {"kind", kind_name(e.kind)}}.dump(), "application/json");
     } catch (const std::exception& e) {
       spdlog::error("{} {}: {}", req.method, req.path, e.what());
       res.status = 500;
@@ -56,7 +56,7 @@ T number_param(const httplib::Request& req, const char* name, T absent) {
     else
       return std::stod(req.get_param_value(name));
   } catch (const std::exception&) {
-    throw Error(std::string("query parameter ") + name + (integer ? " must be an integer" : " must be a number"));
+    throw Error(ErrorKind::usage, std::string("query parameter ") + name + (integer ? " must be an integer" : " must be a number"));
   }
 }
 
@@ -71,8 +71,7 @@ Server::Server(const ServeOptions& options, service::Protector& protector)
     for (auto& m : protect::shipped_models())
       models.push_back({{"name", m.name}, {"size", m.size}, {"trained_blocks_up_to", 1 << m.levels},
                         {"encoder", !m.encoder.empty()}, {"id", protect::hex(m.id)}});
-    json schemes = {"hipp"};
-    for (auto& n : baselines::kSchemeNames) schemes.push_back(n);
+    json schemes = scheme::names();
     res.set_content(json{{"status", "ok"}, {"models", models}, {"schemes", schemes}}.dump(), "application/json");
   }));
   http.Post("/protect", guarded([&protector](const httplib::Request& req, httplib::Response& res) {
@@ -80,24 +79,24 @@ Server::Server(const ServeOptions& options, service::Protector& protector)
     if (req.has_param("scheme")) s.scheme = req.get_param_value("scheme");
     if (req.has_param("model")) s.model = req.get_param_value("model");
     s.block = number_param(req, "block", 0);
-    if (s.block < 0) throw Error("query parameter block must be positive");
+    if (s.block < 0) throw Error(ErrorKind::usage, "query parameter block must be positive");
     s.thumbnail = number_param(req, "thumbnail", s.thumbnail);
-    if (s.thumbnail < 1) throw Error("query parameter thumbnail must be positive");
+    if (s.thumbnail < 1) throw Error(ErrorKind::usage, "query parameter thumbnail must be positive");
     s.detail_scale = number_param(req, "detail_scale", 1.0);
     s.repair.min_psnr = number_param(req, "min_psnr", s.repair.min_psnr);
     s.repair.min_ssim = number_param(req, "min_ssim", s.repair.min_ssim);
     s.repair.lossless = req.has_param("lossless") && req.get_param_value("lossless") != "0";
     // Models are named, never paths: a client must not make the server read its files.
     if (s.model.find('/') != std::string::npos || s.model.find("..") != std::string::npos)
-      throw Error("model must be the name of a shipped model (see GET /health)");
+      throw Error(ErrorKind::usage, "model must be the name of a shipped model (see GET /health)");
     // PNG unless asked: a client that wants JPEG says so (quality: the body JPEG's, or 90).
     const auto body = body_bytes(req);
     const int quality = number_param(req, "quality", 0);
-    if (quality < 0 || quality > 100) throw Error("query parameter quality must be 1..100");
+    if (quality < 0 || quality > 100) throw Error(ErrorKind::usage, "query parameter quality must be 1..100");
     service::fit_to_input(s, body, "request body", quality);
     s.format.jpeg = req.has_param("format") && req.get_param_value("format") == "jpeg";
     if (req.has_param("format") && !s.format.jpeg && req.get_param_value("format") != "png")
-      throw Error("query parameter format must be png or jpeg");
+      throw Error(ErrorKind::usage, "query parameter format must be png or jpeg");
     s.repair = repair::floors_for(s.repair, s.format.jpeg, req.has_param("min_psnr"), req.has_param("min_ssim"));
     auto bytes = protector.protect(image::decode(body, "request body"), s, nullptr, body);
     res.set_content(std::string(bytes.begin(), bytes.end()), s.format.jpeg ? "image/jpeg" : "image/png");

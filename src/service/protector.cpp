@@ -1,8 +1,6 @@
 #include "service/protector.h"
 
 #include "common/error.h"
-#include "hipp/hipp_scheme.h"
-#include "hipp/range_fit.h"
 #include "repair/checked.h"
 
 namespace hipp::service {
@@ -29,23 +27,13 @@ void fit_to_input(ProtectSettings& s, const std::vector<uint8_t>& input, const s
   s.format.settings.luma_h = s.format.settings.luma_v = 1;
 }
 
-const baselines::Scheme& Protector::hipp_scheme(const protect::ModelInfo& m, int block, double detail_scale) {
-  const int code = protect::scale_code(detail_scale);
-  auto key = protect::hex(m.id) + "#" + std::to_string(block) + "#" + std::to_string(code);
+// Schemes are cached by what they were resolved to; baselines run at their default settings,
+// since a file records only scheme, block and model.
+const scheme::Scheme& Protector::scheme_for(const scheme::Resolved& r) {
+  auto key = r.key();
   auto it = schemes_.find(key);
   if (it != schemes_.end()) return *it->second;
-  auto scheme = protect::load_hipp(m, block, device_);
-  scheme->set_detail_scale(detail_scale);
-  return *(schemes_[key] = std::move(scheme));
-}
-
-// Baselines at their default settings: the file records only scheme and block, so restore
-// must use what protect used.
-const baselines::Scheme& Protector::baseline(const std::string& name, int block) {
-  auto key = name + "#" + std::to_string(block);
-  auto it = schemes_.find(key);
-  if (it != schemes_.end()) return *it->second;
-  return *(schemes_[key] = baselines::make_scheme(name, block));
+  return *(schemes_[key] = scheme::make(r, device_));
 }
 
 std::vector<uint8_t> Protector::protect(const torch::Tensor& rgb, const ProtectSettings& s, repair::RepairStats* stats,
@@ -55,26 +43,18 @@ std::vector<uint8_t> Protector::protect(const torch::Tensor& rgb, const ProtectS
   auto h = base_;
   h.scheme = s.scheme;
   h.nonce = crypto::random_nonce();
-  const baselines::Scheme* scheme;
-  if (s.scheme == "hipp") {
-    protect::ModelInfo m;
-    if (s.model.empty()) {
-      m = protect::nearest_model(rgb.size(1), rgb.size(2));
-    } else {
-      if (!models_.count(s.model)) models_[s.model] = protect::resolve_model(s.model);
-      m = models_[s.model];
-    }
-    h.model_id = m.id;
-    h.block = static_cast<uint16_t>(s.block ? s.block : protect::default_block(m, rgb.size(1), rgb.size(2), s.thumbnail));
-    scheme = &hipp_scheme(m, h.block, s.detail_scale);
-  } else {
-    if (s.detail_scale != 1) throw Error("a detail scale applies to hipp only, not to " + s.scheme);
-    h.block = static_cast<uint16_t>(
-        s.block ? s.block : baselines::thumbnail_block(rgb.size(1), rgb.size(2), baselines::own_block(s.scheme), s.thumbnail));
-    scheme = &baseline(s.scheme, h.block);
-  }
+  scheme::Request q;
+  q.name = s.scheme;
+  q.block = s.block;
+  q.thumbnail = s.thumbnail;
+  q.model = s.model;
+  q.detail_scale = s.detail_scale;
+  auto r = scheme::resolve(q, rgb.size(1), rgb.size(2));
+  h.model_id = r.model_id();
+  h.block = static_cast<uint16_t>(r.block);
+  const scheme::Scheme& scheme = scheme_for(r);
   h.origin = s.origin;
-  return repair::protect_file(*scheme, rgb, *protect_master_, h, s.repair, s.format, stats, input);
+  return repair::protect_file(scheme, rgb, *protect_master_, h, s.repair, s.format, stats, input);
 }
 
 const crypto::Key& Protector::master_for(const container::Header& h, const std::string& where) {
@@ -101,9 +81,11 @@ Restored Protector::restore(const std::vector<uint8_t>& file, const std::string&
   Restored out;
   out.exact = container::verify(p, master, where);
   out.origin = p.header.origin;
-  const baselines::Scheme& scheme = p.header.scheme == "hipp"
-                                        ? hipp_scheme(protect::model_by_id(p.header.model_id), p.header.block)
-                                        : baseline(p.header.scheme, p.header.block);
+  scheme::Request q;
+  q.name = p.header.scheme;
+  q.block = p.header.block;
+  q.model_id = p.header.model_id;  // zeros for a scheme without a model
+  const scheme::Scheme& scheme = scheme_for(scheme::resolve(q, p.rgb.size(1), p.rgb.size(2)));
   out.rgb = repair::restore_checked(scheme, p, master, where, &out.jpeg);
   return out;
 }

@@ -12,21 +12,21 @@
 #include <string>
 #include <vector>
 
-#include "baselines/scheme.h"
 #include "container/protected_png.h"
 #include "hipp/models.h"
 #include "keys/key.h"
 #include "repair/checked.h"
 #include "repair/repair.h"
+#include "scheme/registry.h"
 
 namespace hipp::service {
 
 struct ProtectSettings {
-  std::string scheme = "hipp";  // hipp or a baseline name
-  std::string model;            // hipp: a model name or folder; empty: nearest to the image's size
-  int block = 0;                // 0: baselines::thumbnail_block over the scheme's own default
-  int thumbnail = baselines::kDefaultThumbnail;  // longest side of the kept thumbnail in blocks (block 0)
-  double detail_scale = 1;      // hipp only: HippScheme::set_detail_scale
+  std::string scheme = "hipp";  // a name scheme::names() knows
+  std::string model;            // schemes with a model: its name or folder; empty: the default for the image
+  int block = 0;                // 0: the scheme's default for the image (scheme::resolve)
+  int thumbnail = scheme::kDefaultThumbnail;  // longest side of the kept thumbnail in blocks (block 0)
+  double detail_scale = 1;      // schemes with a model only: HippScheme::set_detail_scale
   repair::RepairOptions repair;  // the restoration floor, or lossless
   repair::FileFormat format;     // PNG, or JPEG at its settings
   std::optional<container::Header::JpegOrigin> origin;  // the original was a JPEG: restore writes one back
@@ -60,8 +60,7 @@ class Protector {
   bool verifies(const std::vector<uint8_t>& png);
 
  private:
-  const baselines::Scheme& hipp_scheme(const protect::ModelInfo& m, int block, double detail_scale = 1);
-  const baselines::Scheme& baseline(const std::string& name, int block);
+  const scheme::Scheme& scheme_for(const scheme::Resolved& r);
   const crypto::Key& master_for(const container::Header& h, const std::string& where);  // cached by salt
   std::mutex mu_;
   keys::KeySource key_;
@@ -69,8 +68,7 @@ class Protector {
   container::Header base_;  // scheme-independent part of every header this writes
   std::optional<crypto::Key> protect_master_;  // derived on first use: restoring never needs it
   std::map<std::vector<uint8_t>, crypto::Key> restore_masters_;  // by salt and key kind
-  std::map<std::string, protect::ModelInfo> models_;              // by --model argument
-  std::map<std::string, std::unique_ptr<baselines::Scheme>> schemes_;
+  std::map<std::string, std::unique_ptr<scheme::Scheme>> schemes_;
 };
 
 }  // namespace hipp::service

@@ -1,10 +1,11 @@
 #pragma once
 // "shuffle": a keyed permutation of pixel positions inside each thumbnail block (one
 // permutation per block, shared by a pixel's 3 channels). Exact thumbnail and lossless,
-// but it leaks every block's colour histogram: the insecure floor of the comparison.
-#include "baselines/scheme.h"
+// but it leaks every block's colour histogram: the insecure floor of the comparison, and
+// HIPP's own cover for the image's edge strips narrower than a block.
+#include "scheme/scheme.h"
 
-namespace hipp::baselines {
+namespace hipp::scheme {
 
 class Shuffle : public Scheme {
  public:
@@ -20,4 +21,4 @@ class Shuffle : public Scheme {
   int block_;
 };
 
-}  // namespace hipp::baselines
+}  // namespace hipp::scheme

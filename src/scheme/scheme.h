@@ -1,6 +1,7 @@
 #pragma once
-// Thumbnail-preserving encryption baselines behind one interface, so the CLI and the
-// evaluation can compare them with hipp's own scheme by name.
+// The interface every protection scheme implements, HIPP and the thumbnail-preserving
+// baselines alike, and the block geometry they share. scheme/registry.h builds any of them by
+// name.
 #include <torch/torch.h>
 
 #include <memory>
@@ -9,7 +10,7 @@
 
 #include "crypto/keystream.h"
 
-namespace hipp::baselines {
+namespace hipp::scheme {
 
 using SideData = std::vector<uint8_t>;
 
@@ -44,12 +45,6 @@ struct SchemeParams {
   int lsb_bits = 2;       // tpe-lsb: bit planes of the DC sum correction (the authors' default)
 };
 
-// The names make_scheme knows, for help texts and errors.
-extern const std::vector<std::string> kSchemeNames;
-
-// One of kSchemeNames; throws hipp::Error listing them otherwise.
-std::unique_ptr<Scheme> make_scheme(const std::string& name, int block, const SchemeParams& params = {});
-
 // The pixels of an H x W image grouped by thumbnail block: `order` lists pixel indices
 // (y*W + x) block after block (row-major inside and across blocks), block b spanning
 // order[offsets[b] .. offsets[b+1]). Edge blocks cut short are simply smaller.
@@ -66,15 +61,10 @@ inline constexpr int kDefaultThumbnail = 64;
 // The block an h x w image gets: the smallest power-of-two multiple of `min_block` (the
 // scheme's own default) that leaves at most `max_blocks` blocks along the longest side.
 int thumbnail_block(int64_t height, int64_t width, int min_block, int max_blocks = kDefaultThumbnail);
-// A baseline's own default block, where thumbnail_block starts: 16 for the JPEG-domain schemes
-// (drpe, tpe-lsb: at least two 8x8 DCT blocks per side; jpeg-scramble: a whole 4:2:0 chroma
-// block), 8 for the others.
-int own_block(const std::string& scheme);
-
 // Throws hipp::Error if a scheme that keeps no side data is handed some (a damaged file).
 void expect_no_side(const SideData& side, const std::string& scheme);
 
 // Checks for a uint8 [3,H,W] image and returns a contiguous CPU copy the schemes may edit.
 torch::Tensor checked_copy(const torch::Tensor& rgb);
 
-}  // namespace hipp::baselines
+}  // namespace hipp::scheme

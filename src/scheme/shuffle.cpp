@@ -1,6 +1,6 @@
-#include "baselines/shuffle.h"
+#include "scheme/shuffle.h"
 
-namespace hipp::baselines {
+namespace hipp::scheme {
 
 torch::Tensor Shuffle::protect(const torch::Tensor& rgb, const crypto::Key& key, const crypto::Nonce& nonce,
                                SideData* side) const {
@@ -36,4 +36,4 @@ torch::Tensor Shuffle::apply(const torch::Tensor& rgb, const crypto::Key& key, c
   return out;
 }
 
-}  // namespace hipp::baselines
+}  // namespace hipp::scheme

@@ -1,16 +1,9 @@
-#include "baselines/scheme.h"
+#include "scheme/scheme.h"
 
-#include "baselines/drpe.h"
-#include "baselines/jpeg_scramble.h"
-#include "baselines/shuffle.h"
-#include "baselines/tpe_ideal.h"
-#include "baselines/tpe_lsb.h"
 #include "common/error.h"
 #include "image/image.h"
 
-namespace hipp::baselines {
-
-const std::vector<std::string> kSchemeNames = {"tpe-ideal", "drpe", "tpe-lsb", "shuffle", "jpeg-scramble"};
+namespace hipp::scheme {
 
 std::vector<uint8_t> Scheme::protect_jpeg(const std::vector<uint8_t>&, const crypto::Key&, const crypto::Nonce&,
                                           SideData*) const {
@@ -19,21 +12,6 @@ std::vector<uint8_t> Scheme::protect_jpeg(const std::vector<uint8_t>&, const cry
 std::vector<uint8_t> Scheme::restore_jpeg(const std::vector<uint8_t>&, const crypto::Key&, const crypto::Nonce&,
                                           const SideData&) const {
   throw Error(name() + " restores pixels, not JPEG coefficients");
-}
-
-std::unique_ptr<Scheme> make_scheme(const std::string& name, int block, const SchemeParams& p) {
-  if (block < 1) throw Error("block size must be at least 1, got " + std::to_string(block));
-  if (name == "shuffle") return std::make_unique<Shuffle>(block);
-  if (name == "tpe-ideal") {
-    if (p.rounds < 1) throw Error("tpe-ideal needs at least 1 round, got " + std::to_string(p.rounds));
-    return std::make_unique<TpeIdeal>(block, p.rounds);
-  }
-  if (name == "drpe") return std::make_unique<Drpe>(block, p.jpeg_quality);
-  if (name == "tpe-lsb") return std::make_unique<TpeLsb>(block, p.jpeg_quality, p.lsb_bits);
-  if (name == "jpeg-scramble") return std::make_unique<JpegScramble>(block);
-  std::string known;
-  for (auto& n : kSchemeNames) known += (known.empty() ? "" : ", ") + n;
-  throw Error("unknown scheme '" + name + "' (known: " + known + ")");
 }
 
 BlockLayout::BlockLayout(int64_t height, int64_t width, int block) {
@@ -52,16 +30,12 @@ int thumbnail_block(int64_t height, int64_t width, int min_block, int max_blocks
   const int64_t longest = std::max(height, width);
   int64_t block = min_block;
   while ((longest + block - 1) / block > max_blocks) block *= 2;
-  if (block > 65535) throw Error("a thumbnail of " + std::to_string(max_blocks) + " blocks needs blocks over 65535 px");
+  if (block > 65535) throw Error(ErrorKind::too_large, "a thumbnail of " + std::to_string(max_blocks) + " blocks needs blocks over 65535 px");
   return static_cast<int>(block);
 }
 
-int own_block(const std::string& scheme) {
-  return scheme == "drpe" || scheme == "tpe-lsb" || scheme == "jpeg-scramble" ? 16 : 8;
-}
-
 void expect_no_side(const SideData& side, const std::string& scheme) {
-  if (!side.empty()) throw Error("damaged hipp file (" + scheme + " keeps no side data, the file holds " +
+  if (!side.empty()) throw Error(ErrorKind::damaged, "damaged hipp file (" + scheme + " keeps no side data, the file holds " +
                                  std::to_string(side.size()) + " bytes)");
 }
 
@@ -70,4 +44,4 @@ torch::Tensor checked_copy(const torch::Tensor& rgb) {
   return rgb.to(torch::kCPU).contiguous().clone();
 }
 
-}  // namespace hipp::baselines
+}  // namespace hipp::scheme
