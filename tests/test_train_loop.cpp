@@ -173,7 +173,7 @@ TEST(TrainLoop, OutFolderIsNeverOverwrittenAndResumeNeedsSomething) {
   const auto weights = dir / "model.weights";
   EXPECT_NO_THROW(train::check_out_folder(dir.path.string(), weights, false, "a model"));
   EXPECT_ERROR_HAS(train::check_out_folder(dir.path.string(), weights, true, "a model"),
-                   "holds neither checkpoint.weights nor model.weights");
+                   "holds neither checkpoint.weights nor model weights");
   std::ofstream(weights) << "x";
   EXPECT_ERROR_HAS(train::check_out_folder(dir.path.string(), weights, false, "a model"), "already holds a model");
   EXPECT_NO_THROW(train::check_out_folder(dir.path.string(), weights, true, "a model"));
