@@ -99,6 +99,23 @@ TEST(ThumbnailAttack, TrainsResumesAndRefusesToOverwrite) {
   o.iters = 5;
   EXPECT_EQ(train::train_attack(o).step, 5);
   EXPECT_EQ(attack::load_attack(o.out).record.value("iterations", 0), 5);
+  // From the weights alone, with a fresh optimizer; then from the shipped weights.
+  std::filesystem::remove(dir / "attack/checkpoint.weights");
+  o.iters = 6;
+  EXPECT_EQ(train::train_attack(o).step, 6);
+  EXPECT_EQ(attack::load_attack(o.out).record.value("iterations", 0), 6);
+  const std::string shipped = std::string(HIPP_SOURCE_DIR) + "/models/attack128-b16/attack.weights";
+  std::filesystem::create_directories(dir / "shipped");
+  std::filesystem::copy_file(shipped, dir / "shipped/attack.weights");
+  const int64_t iterations = attack::load_attack(shipped).record.at("iterations").get<int64_t>();
+  set.images = random_faces(4, 128);
+  data::save_packed(dir / "faces128.tensors", set);
+  o.data = o.test_data = {dir / "faces128.tensors"};
+  o.out = dir / "shipped";
+  o.batch = 1;
+  o.iters = iterations + 1;
+  EXPECT_EQ(train::train_attack(o).step, iterations + 1);
+  EXPECT_EQ(attack::load_attack(o.out).record.value("iterations", int64_t{0}), iterations + 1);
   o.out = dir / "none";
   EXPECT_THROW(train::train_attack(o), Error);  // nothing to resume
 }

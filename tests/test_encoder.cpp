@@ -192,6 +192,12 @@ TEST(TrainEncoder, WritesResumesAndRefuses) {
   o.iters = 3;
   EXPECT_EQ(train::train_encoder(o).step, 3);
   EXPECT_EQ(load_encoder(dir / "e/encoder.weights").record["iterations"], 3);
+  // From the weights alone (what a GPU session brings back), with a fresh optimizer.
+  fs::remove(dir / "e/checkpoint.weights");
+  o.iters = 4;
+  EXPECT_EQ(train::train_encoder(o).step, 4);
+  EXPECT_EQ(load_encoder(dir / "e/encoder.weights").record["iterations"], 4);
+  EXPECT_EQ(io::load_tensor_file(dir / "e/checkpoint.weights").tensors.at("adam.step").item<int64_t>(), 1);
 
   auto bad = tiny_training(dir / "b");
   bad.block = 16;
@@ -201,7 +207,20 @@ TEST(TrainEncoder, WritesResumesAndRefuses) {
   EXPECT_ERROR_HAS(train::train_encoder(bad), "not a wavelet flow");
   bad = tiny_training(dir / "c");
   bad.resume = true;
-  EXPECT_ERROR_HAS(train::train_encoder(bad), "holds no");
+  EXPECT_ERROR_HAS(train::train_encoder(bad), "holds neither");
+}
+
+TEST(TrainEncoder, ResumesFromTheShippedEncoderWithoutTouchingIt) {
+  test::TempDir dir;
+  const std::string shipped = std::string(HIPP_SOURCE_DIR) + "/models/celeba64-hipp/encoder.weights";
+  fs::create_directories(dir / "h");
+  fs::copy_file(shipped, dir / "h/encoder.weights");
+  const auto iterations = load_encoder(shipped).record.at("iterations").get<int64_t>();
+  auto o = tiny_training(dir / "h");
+  o.iters = iterations + 1;
+  o.resume = true;
+  EXPECT_EQ(train::train_encoder(o).step, iterations + 1);
+  EXPECT_EQ(load_encoder(dir / "h/encoder.weights").record["iterations"], iterations + 1);
 }
 
 TEST(TrainEncoder, AModelFolderWithItsEncoderRestoresAndIsTiedToItsFlow) {

@@ -71,19 +71,61 @@ TEST(TrainFlow, ResumeContinuesFromTheCheckpoint) {
   o.iters = 10;
   train::train_flow(o);
   auto first = io::load_tensor_file(dir / "m/checkpoint.weights");
-  EXPECT_EQ(first.meta["step"].get<int>(), 10);
+  EXPECT_EQ(first.meta["iterations"].get<int>(), 10);
   EXPECT_EQ(first.tensors["adam.step"].item<int64_t>(), 10);
   // Without --resume an existing model is never overwritten.
   EXPECT_THROW(train::train_flow(o), Error);
+  // A checkpoint written before the trainers shared their keys ("step", "seconds") resumes.
+  first.meta.erase("iterations");
+  first.meta.erase("train_seconds");
+  first.meta["step"] = 10;
+  first.meta["seconds"] = 1.0;
+  io::save_tensor_file(dir / "m/checkpoint.weights", first);
   o.iters = 15;
   o.resume = true;
   auto r = train::train_flow(o);
   EXPECT_EQ(r.step, 15);
   auto second = io::load_tensor_file(dir / "m/checkpoint.weights");
-  EXPECT_EQ(second.meta["step"].get<int>(), 15);
+  EXPECT_EQ(second.meta["iterations"].get<int>(), 15);
   EXPECT_EQ(second.meta["images_seen"].get<int>(), 15 * 16);
+  EXPECT_EQ(second.tensors["adam.step"].item<int64_t>(), 15);
   // Resuming keeps the checkpoint's architecture, whatever the flags say.
   EXPECT_EQ(second.meta["config"]["hidden"].get<int>(), 32);
+}
+
+TEST(TrainFlow, ResumesFromTheWeightsAloneWithAFreshOptimizer) {
+  test::TempDir dir;
+  auto o = tiny_options(dir / "m");
+  o.iters = 10;
+  o.sample_every = 0;
+  train::train_flow(o);
+  std::filesystem::remove(dir / "m/checkpoint.weights");
+  o.iters = 13;
+  o.resume = true;
+  EXPECT_EQ(train::train_flow(o).step, 13);
+  auto ckpt = io::load_tensor_file(dir / "m/checkpoint.weights");
+  EXPECT_EQ(ckpt.meta["iterations"].get<int>(), 13);
+  EXPECT_EQ(ckpt.tensors["adam.step"].item<int64_t>(), 3);
+  EXPECT_EQ(flow::load_glow(dir / "m").record["iterations"].get<int>(), 13);
+}
+
+TEST(TrainFlow, ResumesFromShippedWeightsWithoutTouchingThem) {
+  test::TempDir dir;
+  const std::string shipped = std::string(HIPP_SOURCE_DIR) + "/models/photos64-lite-wavelet/wavelet.weights";
+  std::filesystem::create_directories(dir / "m");
+  std::filesystem::copy_file(shipped, dir / "m/wavelet.weights");
+  auto recorded = io::load_tensor_file(shipped).meta.at("record");
+  const int64_t iterations = recorded.at("iterations").get<int64_t>();
+  auto o = tiny_options(dir / "m");
+  o.batch = 2;
+  o.iters = iterations + 1;
+  o.sample_every = 0;
+  o.resume = true;
+  EXPECT_EQ(train::train_flow(o).step, iterations + 1);
+  auto record = io::load_tensor_file(dir / "m/wavelet.weights").meta.at("record");
+  EXPECT_EQ(record["iterations"].get<int64_t>(), iterations + 1);
+  EXPECT_EQ(record["images_seen"].get<int64_t>(), recorded.at("images_seen").get<int64_t>() + 2);
+  EXPECT_GT(record["train_seconds"].get<double>(), recorded.at("train_seconds").get<double>());
 }
 
 TEST(TrainFlow, BadOptionsFail) {

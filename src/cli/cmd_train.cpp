@@ -68,7 +68,7 @@ void add_train_commands(CLI::App& app, Globals& g) {
                   "step where that cosine starts (give the same value when resuming, so the curve continues)")
       ->default_val(0)->check(CLI::NonNegativeNumber);
   cmd->add_option("--clip", o->clip, "gradient-norm clip")->default_val(50.0)->check(CLI::PositiveNumber);
-  cmd->add_flag("--resume", o->resume, "continue from <out>/checkpoint.weights");
+  cmd->add_flag("--resume", o->resume, "continue from <out>/checkpoint.weights, or from the weights alone");
   cmd->add_option("--checkpoint-minutes", o->checkpoint_minutes, "minutes between checkpoints")->default_val(5.0);
   cmd->add_option("--time-limit", o->time_limit_minutes, "stop cleanly (with a checkpoint) after this many minutes")
       ->default_val(0.0);
@@ -130,7 +130,8 @@ void add_attack_train_command(CLI::App& train, Globals& g) {
   cmd->add_option("--iters", o->iters, "total optimisation steps (a resumed run counts earlier ones)")
       ->default_val(20000)->check(CLI::PositiveNumber);
   cmd->add_option("--lr", o->lr, "learning rate (Adam)")->default_val(2e-4)->check(CLI::PositiveNumber);
-  cmd->add_flag("--resume", o->resume, "continue from <out>/checkpoint.weights");
+  cmd->add_option("--clip", o->clip, "gradient-norm clip")->default_val(50.0)->check(CLI::PositiveNumber);
+  cmd->add_flag("--resume", o->resume, "continue from <out>/checkpoint.weights, or from the weights alone");
   cmd->add_option("--checkpoint-minutes", o->checkpoint_minutes, "minutes between checkpoints")->default_val(5.0);
   cmd->add_option("--time-limit", o->time_limit_minutes, "stop cleanly (with a checkpoint) after this many minutes")
       ->default_val(0.0);

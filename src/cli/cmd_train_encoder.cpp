@@ -41,7 +41,8 @@ void add_encoder_train_command(CLI::App& train, Globals& g) {
       ->default_val(10.0)->check(CLI::NonNegativeNumber);
   cmd->add_option("--lambda2", o->lambda2, "weight of restoration (MSE after 8-bit rounding)")
       ->default_val(200.0)->check(CLI::PositiveNumber);
-  cmd->add_flag("--resume", o->resume, "continue from <out>/checkpoint.weights");
+  cmd->add_option("--clip", o->clip, "gradient-norm clip")->default_val(50.0)->check(CLI::PositiveNumber);
+  cmd->add_flag("--resume", o->resume, "continue from <out>/checkpoint.weights, or from the weights alone");
   cmd->add_option("--checkpoint-minutes", o->checkpoint_minutes, "minutes between checkpoints")->default_val(5.0);
   cmd->add_option("--time-limit", o->time_limit_minutes, "stop cleanly (with a checkpoint) after this many minutes")
       ->default_val(0.0);

@@ -16,6 +16,7 @@ class Adam {
   void zero_grad();
   void step(double lr);
   int64_t steps() const { return steps_; }
+  const std::vector<torch::Tensor>& params() const { return params_; }
 
   std::map<std::string, torch::Tensor> state() const;  // "adam.m.<i>", "adam.v.<i>", "adam.step"
   // Throws hipp::Error mentioning `where` if the state does not fit these parameters.

@@ -1,7 +1,8 @@
 #pragma once
 // `hipp train attack`: trains the thumbnail attack (attack/thumbnail_attack.h) to rebuild faces
 // from their block-average thumbnails, L1 on the final and the intermediate output as in
-// MTNet; timed checkpoints, resume, a JSON log and a held-out PSNR.
+// MTNet; the shared loop (train/loop.h) with timed checkpoints, resume, gradient clipping, a
+// NaN guard and a JSON log; a held-out PSNR at the end.
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ struct AttackTrainOptions {
   int64_t iters = 20000;
   double lr = 2e-4;
   double coarse_weight = 0.5;  // weight of the intermediate output's L1
+  double clip = 50.0;          // gradient-norm clip (the flow trainer's default)
   std::string out;
   bool resume = false;
   double checkpoint_minutes = 5.0;

@@ -1,15 +1,14 @@
 #include "train/encoder_trainer.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <torch/version.h>
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 
 #include "common/device.h"
 #include "common/error.h"
-#include "common/progress.h"
 #include "flow/density.h"
 #include "flow/model_file.h"
 #include "hipp/hipp_core.h"
@@ -18,6 +17,7 @@
 #include "io/tensor_file.h"
 #include "metrics/metrics.h"
 #include "train/adam.h"
+#include "train/loop.h"
 
 namespace hipp::train {
 namespace fs = std::filesystem;
@@ -96,9 +96,7 @@ EncoderTrainResult train_encoder(const EncoderTrainOptions& o) {
   const fs::path out(o.out);
   const std::string ckpt_path = (out / kCheckpointName).string(),
                     weights_path = (out / protect::kEncoderWeightsName).string();
-  if (o.resume && !fs::exists(ckpt_path)) throw Error("--resume: " + o.out + " holds no " + kCheckpointName);
-  if (!o.resume && (fs::exists(ckpt_path) || fs::exists(weights_path)))
-    throw Error(o.out + " already holds an encoder: pass --resume to continue it, or choose another --out");
+  check_out_folder(o.out, weights_path, o.resume, "an encoder");
 
   // The frozen flow G.
   auto fm = flow::load_flow(o.flow, device);
@@ -113,19 +111,16 @@ EncoderTrainResult train_encoder(const EncoderTrainOptions& o) {
   // Encoder and optimizer, fresh or resumed (the stored configuration and block win).
   protect::EncoderConfig config = o.config;
   int block = o.block ? o.block : 1 << max_levels;
-  int64_t step = 0, images_seen = 0;
-  double seconds_before = 0;
-  io::TensorFile ckpt;
+  RunState start;
+  ResumePoint resume;
   if (o.resume) {
-    ckpt = io::load_tensor_file(ckpt_path);
-    config = protect::encoder_config_from_json(ckpt.meta.at("config"), ckpt_path);
-    block = ckpt.meta.at("block").get<int>();
-    if (std::abs(ckpt.meta.value("flow_fingerprint", 0.0) - fingerprint) > 1e-9 * fingerprint)
-      throw Error(ckpt_path + " was trained with another flow than " + o.flow);
-    step = ckpt.meta.value("iterations", int64_t{0});
-    images_seen = ckpt.meta.value("images_seen", int64_t{0});
-    seconds_before = ckpt.meta.value("train_seconds", 0.0);
-    spdlog::info("resuming {} at step {} (block {})", o.out, step, block);
+    resume = load_resume_point(o.out, weights_path);
+    config = protect::encoder_config_from_json(resume.file.meta.at("config"), resume.path);
+    block = resume.file.meta.at("block").get<int>();
+    if (std::abs(resume.file.meta.value("flow_fingerprint", 0.0) - fingerprint) > 1e-9 * fingerprint)
+      throw Error(resume.path + " was trained with another flow than " + o.flow);
+    start = resume.state;
+    spdlog::info("resuming {} at step {} (block {})", o.out, start.step, block);
   }
   int levels = 0;
   for (int k = 1; k <= max_levels; ++k)
@@ -134,14 +129,13 @@ EncoderTrainResult train_encoder(const EncoderTrainOptions& o) {
                            std::to_string(1 << max_levels) + ", powers of two)");
   config.levels = levels;
   auto enc = std::make_shared<Encoder>(config);
-  if (o.resume) {
-    ckpt.tensors = load_checkpoint_model(*enc, ckpt.tensors, ckpt_path);
-  }
+  std::map<std::string, torch::Tensor> adam_state;
+  if (o.resume) adam_state = load_checkpoint_model(*enc, resume.file.tensors, resume.path);
   enc->to(device);
   enc->train();
   Adam adam(enc->parameters(), o.beta1, o.beta2, o.eps);
-  if (!ckpt.tensors.empty()) adam.load_state(ckpt.tensors, ckpt_path);
-  ckpt = {};
+  if (!adam_state.empty()) adam.load_state(adam_state, resume.path);
+  resume = {};
 
   const int size = fm.size;
   bool split = o.test_data.empty() && o.spec.test_fraction > 0;
@@ -155,7 +149,7 @@ EncoderTrainResult train_encoder(const EncoderTrainOptions& o) {
   fs::create_directories(out);
 
   EncoderTrainResult result;
-  auto evaluate = [&] {
+  auto evaluate = [&](int64_t step) {
     if (!test_set.images.defined()) return;
     torch::NoGradGuard ng;
     enc->eval();
@@ -181,10 +175,11 @@ EncoderTrainResult train_encoder(const EncoderTrainOptions& o) {
   json record = {{"flow", o.flow}, {"data", o.data}, {"test_data", o.test_data}, {"train_images", train_set.images.size(0)},
                  {"batch", o.batch}, {"lr", o.lr}, {"beta1", o.beta1}, {"beta2", o.beta2}, {"eps", o.eps},
                  {"lambda1", o.lambda1}, {"lambda2", o.lambda2}, {"device", o.device}, {"libtorch", TORCH_VERSION}};
-  auto write_checkpoint = [&](double seconds) {
+  LoopHooks hooks;
+  hooks.save = [&](const RunState& st) {
     json r = record;
-    r.update({{"iterations", step}, {"images_seen", images_seen}, {"train_seconds", seconds},
-              {"test_psnr", result.test_psnr}, {"baseline_psnr", result.baseline_psnr},
+    r.update(st.to_json());
+    r.update({{"test_psnr", result.test_psnr}, {"baseline_psnr", result.baseline_psnr},
               {"test_bpd_gap", result.test_bpd_gap}});
     io::TensorFile f;
     f.meta = {{"kind", "hipp-encoder-checkpoint"}, {"config", protect::config_to_json(config)}, {"block", block},
@@ -196,61 +191,44 @@ EncoderTrainResult train_encoder(const EncoderTrainOptions& o) {
     protect::save_encoder(weights_path, *enc, flow_name, fingerprint, block, r);
   };
 
-  std::ofstream log((out / kTrainLogName).string(), std::ios::app);
-  StopOnSignal stop;
-  Progress progress("train encoder", o.iters, step);
-  CheckpointClock checkpoint_clock(o.checkpoint_minutes);
-  const int64_t first_step = step;
-  double window = 0, window_mse = 0, window_gap = 0;
+  // The loss's two parts, of the last batch and summed over the log window.
+  torch::Tensor mse, gap;
+  double window_mse = 0, window_gap = 0;
   int64_t window_n = 0;
-  while (step < o.iters && !stop.requested()) {
-    if (o.time_limit_minutes > 0 && progress.elapsed_seconds() > o.time_limit_minutes * 60) break;
+  hooks.loss = [&] {
     auto x = flow::preprocess(data::random_batch(train_set, o.batch, true).to(device), 8, false);
     auto pass = protect_round_restore(*g, enc.get(), x, block, levels);
-    auto mse = (pass.restored - x).pow(2).mean();
-    auto gap = pass.bpd_gap.abs().mean();
-    auto loss = o.lambda1 * gap + o.lambda2 * mse;
-    if (!std::isfinite(loss.item<double>())) {
-      spdlog::warn("step {}: non-finite loss, batch skipped", step);
-      continue;
-    }
-    adam.zero_grad();
-    loss.backward();
-    adam.step(o.lr);
-    ++step;
-    images_seen += o.batch;
-    window += loss.item<double>();
-    window_mse += mse.item<double>();
-    window_gap += gap.item<double>();
+    mse = (pass.restored - x).pow(2).mean();
+    gap = pass.bpd_gap.abs().mean();
+    return o.lambda1 * gap + o.lambda2 * mse;
+  };
+  hooks.after_step = [&](int64_t step, double) {
+    double m = mse.item<double>(), d = gap.item<double>();
+    window_mse += m;
+    window_gap += d;
     ++window_n;
-    if (o.eval_every > 0 && step % o.eval_every == 0) evaluate();
-    double ips = (step - first_step) * o.batch / std::max(1e-9, progress.elapsed_seconds());
-    if (step % o.log_every == 0 || step == o.iters) {
-      result.train_loss = window / window_n;
-      log << json{{"step", step}, {"loss", result.train_loss},
-                  {"train_psnr", 10 * std::log10(1.0 / std::max(1e-12, window_mse / window_n))},
-                  {"bpd_gap", window_gap / window_n}, {"test_psnr", result.test_psnr},
-                  {"baseline_psnr", result.baseline_psnr}, {"images_per_s", ips},
-                  {"seconds", seconds_before + progress.elapsed_seconds()}}.dump()
-          << "\n" << std::flush;
-      window = window_mse = window_gap = 0;
-      window_n = 0;
-    }
-    char extra[128];
-    std::snprintf(extra, sizeof extra, "| PSNR %.2f dB | gap %.4f bpd | %.1f img/s", -10 * std::log10(mse.item<double>()),
-                  gap.item<double>(), ips);
-    progress.update(step, extra);
-    if (checkpoint_clock.due()) write_checkpoint(seconds_before + progress.elapsed_seconds());
-  }
-  if (window_n > 0) result.train_loss = window / window_n;
-  evaluate();
-  if (step > first_step || !o.resume) write_checkpoint(seconds_before + progress.elapsed_seconds());
-  progress.finish(step);
-  if (stop.requested()) spdlog::warn("interrupted at step {}: checkpoint written, continue with --resume", step);
+    if (o.eval_every > 0 && step % o.eval_every == 0) evaluate(step);
+    return fmt::format("| PSNR {:.2f} dB | gap {:.4f} bpd", -10 * std::log10(m), d);
+  };
+  hooks.log_fields = [&] {
+    json j = {{"train_psnr", 10 * std::log10(1.0 / std::max(1e-12, window_mse / window_n))},
+              {"bpd_gap", window_gap / window_n}, {"test_psnr", result.test_psnr},
+              {"baseline_psnr", result.baseline_psnr}};
+    window_mse = window_gap = 0;
+    window_n = 0;
+    return j;
+  };
+  hooks.at_end = evaluate;
+  // Clipped like the flow trainer (--clip 50): Adam's steps hardly depend on the gradients'
+  // scale, so the clip changes a normal run little and bounds a blow-up.
+  const LoopOptions loop{"train encoder", o.out, o.iters, o.batch, LrSchedule{o.lr, o.lr, 0, 0, 0, o.iters},
+                         o.clip, o.checkpoint_minutes, o.time_limit_minutes, o.log_every, o.resume};
+  auto run = run_training(adam, loop, start, hooks);
   spdlog::info("held-out restoration {:.2f} dB with E, {:.2f} dB without; bits/dim gap {:.4f}", result.test_psnr,
                result.baseline_psnr, result.test_bpd_gap);
-  spdlog::info("wrote {} (step {})", weights_path, step);
-  result.step = step;
+  spdlog::info("wrote {} (step {})", weights_path, run.state.step);
+  result.step = run.state.step;
+  result.train_loss = run.loss;
   return result;
 }
 

@@ -8,7 +8,8 @@
 // naturalness is how far the protected images' bits/dim under G lie from the originals' (the
 // latents' energy per level; G's couplings are additive, so that is all its density sees).
 // Defaults are the paper's (Adam beta1 0, beta2 0.99, eps 1e-8, lr 1e-5, 200,000 iterations,
-// lambda1 10, lambda2 200). Timed checkpoints, resume, a JSON log and a held-out evaluation that
+// lambda1 10, lambda2 200). Runs the shared loop (train/loop.h): timed checkpoints, resume,
+// gradient clipping, a NaN guard, a JSON log and a held-out evaluation that
 // protects and restores with the real rounding.
 #include <string>
 #include <vector>
@@ -31,6 +32,7 @@ struct EncoderTrainOptions {
   double beta1 = 0.0, beta2 = 0.99, eps = 1e-8;
   double lambda1 = 10.0;   // naturalness
   double lambda2 = 200.0;  // restoration
+  double clip = 50.0;      // gradient-norm clip (the flow trainer's default)
   std::string out;
   bool resume = false;
   double checkpoint_minutes = 5.0;

@@ -1,15 +1,13 @@
 #include "train/flow_trainer.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <torch/version.h>
 
-#include <cmath>
 #include <filesystem>
-#include <fstream>
 
 #include "common/device.h"
 #include "common/error.h"
-#include "common/progress.h"
 #include "data/image_set.h"
 #include "flow/model_file.h"
 #ifdef HIPP_WITH_IMAGES
@@ -17,6 +15,7 @@
 #endif
 #include "io/tensor_file.h"
 #include "train/adam.h"
+#include "train/loop.h"
 #include "train/training_data.h"
 
 namespace hipp::train {
@@ -24,13 +23,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-struct RunState {
-  int64_t step = 0;
-  int64_t images_seen = 0;
-  double seconds_before = 0;  // training time of earlier runs (resume)
-  double test_bpd = -1;
-};
 
 void save_samples(flow::DensityFlow& model, const std::string& out, int size, int64_t step, double temperature) {
 #ifdef HIPP_WITH_IMAGES
@@ -56,40 +48,28 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   auto device = parse_device(o.device);
   torch::manual_seed(o.seed);
   const fs::path out(o.out);
-  const std::string ckpt_path = (out / kCheckpointName).string();
-  if (o.resume && !fs::exists(ckpt_path) && !fs::exists(flow::resolve_model_path(o.out)))
-    throw Error("--resume: " + o.out + " holds neither " + kCheckpointName + " nor model weights");
-  if (!o.resume && (fs::exists(ckpt_path) || fs::exists(flow::resolve_model_path(o.out))))
-    throw Error(o.out + " already holds a model: pass --resume to continue it, or choose another --out");
+  check_out_folder(o.out, flow::resolve_model_path(o.out), o.resume, "a model");
   fs::create_directories(out);
 
-  // Model and optimizer, fresh or from the checkpoint (whose configuration wins).
+  // Model and optimizer, fresh or resumed (the stored configuration wins).
   std::string kind = o.arch;
   nlohmann::json config = kind == "glow" ? flow::config_to_json(o.config) : flow::config_to_json(o.wavelet);
   int size = o.size;
-  RunState st;
-  io::TensorFile ckpt;
+  RunState start;
+  double test_bpd = -1;
+  ResumePoint resume;
   int64_t warm_start = 0;  // warm-up restarts when the optimizer state does
   if (o.resume) {
-    // A full checkpoint carries the optimizer state; weights alone (all a GPU run can bring
-    // back when the checkpoint is too big) resume with fresh Adam moments and a new warm-up.
-    bool full = fs::exists(ckpt_path);
-    ckpt = io::load_tensor_file(full ? ckpt_path : flow::resolve_model_path(o.out));
-    auto rec = full ? ckpt.meta : ckpt.meta.value("record", json::object());
-    kind = full ? ckpt.meta.value("model_kind", "glow") : ckpt.meta.value("kind", "glow");
-    config = ckpt.meta.at("config");
-    size = ckpt.meta.at("size").get<int>();
-    st.step = rec.value(full ? "step" : "iterations", int64_t{0});
-    st.images_seen = rec.value("images_seen", int64_t{0});
-    st.seconds_before = rec.value(full ? "seconds" : "train_seconds", 0.0);
-    st.test_bpd = rec.value("test_bpd", -1.0);
-    if (!full) {
-      warm_start = st.step;
-      spdlog::warn("no {} in {}: resuming from the weights with a fresh optimizer state", kCheckpointName, o.out);
-    }
-    spdlog::info("resuming {} at step {} ({} flow, size {}, {})", o.out, st.step, kind, size, config.dump());
+    resume = load_resume_point(o.out, flow::resolve_model_path(o.out));
+    kind = resume.full ? resume.file.meta.value("model_kind", "glow") : resume.file.meta.value("kind", "glow");
+    config = resume.file.meta.at("config");
+    size = resume.file.meta.at("size").get<int>();
+    start = resume.state;
+    test_bpd = resume.record.value("test_bpd", -1.0);
+    if (!resume.full) warm_start = start.step;
+    spdlog::info("resuming {} at step {} ({} flow, size {}, {})", o.out, start.step, kind, size, config.dump());
   }
-  auto model = flow::make_flow(kind, config, o.resume ? ckpt_path : "--" + kind);
+  auto model = flow::make_flow(kind, config, o.resume ? resume.path : "--" + kind);
   const std::string weights_path = (out / flow::weights_name(kind)).string();
   auto& net = model->module();
   model->check_size(size, size);
@@ -110,15 +90,15 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   net.train();
   Adam adam(net.parameters(), 0.9, 0.999, 1e-8);
   if (o.resume) {
-    auto adam_state = load_checkpoint_model(net, ckpt.tensors, ckpt_path);
-    if (!adam_state.empty()) adam.load_state(adam_state, ckpt_path);
+    auto adam_state = load_checkpoint_model(net, resume.file.tensors, resume.path);
+    if (!adam_state.empty()) adam.load_state(adam_state, resume.path);
   } else {
     // Data-dependent ActNorm initialisation on one larger batch.
     torch::NoGradGuard ng;
     auto init = data::random_batch(train_set, std::min<int64_t>(256, train_set.images.size(0)), true);
     model->log_density(flow::preprocess(init.to(device), n_bits, true));
   }
-  ckpt = {};
+  resume = {};
 
   const LrSchedule schedule{o.lr, o.lr_final < 0 ? o.lr : o.lr_final, o.warmup, warm_start, o.decay_start, o.iters};
 
@@ -128,99 +108,52 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
                  {"batch", o.batch},         {"lr", o.lr}, {"noise", o.noise},
                  {"lr_final", schedule.final_lr}, {"decay_start", o.decay_start},
                  {"device", o.device},       {"libtorch", TORCH_VERSION}};
-  auto write_checkpoint = [&](double seconds) {
+  const std::string ckpt_path = (out / kCheckpointName).string();
+  LoopHooks hooks;
+  hooks.save = [&](const RunState& st) {
+    json r = record;
+    r.update(st.to_json());
+    r["test_bpd"] = test_bpd;
     io::TensorFile f;
-    f.meta = {{"kind", "flow-checkpoint"}, {"model_kind", kind}, {"config", config}, {"size", size},
-              {"step", st.step},            {"images_seen", st.images_seen},      {"seconds", seconds},
-              {"test_bpd", st.test_bpd}};
+    f.meta = {{"kind", "flow-checkpoint"}, {"model_kind", kind}, {"config", config}, {"size", size}};
+    f.meta.update(r);
     f.tensors = io::module_state(net);
     for (auto& [k, v] : adam.state()) f.tensors[k] = v;
     io::save_tensor_file(ckpt_path, f);
-    json r = record;
-    r.update({{"iterations", st.step}, {"images_seen", st.images_seen}, {"train_seconds", seconds},
-              {"test_bpd", st.test_bpd}});
     flow::save_flow(weights_path, *model, size, r);
   };
 
-  std::ofstream log((out / kTrainLogName).string(), std::ios::app);
-  StopOnSignal stop;
-
   const int64_t dims = 3LL * size * size;
-  Progress progress("train flow", o.iters, st.step);
-  CheckpointClock checkpoint_clock(o.checkpoint_minutes);
-  double window_bpd = 0;
-  int64_t window_n = 0, bad_steps = 0, last_eval_step = -1;
-  FlowTrainResult result;
-  int64_t first_step = st.step;
-  while (st.step < o.iters && !stop.requested()) {
-    if (o.time_limit_minutes > 0 && progress.elapsed_seconds() > o.time_limit_minutes * 60) {
-      spdlog::info("time limit reached at step {}", st.step);
-      break;
-    }
+  int64_t last_eval_step = -1;
+  hooks.loss = [&] {
     auto x = flow::preprocess(data::random_batch(train_set, o.batch, true).to(device), n_bits, true);
     if (o.noise > 0) x = x + torch::randn_like(x) * (o.noise / 256.0);
-    auto bpd = flow::bits_per_dim(model->log_density(x), dims, n_bits).mean();
-    adam.zero_grad();
-    bpd.backward();
-    double gnorm = torch::nn::utils::clip_grad_norm_(net.parameters(), o.clip);
-    double loss = bpd.item<double>();
-    if (!std::isfinite(loss) || !std::isfinite(gnorm)) {
-      // NaN guard: skip the update; persistent NaNs mean the run has diverged.
-      if (++bad_steps > 20) throw Error("training diverged: 20 consecutive non-finite steps; lower --lr");
-      spdlog::warn("step {}: non-finite loss or gradient, update skipped", st.step);
-      continue;
-    }
-    bad_steps = 0;
-    double lr = schedule.at(st.step);
-    adam.step(lr);
-    ++st.step;
-    st.images_seen += o.batch;
-    window_bpd += loss;
-    ++window_n;
-
-    bool last = st.step == o.iters;
-    if (o.eval_every > 0 && test_images.defined() && (st.step % o.eval_every == 0 || last)) {
-      st.test_bpd = flow::mean_bits_per_dim(*model, test_images, o.batch, device);
-      last_eval_step = st.step;
+    return flow::bits_per_dim(model->log_density(x), dims, n_bits).mean();
+  };
+  hooks.after_step = [&](int64_t step, double loss) {
+    bool last = step == o.iters;
+    if (o.eval_every > 0 && test_images.defined() && (step % o.eval_every == 0 || last)) {
+      test_bpd = flow::mean_bits_per_dim(*model, test_images, o.batch, device);
+      last_eval_step = step;
       net.train();
     }
-    if (o.sample_every > 0 && (st.step % o.sample_every == 0 || last))
-      save_samples(*model, o.out, size, st.step, o.temperature);
-    double ips = (st.step - first_step) * o.batch / std::max(1e-9, progress.elapsed_seconds());
-    if (st.step % o.log_every == 0 || last) {
-      result.train_bpd = window_bpd / window_n;
-      log << json{{"step", st.step},
-                  {"train_bpd", result.train_bpd},
-                  {"test_bpd", st.test_bpd},
-                  {"lr", lr},
-                  {"grad_norm", gnorm},
-                  {"images_per_s", ips},
-                  {"seconds", st.seconds_before + progress.elapsed_seconds()}}
-                 .dump()
-          << "\n"
-          << std::flush;
-      window_bpd = 0;
-      window_n = 0;
+    if (o.sample_every > 0 && (step % o.sample_every == 0 || last))
+      save_samples(*model, o.out, size, step, o.temperature);
+    return test_bpd >= 0 ? fmt::format("| loss {:.4f} bpd | test {:.4f}", loss, test_bpd)
+                         : fmt::format("| loss {:.4f} bpd | test n/a", loss);
+  };
+  hooks.log_fields = [&] { return json{{"test_bpd", test_bpd}}; };
+  hooks.at_end = [&](int64_t step) {
+    if (test_images.defined() && step > start.step && step != last_eval_step) {
+      test_bpd = flow::mean_bits_per_dim(*model, test_images, o.batch, device);
+      spdlog::info("held-out bits/dim {:.4f} at step {}", test_bpd, step);
     }
-    char extra[128], test[32] = "n/a";
-    if (st.test_bpd >= 0) std::snprintf(test, sizeof test, "%.4f", st.test_bpd);
-    std::snprintf(extra, sizeof extra, "| loss %.4f bpd | test %s | %.1f img/s", loss, test, ips);
-    progress.update(st.step, extra);
-    result.images_per_second = ips;
-    if (checkpoint_clock.due()) write_checkpoint(st.seconds_before + progress.elapsed_seconds());
-  }
-  if (window_n > 0 && result.train_bpd == 0) result.train_bpd = window_bpd / window_n;  // stopped before a log line
-  if (test_images.defined() && st.step > first_step && st.step != last_eval_step) {
-    st.test_bpd = flow::mean_bits_per_dim(*model, test_images, o.batch, device);
-    spdlog::info("held-out bits/dim {:.4f} at step {}", st.test_bpd, st.step);
-  }
-  if (st.step > first_step || !o.resume) write_checkpoint(st.seconds_before + progress.elapsed_seconds());
-  progress.finish(st.step);
-  if (stop.requested()) spdlog::warn("interrupted at step {}: checkpoint written, continue with --resume", st.step);
-  spdlog::info("wrote {} (step {})", weights_path, st.step);
-  result.step = st.step;
-  result.test_bpd = st.test_bpd;
-  return result;
+  };
+  const LoopOptions loop{"train flow", o.out, o.iters, o.batch, schedule, o.clip, o.checkpoint_minutes,
+                         o.time_limit_minutes, o.log_every, o.resume};
+  auto run = run_training(adam, loop, start, hooks);
+  spdlog::info("wrote {} (step {})", weights_path, run.state.step);
+  return {run.state.step, run.loss, test_bpd, run.images_per_second};
 }
 
 }  // namespace hipp::train

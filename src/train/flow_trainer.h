@@ -1,7 +1,7 @@
 #pragma once
 // `hipp train flow`: maximum-likelihood training of a flow (Glow or wavelet) on image folders
-// or packed sets, with warm-up,
-// gradient clipping, a NaN guard, timed checkpoints, resume, a JSON log and sample grids.
+// or packed sets, with warm-up and sample grids; the shared loop (train/loop.h) does gradient
+// clipping, the NaN guard, timed checkpoints, resume and the JSON log.
 #include <string>
 #include <vector>
 
