@@ -143,7 +143,7 @@ TEST(AttackCli, TrainsThenEvaluatesAndExplainsBadInput) {
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("no such thumbnail-attack model"), std::string::npos) << r.output;
   r = test::run_hipp("train attack --data " + scenes + " --size 32 --block 4 --out " + q(dir / "a4"));
-  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.output.find("--resume"), std::string::npos) << r.output;
 }
 

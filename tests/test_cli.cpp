@@ -87,14 +87,14 @@ TEST(Cli, TrainErrors) {
   expect_failure("train flow --data " + q(test::fixture("scenes")) + " --size 20 --levels 3 --out " + q(dir / "m"),
                  "must be a multiple of 8");
   expect_failure("train flow --data " + q(test::fixture("scenes")) + " --resume --out " + q(dir / "m"),
-                 "holds neither checkpoint.weights nor model weights");
+                 "holds neither checkpoint.weights nor model weights", 2);
   expect_failure("train flow --data " + q(test::fixture("scenes")) + " --identities " + q(dir / "ids.txt") +
                      " --out " + q(dir / "m"),
                  "cannot open identity list");
 }
 
 TEST_F(CliWithModel, RefusesToOverwriteAModel) {
-  expect_failure("train flow --data " + q(test::fixture("scenes")) + " --out " + q(model()), "already holds a model");
+  expect_failure("train flow --data " + q(test::fixture("scenes")) + " --out " + q(model()), "already holds a model", 2);
 }
 
 TEST_F(CliWithModel, EvalSampleRecon) {

@@ -18,8 +18,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 AttackTrainResult train_attack(const AttackTrainOptions& o) {
-  if (o.out.empty()) throw Error("--out is required");
-  if (o.batch < 1 || o.iters < 1) throw Error("--batch and --iters must be at least 1");
+  if (o.out.empty()) throw Error(ErrorKind::usage, "--out is required");
+  if (o.batch < 1 || o.iters < 1) throw Error(ErrorKind::usage, "--batch and --iters must be at least 1");
   auto device = parse_device(o.device);
   torch::manual_seed(o.seed);
   const fs::path out(o.out);
@@ -38,7 +38,7 @@ AttackTrainResult train_attack(const AttackTrainOptions& o) {
     start = resume.state;
     spdlog::info("resuming {} at step {} (block {}, size {})", o.out, start.step, config.block, size);
   }
-  if (size % config.block) throw Error("--size " + std::to_string(size) + " is not a multiple of --block");
+  if (size % config.block) throw Error(ErrorKind::usage, "--size " + std::to_string(size) + " is not a multiple of --block");
   attack::ReconNet net(config);
   std::map<std::string, torch::Tensor> adam_state;
   if (o.resume) adam_state = load_checkpoint_model(*net, resume.file.tensors, resume.path);

@@ -87,10 +87,10 @@ double psnr_sum(const torch::Tensor& restored, const torch::Tensor& original_u8)
 }  // namespace
 
 EncoderTrainResult train_encoder(const EncoderTrainOptions& o) {
-  if (o.out.empty()) throw Error("--out is required");
-  if (o.flow.empty()) throw Error("--flow is required");
-  if (o.batch < 1 || o.iters < 1) throw Error("--batch and --iters must be at least 1");
-  if (!(o.lr > 0) || o.lambda1 < 0 || o.lambda2 <= 0) throw Error("--lr and --lambda2 must be positive, --lambda1 >= 0");
+  if (o.out.empty()) throw Error(ErrorKind::usage, "--out is required");
+  if (o.flow.empty()) throw Error(ErrorKind::usage, "--flow is required");
+  if (o.batch < 1 || o.iters < 1) throw Error(ErrorKind::usage, "--batch and --iters must be at least 1");
+  if (!(o.lr > 0) || o.lambda1 < 0 || o.lambda2 <= 0) throw Error(ErrorKind::usage, "--lr and --lambda2 must be positive, --lambda1 >= 0");
   auto device = parse_device(o.device);
   torch::manual_seed(o.seed);
   const fs::path out(o.out);
@@ -125,7 +125,7 @@ EncoderTrainResult train_encoder(const EncoderTrainOptions& o) {
   int levels = 0;
   for (int k = 1; k <= max_levels; ++k)
     if (block == 1 << k) levels = k;
-  if (!levels) throw Error("--block " + std::to_string(block) + " is not offered by " + o.flow + " (2 .. " +
+  if (!levels) throw Error(ErrorKind::usage, "--block " + std::to_string(block) + " is not offered by " + o.flow + " (2 .. " +
                            std::to_string(1 << max_levels) + ", powers of two)");
   config.levels = levels;
   auto enc = std::make_shared<Encoder>(config);

@@ -41,10 +41,10 @@ void save_samples(flow::DensityFlow& model, const std::string& out, int size, in
 }  // namespace
 
 FlowTrainResult train_flow(const FlowTrainOptions& o) {
-  if (o.out.empty()) throw Error("--out is required");
-  if (o.batch < 1 || o.iters < 1) throw Error("--batch and --iters must be at least 1");
+  if (o.out.empty()) throw Error(ErrorKind::usage, "--out is required");
+  if (o.batch < 1 || o.iters < 1) throw Error(ErrorKind::usage, "--batch and --iters must be at least 1");
   if (o.lr_final >= 0 && (o.decay_start < 0 || o.decay_start >= o.iters))
-    throw Error("--decay-start must lie in [0, --iters) for the learning rate to anneal");
+    throw Error(ErrorKind::usage, "--decay-start must lie in [0, --iters) for the learning rate to anneal");
   auto device = parse_device(o.device);
   torch::manual_seed(o.seed);
   const fs::path out(o.out);

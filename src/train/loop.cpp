@@ -29,9 +29,9 @@ RunState RunState::from_json(const json& r) {
 void check_out_folder(const std::string& out, const std::string& weights_path, bool resume, const std::string& what) {
   bool has_ckpt = fs::exists(fs::path(out) / kCheckpointName), has_weights = fs::exists(weights_path);
   if (resume && !has_ckpt && !has_weights)
-    throw Error("--resume: " + out + " holds neither " + kCheckpointName + " nor model weights");
+    throw Error(ErrorKind::usage, "--resume: " + out + " holds neither " + kCheckpointName + " nor model weights");
   if (!resume && (has_ckpt || has_weights))
-    throw Error(out + " already holds " + what + ": pass --resume to continue it, or choose another --out");
+    throw Error(ErrorKind::usage, out + " already holds " + what + ": pass --resume to continue it, or choose another --out");
 }
 
 ResumePoint load_resume_point(const std::string& out, const std::string& weights_path) {
