@@ -4,12 +4,15 @@
 #include <sodium.h>
 
 #include <filesystem>
+#include <algorithm>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "container/protected_png.h"
 #include "image/image.h"
 #include "keys/key.h"
+#include "scheme/registry.h"
 #include "service/protector.h"
 #include "test_util.h"
 
@@ -25,6 +28,8 @@ const std::map<std::string, std::string> kPinned = {
     {"v3", "06a8aaea9c388efea711a35477496249b32ac5709b75a82016207c3693c81fd5"},
     {"v3-lite", "864a9166b7b7e53c0682cd8ea44f29e4283838d9ab7a533f904b93c414d52516"},
     {"v4", "959efe2fcecadd0d8084f41e1d5fb0a0ac0ae3aa90318169b4563b534d2369c9"},
+    {"v3-all", "49fca0f52dd047ae1f4f239167d938b4ae6a31604a4bf485450634bec7505a48"},
+    {"v4-all", "cf014cc87119cf8ea48b93ada42f20fb799df2d13edc36699d0edbd862c234ea"},
 };
 
 std::string vectors_dir(const std::string& version) {
@@ -87,5 +92,25 @@ TEST_P(Vectors, RestoreToThePixelsTheyRestoredToWhenWritten) {
   EXPECT_GE(checked, 3);
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, Vectors, ::testing::Values("v1", "v2", "v3", "v3-lite", "v4"),
-                         [](const auto& info) { return std::string(info.param == "v3-lite" ? "v3lite" : info.param); });
+INSTANTIATE_TEST_SUITE_P(Formats, Vectors, ::testing::Values("v1", "v2", "v3", "v3-lite", "v4", "v3-all", "v4-all"),
+                         [](const auto& info) {
+                           auto name = info.param;
+                           name.erase(std::remove(name.begin(), name.end(), '-'), name.end());
+                           return name;
+                         });
+
+// Every scheme hipp writes today has frozen files under both key kinds, so a change to any
+// scheme's key schedule or restore breaks a vector.
+TEST(Vectors, CoverEverySchemeWithBothKeyKinds) {
+  std::set<std::pair<std::string, bool>> frozen;  // (scheme, passphrase)
+  for (const auto& v : {"v4", "v3-all", "v4-all"})  // the release of model id v2 and the one before
+    for (auto& [name, hash] : sums(v))
+      if (name.find(".protected.") != std::string::npos) {
+        auto h = container::read_header(hipp::read_file(vectors_dir(v) + "/" + name), name);
+        frozen.insert({h.scheme, h.passphrase});
+      }
+  for (auto& scheme : scheme::names()) {
+    EXPECT_TRUE(frozen.count({scheme, false})) << scheme << " with a raw key";
+    EXPECT_TRUE(frozen.count({scheme, true})) << scheme << " with a passphrase";
+  }
+}

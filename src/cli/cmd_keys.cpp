@@ -74,7 +74,7 @@ void add_key_commands(CLI::App& app, Globals& g) {
       if (model) {
         model_name = " (not among the models under '" + protect::models_dir() + "')";
         for (auto& m : protect::shipped_models())
-          if (m.id == h.model_id) model_name = " (" + m.name + (m.encoder.empty() ? "" : ", with its encoder E") + ")";
+          if (m.has_id(h.model_id)) model_name = " (" + m.name + (m.encoder.empty() ? "" : ", with its encoder E") + ")";
       }
       std::cout << "file:       " << *in << "\n"
                 << "format:     hipp protected " << (h.pixel_tag ? "JPEG" : "PNG") << ", header version " << int(h.version) << " ("

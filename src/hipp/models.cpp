@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <fstream>
 #include <mutex>
 
 #include "common/error.h"
@@ -35,8 +37,49 @@ int64_t detail_cost(const nlohmann::json& config) {
   return cond_net + steps * (c * c + 9 * (a + cond) * hidden + hidden * hidden + 9 * hidden * b);
 }
 
+// Model id v2: BLAKE2b-128 of a label and each file's content_bytes (flow, then encoder), so
+// resaving the same tensors keeps the id (docs/format.md).
+constexpr char kIdLabel[] = "hipp model id v2";
+
+struct IdHash {
+  crypto_generichash_state st;
+  IdHash() {
+    crypto::ensure_sodium();
+    crypto_generichash_init(&st, nullptr, 0, sizeof(ModelId));
+  }
+  void add(const std::vector<uint8_t>& b) { crypto_generichash_update(&st, b.data(), b.size()); }
+  ModelId done() {
+    ModelId id;
+    crypto_generichash_final(&st, id.data(), id.size());
+    return id;
+  }
+};
+
+ModelId bytes_id(const std::vector<uint8_t>& bytes) {  // v1: of the weights file's bytes
+  IdHash h;
+  h.add(bytes);
+  return h.done();
+}
+
+std::vector<ModelId> listed_legacy_ids(const fs::path& dir) {
+  std::vector<ModelId> ids;
+  std::ifstream in(dir / kLegacyIdsName);
+  for (std::string line; std::getline(in, line);) {
+    line = line.substr(0, line.find('#'));
+    line.erase(std::remove_if(line.begin(), line.end(), [](unsigned char c) { return std::isspace(c); }), line.end());
+    if (!line.empty()) ids.push_back(parse_model_id(line));
+  }
+  return ids;
+}
+
+void add_legacy(ModelInfo& m, const ModelId& v1, const fs::path& dir) {
+  m.legacy_ids = {v1};
+  for (auto& id : listed_legacy_ids(dir))
+    if (!m.has_id(id)) m.legacy_ids.push_back(id);
+}
+
 ModelInfo describe(const std::string& weights) {
-  auto bytes = read_file(weights);  // read once: hashed for the id and parsed for the metadata
+  auto bytes = read_file(weights);  // read once: hashed for the v1 id and parsed
   auto tf = io::parse_tensor_file(bytes, weights);
   if (tf.meta.value("kind", "") != "wavelet")
     throw Error(weights + ": not a wavelet flow (HIPP needs one; kind is '" + tf.meta.value("kind", "") + "')");
@@ -47,8 +90,11 @@ ModelInfo describe(const std::string& weights) {
   m.levels = tf.meta.at("config").value("levels", 0);
   m.domain = tf.meta.value("record", nlohmann::json::object()).value("domain", "faces");  // older models: CelebA
   m.cost = detail_cost(tf.meta.at("config"));
-  crypto::ensure_sodium();
-  crypto_generichash(m.id.data(), m.id.size(), bytes.data(), bytes.size(), nullptr, 0);
+  IdHash h;
+  h.add(std::vector<uint8_t>(kIdLabel, kIdLabel + sizeof(kIdLabel)));  // the label and its NUL
+  h.add(io::content_bytes(tf));
+  m.id = h.done();
+  add_legacy(m, bytes_id(bytes), fs::path(weights).parent_path());
   return m;
 }
 
@@ -65,12 +111,17 @@ ModelInfo describe_encoder(const std::string& encoder) {
   m.encoder = encoder;
   m.name = fs::path(encoder).parent_path().filename().string();
   m.levels = std::min(m.levels, tf.meta.at("config").value("levels", 0));
-  // The id covers both files: the flow's id, then the encoder's bytes.
-  crypto_generichash_state st;
-  crypto_generichash_init(&st, nullptr, 0, m.id.size());
-  crypto_generichash_update(&st, m.id.data(), m.id.size());
-  crypto_generichash_update(&st, bytes.data(), bytes.size());
-  crypto_generichash_final(&st, m.id.data(), m.id.size());
+  // Both ids cover both files. v2: the label, the flow's content, then the encoder's; v1: the
+  // flow's v1 id, then the encoder file's bytes.
+  IdHash v2;
+  v2.add(std::vector<uint8_t>(kIdLabel, kIdLabel + sizeof(kIdLabel)));
+  v2.add(io::content_bytes(io::load_tensor_file(flow_weights.string())));
+  v2.add(io::content_bytes(tf));
+  m.id = v2.done();
+  IdHash v1;
+  v1.add(std::vector<uint8_t>(m.legacy_ids.front().begin(), m.legacy_ids.front().end()));
+  v1.add(bytes);
+  add_legacy(m, v1.done(), fs::path(encoder).parent_path());
   return m;
 }
 
@@ -146,9 +197,13 @@ int default_block(const ModelInfo& m, int64_t height, int64_t width, int max_blo
   return scheme::thumbnail_block(height, width, 1 << m.levels, max_blocks);
 }
 
+bool ModelInfo::has_id(const ModelId& other) const {
+  return other == id || std::find(legacy_ids.begin(), legacy_ids.end(), other) != legacy_ids.end();
+}
+
 ModelInfo model_by_id(const ModelId& id) {
   for (auto& m : shipped_models())
-    if (m.id == id) return m;
+    if (m.has_id(id)) return m;
   throw Error(ErrorKind::unsupported, "the image was protected with model " + hex(id) + ", which is not among the models under '" +
               models_dir() + "' (set HIPP_MODELS to the folder that holds it)");
 }
@@ -169,6 +224,15 @@ std::unique_ptr<HippScheme> load_hipp(const ModelInfo& m, int block, torch::Devi
     encoder = e.encoder;
   }
   return std::make_unique<HippScheme>(flow, block, device, encoder);
+}
+
+ModelId parse_model_id(const std::string& text) {
+  ModelId id;
+  size_t n = 0;
+  if (text.size() != 2 * id.size() ||
+      sodium_hex2bin(id.data(), id.size(), text.data(), text.size(), nullptr, &n, nullptr) != 0 || n != id.size())
+    throw Error(ErrorKind::damaged, "'" + text + "' is not a model id (32 hex digits)");
+  return id;
 }
 
 std::string hex(const ModelId& id) {

@@ -26,8 +26,14 @@ struct ModelInfo {
   int levels = 0;       // trained detail levels: blocks 2 .. 2^levels (bigger blocks share the coarsest)
   std::string domain;   // what it was trained on: "faces" (face crops) or "photos" (scenes)
   int64_t cost = 0;     // multiply-adds per finest-level position of one detail flow pass
-  ModelId id{};         // BLAKE2b-128 of the weights file (then of the encoder file, if any)
+  ModelId id{};         // model id v2, what protected files record: of the configuration and tensors
+  std::vector<ModelId> legacy_ids;  // ids older files may record: v1 (of the files' bytes) and legacy_ids
+  bool has_id(const ModelId& other) const;  // `other` is this model's id or one of its legacy ids
 };
+
+// A model folder may list ids its files had before a resave, one hex id per line ('#' comments),
+// so photos protected then still find it.
+inline constexpr const char* kLegacyIdsName = "legacy_ids";
 
 std::string models_dir();
 // Every wavelet model under models_dir(), sorted by training size.
@@ -46,7 +52,7 @@ ModelInfo nearest_model(int64_t height, int64_t width);
 // The block hipp protects an h x w image with by default: the model's largest trained block,
 // doubled until the thumbnail has at most `max_blocks` blocks on its long side.
 int default_block(const ModelInfo& m, int64_t height, int64_t width, int max_blocks = scheme::kDefaultThumbnail);
-// The shipped model with this identifier; throws hipp::Error naming the identifier otherwise.
+// The shipped model with this id or legacy id; throws hipp::Error naming the id otherwise.
 ModelInfo model_by_id(const ModelId& id);
 
 std::shared_ptr<flow::WaveletFlow> load_wavelet(const ModelInfo& m, torch::Device device);
@@ -54,5 +60,7 @@ std::shared_ptr<flow::WaveletFlow> load_wavelet(const ModelInfo& m, torch::Devic
 // encoder was trained on other flow weights than the ones found.
 std::unique_ptr<HippScheme> load_hipp(const ModelInfo& m, int block, torch::Device device);
 std::string hex(const ModelId& id);
+// Throws hipp::Error unless `text` is 32 hex digits.
+ModelId parse_model_id(const std::string& text);
 
 }  // namespace hipp::protect

@@ -65,6 +65,31 @@ void save_tensor_file(const std::string& path, const TensorFile& file, bool half
   hipp::write_file_atomic(path, out);
 }
 
+std::vector<uint8_t> content_bytes(const TensorFile& file) {
+  auto meta = file.meta;
+  meta.erase("record");
+  const std::string json = meta.dump();
+  std::vector<uint8_t> out;
+  put<uint64_t>(out, json.size());
+  out.insert(out.end(), json.begin(), json.end());
+  put<uint32_t>(out, static_cast<uint32_t>(file.tensors.size()));
+  for (auto& [name, t] : file.tensors) {
+    put<uint32_t>(out, static_cast<uint32_t>(name.size()));
+    out.insert(out.end(), name.begin(), name.end());
+    const auto dtype = dtype_name(t.scalar_type());
+    put<uint8_t>(out, static_cast<uint8_t>(dtype.size()));
+    out.insert(out.end(), dtype.begin(), dtype.end());
+    put<uint32_t>(out, static_cast<uint32_t>(t.dim()));
+    for (auto d : t.sizes()) put<int64_t>(out, d);
+    auto c = t.detach().to(torch::kCPU).contiguous();
+    const uint64_t bytes = c.numel() * c.element_size();
+    put<uint64_t>(out, bytes);
+    auto p = static_cast<const uint8_t*>(c.data_ptr());
+    out.insert(out.end(), p, p + bytes);
+  }
+  return out;
+}
+
 TensorFile load_tensor_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open (no such file?)");

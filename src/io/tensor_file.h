@@ -24,6 +24,13 @@ TensorFile load_tensor_file(const std::string& path);
 // The same from a file's bytes already in memory; `path` only labels errors.
 TensorFile parse_tensor_file(const std::vector<uint8_t>& bytes, const std::string& path);
 
+// What the file means, independent of how it was saved (docs/format.md, "Model id"): the meta
+// JSON without its "record" (the training log) as compact sorted JSON, then every tensor in name
+// order as loaded (float16-stored ones as float32): u64 JSON length | JSON | u32 count | per
+// tensor: u32 name length | name | u8 dtype length | dtype ("f32", ...) | u32 dims | i64 sizes |
+// u64 byte count | little-endian data. A resave, at float16 or float32, gives the same bytes.
+std::vector<uint8_t> content_bytes(const TensorFile& file);
+
 }  // namespace hipp::io
 
 namespace hipp::io {
