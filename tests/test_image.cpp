@@ -211,6 +211,45 @@ TEST(Image, BadInputsFailWithTheFileName) {
   expect_error(dir.path.string(), "directory");
 }
 
+// A small file that claims a huge image is refused from its header, before the decoder allocates.
+TEST(Image, PixelLimitIsCheckedFromTheHeader) {
+  auto rgb = image::center_crop_resize(image::load(fixture("scenes/forest.jpg")), 40, 1.0);
+  auto png = image::encode_png(rgb);
+  auto jpeg = image::encode_jpeg(rgb, 90);
+  EXPECT_EQ(image::header_size(png), std::make_pair(40u, 40u));
+  EXPECT_EQ(image::header_size(jpeg), std::make_pair(40u, 40u));
+  EXPECT_EQ(image::header_size(std::vector<uint8_t>{'B', 'M', 0, 0}), std::make_pair(0u, 0u));
+
+  // 40x40 claimed as 60000x50000 (3 GP): PNG's IHDR (its CRC no longer matches: libpng would say
+  // so, but the limit comes first), and the JPEG's frame header.
+  auto huge_png = png;
+  const uint8_t w[4] = {0, 0, 0xEA, 0x60}, h[4] = {0, 0, 0xC3, 0x50};
+  std::copy(w, w + 4, huge_png.begin() + 16);
+  std::copy(h, h + 4, huge_png.begin() + 20);
+  EXPECT_ERROR_KIND(image::decode(huge_png, "huge.png"), ErrorKind::too_large);
+  auto huge_jpeg = jpeg;
+  for (size_t i = 2; i + 9 < huge_jpeg.size(); ++i)
+    if (huge_jpeg[i] == 0xFF && huge_jpeg[i + 1] == 0xC0) {
+      huge_jpeg[i + 5] = 0xC3, huge_jpeg[i + 6] = 0x50, huge_jpeg[i + 7] = 0xEA, huge_jpeg[i + 8] = 0x60;
+      break;
+    }
+  EXPECT_EQ(image::header_size(huge_jpeg), std::make_pair(60000u, 50000u));
+  try {
+    image::decode(huge_jpeg, "huge.jpg");
+    ADD_FAILURE() << "a 3 GP JPEG was decoded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind, ErrorKind::too_large);
+    EXPECT_NE(std::string(e.what()).find("huge.jpg: 60000x50000 (3000.0 MP) is over the limit of 134.2 MP"),
+              std::string::npos) << e.what();
+  }
+
+  image::set_max_pixels(40 * 40);  // exactly at the limit is fine; one pixel over is not
+  EXPECT_NO_THROW(image::decode(png, "ok.png"));
+  image::set_max_pixels(40 * 40 - 1);
+  EXPECT_ERROR_KIND(image::decode(jpeg, "small.jpg"), ErrorKind::too_large);
+  image::set_max_pixels(image::kDefaultMaxPixels);
+}
+
 TEST(Image, AtomicWriteLeavesNothingOnFailure) {
   test::TempDir dir;
   EXPECT_THROW(image::save_png(dir / "no/such/folder/x.png", torch::zeros({3, 2, 2}, torch::kUInt8)), Error);

@@ -25,7 +25,7 @@ std::string first_line(std::istream& in) {
 }
 
 // `code`: the exit status of the error's kind (common/error.h): 1 failed, 2 usage, 3 wrong key,
-// 4 altered, 5 not protected, 6 damaged.
+// 4 altered, 5 not protected, 6 damaged, 7 unsupported, 8 too large.
 void expect_failure(const std::string& args, const std::string& message, int code) {
   auto r = run_hipp(args);
   EXPECT_EQ(r.code, code) << args << "\n" << r.output;
@@ -292,6 +292,14 @@ TEST_F(ProtectCli, UsageErrors) {
   expect_failure("protect " + q(p("in.png")) + " -o " + q(p("o.png")) + " -k " + q(p("k.key")) + " --model nope",
                  "no such model", 2);
   EXPECT_FALSE(std::filesystem::exists(p("o.png")));
+  // The pixel limit: 64x64 is 4096 pixels; --max-pixels (a global option, 1000s as k) lowers it.
+  expect_failure("protect " + q(p("in.png")) + " -o " + q(p("o.png")) + " -k " + q(p("k.key")) + " --max-pixels 4k",
+                 "64x64 (4096 pixels) is over the limit of 4000 pixels (--max-pixels raises it)", 8);
+  EXPECT_FALSE(std::filesystem::exists(p("o.png")));
+  expect_failure("--max-pixels 0 protect " + q(p("in.png")) + " -o " + q(p("o.png")) + " -k " + q(p("k.key")),
+                 "--max-pixels", 2);
+  EXPECT_EQ(run_hipp("-q --max-pixels 4096 protect " + q(p("in.png")) + " -o " + q(p("o.png")) + " -k " + q(p("k.key")) +
+                     " --scheme shuffle").code, 0);
 }
 
 TEST_F(ProtectCli, LosslessRestoresBitExactlyAndInfoWithTheKeyShowsTheRepair) {

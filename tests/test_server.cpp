@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
+#include <atomic>
 #include <thread>
 
 #include "common/files.h"
@@ -32,18 +33,30 @@ torch::Tensor decode(const std::string& body) {
   return image::decode(std::vector<uint8_t>(body.begin(), body.end()), "response");
 }
 
+server::ServeOptions options(const std::string& token = "", int queue_wait_ms = 30000) {
+  server::ServeOptions o;
+  o.port = 0;
+  o.max_body_bytes = 1u << 20;
+  o.token = token;
+  o.queue_wait_ms = queue_wait_ms;
+  return o;
+}
+
 // A server on a free port, serving from a thread for the test's lifetime.
 struct Running {
-  service::Protector protector;
+  service::ProtectorPool pool;
   server::Server srv;
   std::thread thread;
   httplib::Client client;
-  explicit Running(uint8_t key)
-      : protector(raw_key(key), torch::kCPU),
-        srv(server::ServeOptions{"127.0.0.1", 0, 1u << 20}, protector),
-        client("127.0.0.1", srv.bind()) {
+  explicit Running(uint8_t key, const server::ServeOptions& o = options(), int workers = 2, int queue = 8)
+      : pool(raw_key(key), torch::kCPU, workers, queue), srv(o, pool), client("127.0.0.1", srv.bind()) {
     thread = std::thread([this] { srv.run(); });
     client.set_read_timeout(120, 0);
+  }
+  httplib::Client another() {
+    httplib::Client c("127.0.0.1", srv.port());
+    c.set_read_timeout(120, 0);
+    return c;
   }
   ~Running() {
     srv.stop();
@@ -145,6 +158,79 @@ TEST(Server, ErrorsAreJsonWithTheRightStatus) {
   EXPECT_EQ(big->status, 413);
 }
 
+TEST(Server, PostsNeedTheTokenAndHealthDoesNot) {
+  Running s(4, options("s3cret-token-0123456789"));
+  auto img = image::center_crop_resize(image::load(test::fixture("faces/sample6_face.png")), 32, 1.0);
+  EXPECT_EQ(s.client.Get("/health")->status, 200);
+  for (const char* path : {"/protect?scheme=shuffle", "/restore", "/info"}) {
+    auto none = s.client.Post(path, bytes_of(img), "image/png");
+    EXPECT_EQ(none->status, 401) << path;
+    EXPECT_EQ(json::parse(none->body)["kind"], "unauthorized");
+    EXPECT_NE(none->get_header_value("WWW-Authenticate").find("Bearer"), std::string::npos);
+  }
+  s.client.set_bearer_token_auth("s3cret-token-012345678");  // one character short
+  EXPECT_EQ(s.client.Post("/protect?scheme=shuffle", bytes_of(img), "image/png")->status, 401);
+  s.client.set_bearer_token_auth("s3cret-token-0123456789");
+  auto prot = s.client.Post("/protect?scheme=shuffle", bytes_of(img), "image/png");
+  ASSERT_EQ(prot->status, 200) << prot->body;
+  auto back = s.client.Post("/restore", prot->body, "image/png");
+  ASSERT_EQ(back->status, 200) << back->body;
+  EXPECT_TRUE(torch::equal(decode(back->body), img));
+}
+
+TEST(Server, BusyWorkersAndAFullQueueAnswer503) {
+  Running s(5, options("", 300), /*workers=*/1, /*queue=*/1);
+  auto img = image::center_crop_resize(image::load(test::fixture("faces/sample6_face.png")), 32, 1.0);
+  auto prot = s.client.Post("/protect?scheme=shuffle", bytes_of(img), "image/png");
+  ASSERT_EQ(prot->status, 200);
+  {
+    auto held = s.pool.acquire(std::chrono::milliseconds(0));  // the only worker, busy
+    ASSERT_TRUE(held);
+    auto waited = s.client.Post("/restore", prot->body, "image/png");  // queued, then out of time
+    EXPECT_EQ(waited->status, 503);
+    EXPECT_EQ(json::parse(waited->body)["kind"], "busy");
+    EXPECT_FALSE(waited->get_header_value("Retry-After").empty());
+    EXPECT_EQ(s.client.Post("/info", prot->body, "image/png")->status, 200);  // needs no worker
+  }
+  EXPECT_EQ(s.client.Post("/restore", prot->body, "image/png")->status, 200);
+
+  service::ProtectorPool pool(raw_key(5), torch::kCPU, 1, 0);
+  auto first = pool.acquire(std::chrono::milliseconds(0));
+  EXPECT_TRUE(first);
+  EXPECT_FALSE(pool.acquire(std::chrono::milliseconds(1000)));  // no queue: turned away at once
+}
+
+TEST(Server, ConcurrentRequestsGetTheirOwnAnswers) {
+  Running s(6, options(), /*workers=*/2, /*queue=*/16);
+  auto base = image::center_crop_resize(image::load(test::fixture("faces/sample6_face.png")), 32, 1.0);
+  std::vector<std::thread> clients;
+  std::atomic<int> exact{0};
+  for (int c = 0; c < 6; ++c)
+    clients.emplace_back([&, c] {
+      auto client = s.another();
+      for (int i = 0; i < 3; ++i) {
+        auto img = base.flip({1 + (c + i) % 2}).roll({c * 3 + i}, {2}).contiguous();  // each request its own image
+        auto prot = client.Post(c % 2 ? "/protect?scheme=shuffle" : "/protect?scheme=tpe-ideal", bytes_of(img), "image/png");
+        if (!prot || prot->status != 200) continue;
+        auto back = client.Post("/restore", prot->body, "image/png");
+        if (back && back->status == 200 && torch::equal(decode(back->body), img)) ++exact;
+      }
+    });
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(exact.load(), 18);
+}
+
+TEST(Server, ImagesOverThePixelLimitAre413BeforeDecoding) {
+  Running s(7);
+  auto img = image::center_crop_resize(image::load(test::fixture("faces/sample6_face.png")), 64, 1.0);
+  image::set_max_pixels(64 * 63);
+  auto big = s.client.Post("/protect", bytes_of(img), "image/png");
+  image::set_max_pixels(image::kDefaultMaxPixels);
+  EXPECT_EQ(big->status, 413);
+  EXPECT_EQ(json::parse(big->body)["kind"], "too_large");
+  EXPECT_NE(json::parse(big->body)["error"].get<std::string>().find("64x64"), std::string::npos);
+}
+
 TEST(ServeCli, HelpAndUsageErrors) {
   auto help = test::run_hipp("serve --help");
   EXPECT_EQ(help.code, 0);
@@ -154,4 +240,12 @@ TEST(ServeCli, HelpAndUsageErrors) {
   auto r = test::run_hipp("serve -k " + dir / "missing.key");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("hipp: error:"), std::string::npos);
+  test::write_bytes(dir / "raw.key", "hipp-key-v1 " + std::string(64, 'a') + "\n");
+  auto open = test::run_hipp("serve -k " + dir / "raw.key" + " --host 0.0.0.0 --port 0");
+  EXPECT_EQ(open.code, 2) << open.output;  // other machines only with a token file
+  EXPECT_NE(open.output.find("--token-file"), std::string::npos) << open.output;
+  test::write_bytes(dir / "short.token", "abc\n");
+  auto shorty = test::run_hipp("serve -k " + dir / "raw.key" + " --token-file " + dir / "short.token" + " --port 0");
+  EXPECT_EQ(shorty.code, 2) << shorty.output;
+  EXPECT_NE(shorty.output.find("at least 16"), std::string::npos) << shorty.output;
 }

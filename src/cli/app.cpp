@@ -7,12 +7,14 @@
 #include "cli/commands.h"
 #include "common/device.h"
 #include "common/error.h"
+#include "image/image.h"
 
 namespace hipp::cli {
 void apply_globals(const Globals& g) {
   set_threads(g.threads);
   disable_tf32();
   if (g.quiet) spdlog::set_level(spdlog::level::warn);
+  image::set_max_pixels(g.max_pixels ? g.max_pixels : image::kDefaultMaxPixels);
 }
 }  // namespace hipp::cli
 
@@ -27,6 +29,11 @@ int hipp::cli::run_main(int argc, char** argv, const std::string& about,
   app.add_option("--device", g.device, "cpu or cuda")->default_val("cpu");
   app.add_option("--threads", g.threads, "CPU threads for LibTorch (0: every core, or OMP_NUM_THREADS if set)")->default_val(0);
   app.add_flag("-q,--quiet", g.quiet, "only warnings and errors");
+  app.add_option("--max-pixels", g.max_pixels,
+                 "largest image read, in pixels (width x height; 50M, 200M or 2G: powers of 1000), checked from the "
+                 "file's header before decoding. Default: 134M (hipp serve: 50M)")
+      ->transform(CLI::AsSizeValue(true))
+      ->check(CLI::PositiveNumber);
   add_commands(app, g);
   // CLI11 would call a mistyped command a missing one; name it instead.
   if (argc > 1 && argv[1][0] != '-' &&

@@ -1,6 +1,7 @@
 #pragma once
 // Each file in cli/ adds one family of subcommands to the `hipp` app.
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -11,6 +12,7 @@ struct Globals {
   std::string device = "cpu";
   int threads = 0;
   bool quiet = false;
+  uint64_t max_pixels = 0;  // 0: not given (image::kDefaultMaxPixels, or hipp serve's own)
 };
 
 void add_train_commands(CLI::App& app, Globals& g);

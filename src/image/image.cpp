@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -46,7 +47,57 @@ void say(const codec::Converted& c, const std::string& name) {
   if (c.cmyk) spdlog::warn("{}: CMYK image converted to RGB", name);
 }
 
+std::atomic<uint64_t> g_max_pixels{kDefaultMaxPixels};
+
+uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
+
+// The first start-of-frame marker's size (SOF0-SOF15 but DHT, JPG and DAC), walking the
+// segments before the first scan.
+std::pair<uint32_t, uint32_t> jpeg_size(const std::vector<uint8_t>& b) {
+  size_t i = 2;
+  while (i + 4 <= b.size()) {
+    if (b[i] != 0xFF) return {0, 0};
+    const uint8_t m = b[i + 1];
+    if (m == 0xFF) {  // fill byte
+      ++i;
+      continue;
+    }
+    const size_t len = size_t(b[i + 2]) << 8 | b[i + 3];
+    if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) {
+      if (i + 9 > b.size() || len < 7) return {0, 0};
+      return {uint32_t(b[i + 7]) << 8 | b[i + 8], uint32_t(b[i + 5]) << 8 | b[i + 6]};
+    }
+    if (m == 0xDA || len < 2) return {0, 0};  // a scan before any frame: not a JPEG we read
+    i += 2 + len;
+  }
+  return {0, 0};
+}
+
+std::string megapixels(uint64_t n) {
+  if (n < 100000) return std::to_string(n) + " pixels";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MP", n / 1e6);
+  return buf;
+}
+
 }  // namespace
+
+void set_max_pixels(uint64_t pixels) { g_max_pixels = pixels; }
+uint64_t max_pixels() { return g_max_pixels; }
+
+void check_pixels(uint64_t width, uint64_t height, const std::string& name) {
+  const uint64_t limit = g_max_pixels;
+  if (width * height > limit)
+    throw Error(ErrorKind::too_large, name + ": " + std::to_string(width) + "x" + std::to_string(height) + " (" +
+                megapixels(width * height) + ") is over the limit of " + megapixels(limit) + " (--max-pixels raises it)");
+}
+
+std::pair<uint32_t, uint32_t> header_size(const std::vector<uint8_t>& b) {
+  if (is_png(b) && b.size() >= 24 && std::equal(b.begin() + 12, b.begin() + 16, "IHDR"))
+    return {be32(&b[16]), be32(&b[20])};
+  if (is_jpeg(b)) return jpeg_size(b);
+  return {0, 0};
+}
 
 bool is_jpeg(const std::vector<uint8_t>& b) {
   return b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
@@ -61,10 +112,13 @@ torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name)
   if (bytes.empty()) throw Error(name + ": empty file");
   if (is_jpeg(bytes) && !jpeg_complete(bytes)) throw Error(ErrorKind::damaged, name + ": truncated JPEG (no end-of-image marker)");
   if (is_png(bytes) && !png_complete(bytes)) throw Error(ErrorKind::damaged, name + ": truncated PNG (no end chunk)");
+  auto [w, h] = header_size(bytes);
+  check_pixels(w, h, name);
   codec::Converted c;
   auto rgb = is_png(bytes)    ? codec::decode_png(bytes, name, c)
              : is_jpeg(bytes) ? codec::decode_jpeg(bytes, name, c)
                               : codec::decode_other(bytes, name, c);
+  check_pixels(static_cast<uint64_t>(rgb.size(2)), static_cast<uint64_t>(rgb.size(1)), name);  // other formats
   say(c, name);
   return rgb;
 }

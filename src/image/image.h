@@ -17,6 +17,19 @@ torch::Tensor load(const std::string& path);
 // Decodes an in-memory encoded image; `name` only labels errors.
 torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name);
 
+// The most pixels (width x height) a decoded image may have, process-wide. PNG and JPEG are
+// checked from their header before anything is decoded, so a small file that claims a huge
+// image cannot exhaust memory; other formats (OpenCV's) after decoding. Over it: hipp::Error of
+// kind too_large. `hipp --max-pixels` and `hipp serve --max-pixels` set it.
+inline constexpr uint64_t kDefaultMaxPixels = uint64_t{1} << 27;  // 134 MP: a 108 MP phone photo fits
+void set_max_pixels(uint64_t pixels);
+uint64_t max_pixels();
+// Throws unless width x height is within max_pixels(); `name` labels the error.
+void check_pixels(uint64_t width, uint64_t height, const std::string& name);
+// Width and height from a PNG's IHDR or a JPEG's frame header, without decoding; {0, 0} for
+// other formats or a header that cannot be read (the decoder then says what is wrong).
+std::pair<uint32_t, uint32_t> header_size(const std::vector<uint8_t>& bytes);
+
 // Throws hipp::Error (prefixed with `who`) unless `rgb` is a uint8 [3,H,W] image tensor.
 void require_rgb(const torch::Tensor& rgb, const std::string& who);
 // True when `bytes` start with the JPEG signature.

@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "common/error.h"
+#include "image/image.h"
 #include "image/jpeg_failure.h"
 
 namespace hipp::image {
@@ -93,6 +94,8 @@ std::vector<uint8_t> transcode_jpeg(const std::vector<uint8_t>& jpeg, const std:
   Guard guard{d, e, buffer};
   jvirt_barray_ptr* arrays = nullptr;
   auto fail = [&] { return Error(name + ": not a readable JPEG (" + f.message + ")"); };
+  auto [w, h] = header_size(jpeg);
+  check_pixels(w, h, name);  // before libjpeg allocates the coefficient arrays
   if (!read_arrays(d, f, jpeg, arrays)) throw fail();
   if (d.jpeg_color_space != JCS_YCbCr && d.jpeg_color_space != JCS_GRAYSCALE)
     throw Error(ErrorKind::unsupported, name + ": a CMYK or otherwise unusual JPEG, which JPEG-native schemes do not handle (use --scheme hipp)");

@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <httplib.h>
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <type_traits>
@@ -26,21 +27,54 @@ void send_png(httplib::Response& res, const std::vector<uint8_t>& png) {
   res.set_content(std::string(png.begin(), png.end()), "image/png");
 }
 
-// hipp::Error is the client's fault, its kind picks the status (common/error.h); anything else is
-// ours (500).
+void send_error(httplib::Response& res, int status, const std::string& kind, const std::string& message) {
+  res.status = status;
+  res.set_content(json{{"error", message}, {"kind", kind}}.dump(), "application/json");
+}
+
+// Constant-time comparison of the request's bearer token with ours: both are hashed first, so
+// neither the content nor the length of ours leaks through timing.
+bool authorized(const httplib::Request& req, const std::string& token) {
+  if (token.empty()) return true;
+  const std::string given = req.get_header_value("Authorization");
+  const std::string expected = "Bearer " + token;
+  unsigned char a[32], b[32];
+  crypto_generichash(a, sizeof a, reinterpret_cast<const unsigned char*>(given.data()), given.size(), nullptr, 0);
+  crypto_generichash(b, sizeof b, reinterpret_cast<const unsigned char*>(expected.data()), expected.size(), nullptr, 0);
+  return sodium_memcmp(a, b, sizeof a) == 0;
+}
+
+// What a handler runs with: the request's worker, when it needs one.
+struct Work {
+  service::Protector* protector = nullptr;
+};
+
+// Authentication, a worker from the pool (when `pooled`), and errors as JSON: hipp::Error is the
+// client's fault, its kind picks the status (common/error.h); anything else is ours (500).
 template <typename F>
-httplib::Server::Handler guarded(F f) {
-  return [f](const httplib::Request& req, httplib::Response& res) {
+httplib::Server::Handler guarded(const ServeOptions& o, service::ProtectorPool* pool, F f) {
+  return [&o, pool, f](const httplib::Request& req, httplib::Response& res) {
     try {
+      if (req.method == "POST" && !authorized(req, o.token)) {
+        res.set_header("WWW-Authenticate", "Bearer realm=\"hipp\"");
+        return send_error(res, 401, "unauthorized",
+                          "missing or wrong token: send 'Authorization: Bearer <token>' (hipp serve printed it, or "
+                          "it is in the --token-file)");
+      }
       if (req.body.empty() && req.method == "POST") throw Error(ErrorKind::usage, "empty request body: send the image file's bytes");
-      f(req, res);
+      Work work;
+      auto lease = pool ? pool->acquire(std::chrono::milliseconds(o.queue_wait_ms)) : std::nullopt;
+      if (pool && !lease) {
+        res.set_header("Retry-After", "2");
+        return send_error(res, 503, "busy", "busy: every worker is taken and the queue is full; retry shortly");
+      }
+      if (lease) work.protector = &**lease;
+      f(req, res, work);
     } catch (const Error& e) {
-      res.status = http_status(e.kind);
-      res.set_content(json{{"error", e.what()}, {"kind", kind_name(e.kind)}}.dump(), "application/json");
+      send_error(res, http_status(e.kind), kind_name(e.kind), e.what());
     } catch (const std::exception& e) {
       spdlog::error("{} {}: {}", req.method, req.path, e.what());
-      res.status = 500;
-      res.set_content(json{{"error", std::string("internal error: ") + e.what()}}.dump(), "application/json");
+      send_error(res, 500, "internal", std::string("internal error: ") + e.what());
     }
   };
 }
@@ -62,19 +96,32 @@ T number_param(const httplib::Request& req, const char* name, T absent) {
 
 }  // namespace
 
-Server::Server(const ServeOptions& options, service::Protector& protector)
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+Server::Server(const ServeOptions& options, service::ProtectorPool& pool)
     : options_(options), http_(std::make_unique<httplib::Server>()) {
   auto& http = *http_;
-  http.set_payload_max_length(options.max_body_bytes);
-  http.Get("/health", guarded([](const httplib::Request&, httplib::Response& res) {
+  const auto& o = options_;
+  http.set_payload_max_length(o.max_body_bytes);
+  http.set_read_timeout(o.io_timeout_s, 0);
+  http.set_write_timeout(o.io_timeout_s, 0);
+  // Enough connection threads for every worker and queued request, plus a few to answer 503.
+  const size_t threads = static_cast<size_t>(pool.workers() + pool.queue() + 4);
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.Get("/health", guarded(o, nullptr, [&pool](const httplib::Request&, httplib::Response& res, Work&) {
     json models = json::array();
     for (auto& m : protect::shipped_models())
       models.push_back({{"name", m.name}, {"size", m.size}, {"trained_blocks_up_to", 1 << m.levels},
                         {"encoder", !m.encoder.empty()}, {"id", protect::hex(m.id)}});
     json schemes = scheme::names();
-    res.set_content(json{{"status", "ok"}, {"models", models}, {"schemes", schemes}}.dump(), "application/json");
+    res.set_content(json{{"status", "ok"}, {"models", models}, {"schemes", schemes}, {"workers", pool.workers()},
+                         {"max_pixels", image::max_pixels()}}
+                        .dump(),
+                    "application/json");
   }));
-  http.Post("/protect", guarded([&protector](const httplib::Request& req, httplib::Response& res) {
+  http.Post("/protect", guarded(o, &pool, [](const httplib::Request& req, httplib::Response& res, Work& w) {
     service::ProtectSettings s;
     if (req.has_param("scheme")) s.scheme = req.get_param_value("scheme");
     if (req.has_param("model")) s.model = req.get_param_value("model");
@@ -98,16 +145,16 @@ Server::Server(const ServeOptions& options, service::Protector& protector)
     if (req.has_param("format") && !s.format.jpeg && req.get_param_value("format") != "png")
       throw Error(ErrorKind::usage, "query parameter format must be png or jpeg");
     s.repair = repair::floors_for(s.repair, s.format.jpeg, req.has_param("min_psnr"), req.has_param("min_ssim"));
-    auto bytes = protector.protect(image::decode(body, "request body"), s, nullptr, body);
+    auto bytes = w.protector->protect(image::decode(body, "request body"), s, nullptr, body);
     res.set_content(std::string(bytes.begin(), bytes.end()), s.format.jpeg ? "image/jpeg" : "image/png");
   }));
-  http.Post("/restore", guarded([&protector](const httplib::Request& req, httplib::Response& res) {
-    auto r = protector.restore(body_bytes(req), "request body");
+  http.Post("/restore", guarded(o, &pool, [](const httplib::Request& req, httplib::Response& res, Work& w) {
+    auto r = w.protector->restore(body_bytes(req), "request body");
     // A protected JPEG re-encoded since protection restores approximately: say so.
     res.set_header("X-Hipp-Restoration", r.exact ? "exact" : "approximate");
     send_png(res, image::encode_png(r.rgb));
   }));
-  http.Post("/info", guarded([](const httplib::Request& req, httplib::Response& res) {
+  http.Post("/info", guarded(o, nullptr, [](const httplib::Request& req, httplib::Response& res, Work&) {
     auto h = container::read_header(body_bytes(req), "request body");
     res.set_content(json{{"version", h.version}, {"scheme", h.scheme}, {"model_id", protect::hex(h.model_id)},
                          {"block", h.block}, {"width", h.width}, {"height", h.height},
