@@ -4,9 +4,10 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config
       libtorch-dev libopencv-dev libsodium-dev libcli11-dev nlohmann-json3-dev
       libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev libzstd-dev
-      libpng-dev libjpeg62-turbo-dev zlib1g-dev libopenblas0-openmp)
+      libpng-dev libjpeg62-turbo-dev zlib1g-dev libopenblas0-openmp chromium nodejs npm)
 # libpng and libjpeg-turbo: hipp reads and writes PNG and JPEG through them directly (OpenCV
 # only for other formats), so the portable build for the GPU machine needs no OpenCV.
+# chromium, nodejs, npm: the browser test of hipp serve's page (tests/browser, puppeteer-core).
 # libopenblas0-openmp: Debian's LibTorch calls the system BLAS, by default the reference one,
 # 16x slower on the flows' 1x1 convolutions; the OpenMP build shares LibTorch's threads.
 missing=()
@@ -39,4 +40,14 @@ if ! echo "$FACE_BIN_SHA256  $FACE_DIR/face_recognition_model.bin" | sha256sum -
   mkdir -p "$FACE_DIR"
   mv "$tmp"/package/model/face_recognition_model* "$FACE_DIR"/
   echo "setup.sh: fetched the face recognition model into $FACE_DIR"
+fi
+
+# puppeteer-core for the browser test (tests/browser/package-lock.json pins it); it drives the
+# Debian chromium above and downloads no browser.
+if [ ! -d tests/browser/node_modules/puppeteer-core ]; then
+  if (cd tests/browser && npm ci --silent --no-audit --no-fund); then
+    echo "setup.sh: installed puppeteer-core into tests/browser/node_modules"
+  else
+    echo "setup.sh: could not install puppeteer-core (no network?): the browser test will be skipped" >&2
+  fi
 fi

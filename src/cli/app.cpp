@@ -21,6 +21,7 @@ void apply_globals(const Globals& g) {
 int hipp::cli::run_main(int argc, char** argv, const std::string& about,
                          const std::function<void(CLI::App&, Globals&)>& add_commands) {
   spdlog::set_pattern("hipp: %^%l%$: %v");
+  spdlog::flush_on(spdlog::level::info);  // lines appear as they happen when piped (a server's log)
   keep_freed_memory();
   CLI::App app{about};
   app.require_subcommand(1);

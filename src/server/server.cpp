@@ -13,6 +13,7 @@
 #include "hipp/models.h"
 #include "image/image.h"
 #include "scheme/registry.h"
+#include "server/page/page.h"
 
 namespace hipp::server {
 using nlohmann::json;
@@ -110,6 +111,14 @@ Server::Server(const ServeOptions& options, service::ProtectorPool& pool)
   // Enough connection threads for every worker and queued request, plus a few to answer 503.
   const size_t threads = static_cast<size_t>(pool.workers() + pool.queue() + 4);
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.Get("/", [](const httplib::Request&, httplib::Response& res) {
+    // Everything the page needs is in it: no other origin may supply scripts, styles or images.
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' blob: data:; "
+                   "connect-src 'self' blob:");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_content(page_html(), "text/html; charset=utf-8");
+  });
   http.Get("/health", guarded(o, nullptr, [&pool](const httplib::Request&, httplib::Response& res, Work&) {
     json models = json::array();
     for (auto& m : protect::shipped_models())
