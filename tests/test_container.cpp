@@ -240,6 +240,14 @@ TEST(Header, DamagedSideDataLengthsAreRefused) {
   }
 }
 
+TEST(Header, BlockSizeZeroIsRefused) {
+  auto b = serialize(raw_header());
+  const size_t at = 4 + 1 + 1 + 5 + 16;  // the block (u16) after scheme and model
+  ASSERT_EQ(b[at], 8);
+  b[at] = 0;
+  EXPECT_ERROR_KIND(parse_header(b), ErrorKind::damaged);
+}
+
 TEST(PngChunks, AddAndFind) {
   auto png = image::encode_png(photo());
   EXPECT_FALSE(find_chunk(png, "hiPp").has_value());

@@ -69,7 +69,8 @@ void flip_signs(image::CoefficientPlane& p, crypto::KeyStream& ks) {
   for (int by = 0; by < p.blocks_h; ++by)
     for (int bx = 0; bx < p.blocks_w; ++bx) {
       int16_t* b = p.block(by, bx);
-      uint64_t bits = uint64_t{ks.next_u32()} << 32 | ks.next_u32();
+      const uint64_t hi = ks.next_u32();  // two statements: the draw order is the format (hi first)
+      const uint64_t bits = hi << 32 | ks.next_u32();
       for (int k = 1; k < 64; ++k)
         if (bits >> k & 1) b[k] = static_cast<int16_t>(-b[k]);
     }

@@ -272,6 +272,7 @@ Header parse_header(const std::vector<uint8_t>& bytes) {
     if (all_zero(h.model_id)) throw Error(ErrorKind::damaged, "damaged hipp header (zero model id)");
   }
   h.block = r.u16();
+  if (h.block == 0) throw Error(ErrorKind::damaged, "damaged hipp header (block size 0)");  // writers never write it
   h.width = r.u32();
   h.height = r.u32();
   if (h.passphrase) {
