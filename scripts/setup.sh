@@ -4,16 +4,19 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config
       libtorch-dev libopencv-dev libsodium-dev libcli11-dev nlohmann-json3-dev
       libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev libzstd-dev
-      libpng-dev libjpeg62-turbo-dev zlib1g-dev libopenblas0-openmp chromium nodejs npm)
+      libpng-dev libjpeg62-turbo-dev zlib1g-dev libopenblas0-openmp chromium)
 # libpng and libjpeg-turbo: hipp reads and writes PNG and JPEG through them directly (OpenCV
 # only for other formats), so the portable build for the GPU machine needs no OpenCV.
-# chromium, nodejs, npm: the browser test of hipp serve's page (tests/browser, puppeteer-core).
+# chromium (and npm, below): the browser test of hipp serve's page (tests/browser, puppeteer-core).
 # libopenblas0-openmp: Debian's LibTorch calls the system BLAS, by default the reference one,
 # 16x slower on the flows' 1x1 convolutions; the OpenMP build shares LibTorch's threads.
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
+# npm by command, not by package: a Node.js from elsewhere (NodeSource) brings its own npm and
+# conflicts with Debian's.
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
   $SUDO apt-get update -qq
