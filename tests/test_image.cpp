@@ -250,6 +250,21 @@ TEST(Image, PixelLimitIsCheckedFromTheHeader) {
   image::set_max_pixels(image::kDefaultMaxPixels);
 }
 
+// Beyond PNG and JPEG only the common photo formats go to OpenCV: a 135-byte input that
+// libFuzzer found (fuzz/, image_decode) made OpenCV's DICOM reader abort the process.
+TEST(Image, OnlyPhotoFormatsReachOpenCv) {
+  auto rgb = image::center_crop_resize(image::load(fixture("scenes/forest.jpg")), 24, 1.0);
+  cv::Mat bgr;
+  cv::cvtColor(cv::Mat(24, 24, CV_8UC3, rgb.permute({1, 2, 0}).contiguous().data_ptr<uint8_t>()), bgr, cv::COLOR_RGB2BGR);
+  for (const char* ext : {".bmp", ".tiff", ".webp", ".ppm"}) {
+    std::vector<uint8_t> bytes;
+    ASSERT_TRUE(cv::imencode(ext, bgr, bytes, {cv::IMWRITE_WEBP_QUALITY, 101})) << ext;  // WebP lossless
+    EXPECT_TRUE(torch::equal(image::decode(bytes, ext), rgb)) << ext;
+  }
+  auto crash = test::read_bytes(fixture("fuzz/opencv-gdcm-abort.bin"));
+  EXPECT_ERROR_KIND(image::decode(std::vector<uint8_t>(crash.begin(), crash.end()), "fuzz"), ErrorKind::damaged);
+}
+
 TEST(Image, AtomicWriteLeavesNothingOnFailure) {
   test::TempDir dir;
   EXPECT_THROW(image::save_png(dir / "no/such/folder/x.png", torch::zeros({3, 2, 2}, torch::kUInt8)), Error);

@@ -3,6 +3,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+
 #include "common/error.h"
 #include "image/codecs.h"
 
@@ -22,9 +24,21 @@ torch::Tensor from_mat(const cv::Mat& bgr) {
   return to_tensor(rgb);
 }
 
+// The photo formats hipp hands to OpenCV, by signature. OpenCV would try every codec it was
+// built with (DICOM, JPEG 2000, OpenEXR, GDAL, ...), some through temporary files, and the
+// fuzzer found one (gdcm) that aborts the process on a 135-byte input: a server must not offer
+// that to anyone who can send it a body.
+bool photo_format(const std::vector<uint8_t>& b) {
+  auto at = [&](size_t i, const char* sig, size_t n) { return b.size() >= i + n && std::equal(sig, sig + n, b.begin() + i); };
+  return at(0, "BM", 2) || at(0, "II*\0", 4) || at(0, "MM\0*", 4) || (at(0, "RIFF", 4) && at(8, "WEBP", 4)) ||
+         (b.size() >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6');
+}
+
 }  // namespace
 
 torch::Tensor decode_other(const std::vector<uint8_t>& bytes, const std::string& name, Converted& converted) {
+  if (!photo_format(bytes))
+    throw Error(ErrorKind::damaged, name + ": not a readable image (not PNG, JPEG, WebP, TIFF, BMP or PNM)");
   cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8U, const_cast<uint8_t*>(bytes.data()));
   cv::Mat m = cv::imdecode(buf, cv::IMREAD_UNCHANGED);
   if (m.empty()) throw Error(ErrorKind::damaged, name + ": not a readable image (corrupt, truncated or unsupported format)");
