@@ -1,4 +1,5 @@
 # title: Faces at 128x128, block 16: HIPP and every baseline
+# order: 4
 # date: 2026-12-03
 # commit: 38c2486
 # machine: 2-core CPU machine shared with other jobs (times are upper bounds; random keys, so identity and wrong-key numbers move between runs)
