@@ -133,6 +133,17 @@ def eval_section(name, d):
                     set_name, scheme, r["images"], num(p["mean"], 2), num(p["p5"], 2), num(p["min"], 2),
                     num(q["mean"], 4), num(q["p5"], 4), num(q["min"], 4),
                     num(100 * rate, 2) if finite(rate) else num(rate, 2), num(r.get(exp_col), 3)))
+        if len(sets) > 1:  # the worst over every set, per scheme: what a bound has to hold for
+            out.append("")
+            for scheme in sorted({k for v in sets.values() for k in v}, key=scheme_rank):
+                rs = [v[scheme] for v in sets.values() if scheme in v]
+                def low(field, stat):
+                    vals = [r[field][stat] for r in rs if finite(r[field][stat])]
+                    return min(vals) if vals else None
+                out.append("Over all %d sets, %s: lowest PSNR of any image %s dB, lowest set-mean SSIM %s, "
+                           "lowest SSIM of any image %s (%d images)." % (
+                               len(rs), scheme, num(low("restore_psnr", "min"), 2), num(low("restore_ssim", "mean"), 4),
+                               num(low("restore_ssim", "min"), 4), sum(r["images"] for r in rs)))
     return out
 
 

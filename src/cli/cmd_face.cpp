@@ -55,7 +55,7 @@ void add_face_commands(CLI::App& app, Globals& g) {
   verify->add_option("--identities", v->identities, "identity list: '<file name> <identity>' lines")->required();
   verify->add_option("--pairs", v->pairs, "pairs, half same identity")->default_val(1000)->check(CLI::Range(2, 10000000));
   verify->add_option("--seed", v->seed, "seed of the pair draw")->default_val(1);
-  // Aligned 178x218 CelebA: this square approximates dlib's 150x150 face chip (see README).
+  // Aligned 178x218 CelebA: this square approximates dlib's 150x150 face chip (see docs/design.md).
   verify->add_option("--crop", v->crop, "face square X,Y,SIZE in pixels, or 'center'")->default_val("38,82,102");
   verify->add_option("--model", v->model, "face-api model folder (default: the one setup.sh fetched)");
   verify->callback([v, &g] {
