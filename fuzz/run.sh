@@ -3,13 +3,13 @@
 # from the committed seeds (fuzz/corpus/<target>, never written to: new inputs go to
 # build-fuzz/corpus). Exit 1 when any harness finds a crash, leak, hang or sanitizer report;
 # its reproducer is left in build-fuzz/findings/.
-# Usage: fuzz/run.sh [SECONDS] [TARGET...]   (targets: protected_file header image_decode tensor_file key_file)
+# Usage: fuzz/run.sh [SECONDS] [TARGET...]   (targets: protected_file header image_decode tensor_file key_file http)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(protected_file header image_decode tensor_file key_file)
+[ ${#targets[@]} -gt 0 ] || targets=(protected_file header image_decode tensor_file key_file http)
 mkdir -p build-fuzz/findings
 status=0
 for t in "${targets[@]}"; do

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "image/image.h"
+#include "image/jpeg_transcode.h"
 #include "metrics/metrics.h"
 #include "test_util.h"
 
@@ -263,6 +264,19 @@ TEST(Image, OnlyPhotoFormatsReachOpenCv) {
   }
   auto crash = test::read_bytes(fixture("fuzz/opencv-gdcm-abort.bin"));
   EXPECT_ERROR_KIND(image::decode(std::vector<uint8_t>(crash.begin(), crash.end()), "fuzz"), ErrorKind::damaged);
+}
+
+// libjpeg skips garbage between segments, which image::header_size's walk does not, so the limit
+// is checked again on the size libjpeg read, before it decodes (fuzz_image_decode found a 314-byte
+// file that made the decoder fill 180 MP first). This one's quantization tables are undefined,
+// which fails only once decoding starts: too_large shows the check came first.
+TEST(Image, PixelLimitHoldsWhenTheSegmentWalkMissesTheSize) {
+  auto file = test::read_bytes(fixture("fuzz/jpeg-size-hidden-from-segment-walk.jpg"));
+  const std::vector<uint8_t> bytes(file.begin(), file.end());
+  EXPECT_EQ(image::header_size(bytes), (std::pair<uint32_t, uint32_t>{0, 0}));
+  EXPECT_ERROR_KIND(image::decode(bytes, "fuzz.jpg"), ErrorKind::too_large);
+  EXPECT_ERROR_KIND(image::transcode_jpeg(bytes, "fuzz.jpg", [](std::vector<image::CoefficientPlane>&) {}),
+                    ErrorKind::too_large);
 }
 
 TEST(Image, AtomicWriteLeavesNothingOnFailure) {

@@ -42,6 +42,10 @@ TEST(JpegSettings, ReadBackTheQualityAndSamplingAJpegWasWrittenWith) {
       EXPECT_EQ(s.luma_v, v);
     }
   EXPECT_ERROR_HAS(image::jpeg_settings_of(image::encode_png(img), "x.png"), "x.png: not a JPEG");
+  // A frame header naming quantization table 55 of 4 (found by fuzz/fuzz_http.cpp): refused, not
+  // read out of bounds.
+  auto bad = test::read_bytes(test::fixture("fuzz/jpeg-quant-table-55.jpg"));
+  EXPECT_ERROR_HAS(image::jpeg_settings_of(std::vector<uint8_t>(bad.begin(), bad.end()), "q.jpg"), "quantization table 55");
 }
 
 TEST(JpegSegments, AHeaderIsSplitFoundAgainAndStripped) {

@@ -142,6 +142,10 @@ TEST(Server, ErrorsAreJsonWithTheRightStatus) {
   EXPECT_NE(error_of(empty).find("empty request body"), std::string::npos);
   EXPECT_EQ(kind_of(empty), "usage");
   EXPECT_EQ(s.client.Post("/protect?scheme=nope", bytes_of(img), "image/png")->status, 400);
+  // Not UTF-8: the error quotes it, and must still be JSON, not a 500 (found by fuzz/fuzz_http.cpp).
+  auto latin1 = s.client.Post("/protect?scheme=%E9t%E9", bytes_of(img), "image/png");
+  EXPECT_EQ(latin1->status, 400);
+  EXPECT_NE(latin1->body.find("\"kind\":\"usage\""), std::string::npos) << latin1->body;
   EXPECT_EQ(s.client.Post("/protect?block=x", bytes_of(img), "image/png")->status, 400);
   EXPECT_EQ(s.client.Post("/protect?detail_scale=x", bytes_of(img), "image/png")->status, 400);
   auto floor = s.client.Post("/protect?min_psnr=0", bytes_of(img), "image/png");

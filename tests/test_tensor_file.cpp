@@ -1,4 +1,8 @@
 // The weights container and Glow model files: round trip, fp16 storage, clear errors.
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
 #include "common/error.h"
 #include "flow/model_file.h"
 #include "io/tensor_file.h"
@@ -63,6 +67,30 @@ TEST(TensorFile, CorruptFilesFailClearly) {
   auto bytes = test::read_bytes(dir / "ok");
   test::write_bytes(dir / "cut", bytes.substr(0, bytes.size() - 100));
   expect_error_containing([&] { io::load_tensor_file(dir / "cut"); }, "truncated");
+}
+
+// Shapes are checked against the bytes before anything is allocated (fuzz/fuzz_tensor_file.cpp
+// found a negative dimension escaping as a c10::Error).
+TEST(TensorFile, ImpossibleShapesAreDamagedFiles) {
+  EXPECT_ERROR_KIND(io::load_tensor_file(test::fixture("fuzz/tensor-negative-shape.weights")), ErrorKind::damaged);
+  test::TempDir dir;
+  io::TensorFile f;
+  f.tensors["w"] = torch::zeros({2, 2});
+  io::save_tensor_file(dir / "ok", f, false);
+  const auto bytes = test::read_bytes(dir / "ok");  // magic (8), version (4), header length (8), header
+  uint64_t hlen = 0;
+  std::memcpy(&hlen, bytes.data() + 12, 8);
+  const auto header = nlohmann::json::parse(bytes.substr(20, hlen));
+  for (auto shape : {nlohmann::json{2, -2}, nlohmann::json{4294967296, 4294967296}, nlohmann::json{3, 2}}) {
+    auto h = header;
+    h["tensors"][0]["shape"] = shape;
+    const std::string text = h.dump();
+    const uint64_t n = text.size();
+    std::string edited = bytes.substr(0, 12) + std::string(reinterpret_cast<const char*>(&n), 8) + text + bytes.substr(20 + hlen);
+    test::write_bytes(dir / "bad", edited);
+    SCOPED_TRACE(shape.dump());
+    EXPECT_ERROR_KIND(io::load_tensor_file(dir / "bad"), ErrorKind::damaged);
+  }
 }
 
 TEST(GlowFile, SaveLoadRoundTripGivesTheSameFlow) {

@@ -96,7 +96,9 @@ class Manifest {
     if (!f_.is_open()) return;
     nlohmann::json line = {{"input", j.in}, {"output", j.out}, {"status", status}, {"seconds", seconds}};
     if (!error.empty()) line["error"] = error;
-    f_ << line.dump() << '\n' << std::flush;  // a killed run keeps every line it finished
+    // A killed run keeps every line it finished. File names need not be UTF-8: such bytes become
+    // U+FFFD rather than an exception.
+    f_ << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n' << std::flush;
   }
 
  private:

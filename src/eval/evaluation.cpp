@@ -383,7 +383,7 @@ std::string run_evaluation(const EvalOptions& o) {
           fmt_num(100 * chance_match, 1) + "% of the time.\n";
   }
   md += per_set_section(o, set_of, values, summary);
-  auto s = summary.dump(2) + "\n";
+  auto s = summary.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";  // set names: any bytes
   write_file_atomic((fs::path(o.out) / "summary.json").string(), std::vector<uint8_t>(s.begin(), s.end()));
   write_file_atomic((fs::path(o.out) / "summary.md").string(), std::vector<uint8_t>(md.begin(), md.end()));
   if (!grid.empty()) {

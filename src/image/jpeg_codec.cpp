@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "image/codecs.h"
+#include "image/image.h"
 #include "image/jpeg_failure.h"
 
 namespace hipp::image::codec {
@@ -27,6 +28,11 @@ bool read_header(jpeg_decompress_struct& d, Failure& f, const std::vector<uint8_
   c.gray = d.jpeg_color_space == JCS_GRAYSCALE;
   c.cmyk = d.jpeg_color_space == JCS_CMYK || d.jpeg_color_space == JCS_YCCK;
   d.out_color_space = c.cmyk ? JCS_CMYK : JCS_RGB;  // libjpeg has no CMYK-to-RGB conversion
+  return true;
+}
+
+bool start(jpeg_decompress_struct& d, Failure& f) {
+  if (setjmp(f.jump)) return false;
   jpeg_start_decompress(&d);
   return true;
 }
@@ -81,6 +87,12 @@ bool read_tables(jpeg_decompress_struct& d, Failure& f, const std::vector<uint8_
   std::vector<int> seen;
   for (int c = 0; c < d.num_components; ++c) {
     int no = d.comp_info[c].quant_tbl_no;
+    // libjpeg checks the table number only when decoding starts; read_header leaves any byte here
+    // (found by fuzz/fuzz_http.cpp: an out-of-bounds read of quant_tbl_ptrs).
+    if (no < 0 || no >= NUM_QUANT_TBLS) {
+      std::snprintf(f.message, sizeof f.message, "a component names quantization table %d, which cannot exist", no);
+      return false;
+    }
     if (std::find(seen.begin(), seen.end(), no) != seen.end() || !d.quant_tbl_ptrs[no]) continue;
     seen.push_back(no);
     t.quant.emplace_back(d.quant_tbl_ptrs[no]->quantval, d.quant_tbl_ptrs[no]->quantval + DCTSIZE2);
@@ -131,6 +143,10 @@ torch::Tensor decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& 
   d.err = &f.mgr;
   DecompressGuard guard{d};
   if (!read_header(d, f, bytes, converted)) throw Error(name + ": not a readable image (JPEG: " + f.message + ")");
+  // The size libjpeg will decode, which a segment walk (image::header_size) can miss: libjpeg
+  // skips garbage between segments (found by fuzz/fuzz_image_decode.cpp).
+  check_pixels(d.image_width, d.image_height, name);
+  if (!start(d, f)) throw Error(name + ": not a readable image (JPEG: " + f.message + ")");
   const int channels = converted.cmyk ? 4 : 3;
   auto hwc = torch::empty({int64_t{d.output_height}, int64_t{d.output_width}, channels}, torch::kUInt8);
   if (!read_rows(d, f, hwc.data_ptr<uint8_t>(), channels))

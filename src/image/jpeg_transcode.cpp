@@ -18,12 +18,18 @@ namespace {
 
 using Failure = JpegFailure;
 
-// Reads the coefficient arrays (realized in d's memory); false on a libjpeg error.
-bool read_arrays(jpeg_decompress_struct& d, Failure& f, const std::vector<uint8_t>& bytes, jvirt_barray_ptr*& arrays) {
+// Reads the frame header; false on a libjpeg error.
+bool read_header(jpeg_decompress_struct& d, Failure& f, const std::vector<uint8_t>& bytes) {
   if (setjmp(f.jump)) return false;
   jpeg_create_decompress(&d);
   jpeg_mem_src(&d, bytes.data(), static_cast<unsigned long>(bytes.size()));
   jpeg_read_header(&d, TRUE);
+  return true;
+}
+
+// Reads the coefficient arrays (realized in d's memory); false on a libjpeg error.
+bool read_arrays(jpeg_decompress_struct& d, Failure& f, jvirt_barray_ptr*& arrays) {
+  if (setjmp(f.jump)) return false;
   arrays = jpeg_read_coefficients(&d);
   return true;
 }
@@ -39,7 +45,9 @@ bool copy_blocks(jpeg_decompress_struct& d, Failure& f, jvirt_barray_ptr* arrays
     if (to_planes) {
       p.blocks_w = static_cast<int>(ci.width_in_blocks), p.blocks_h = static_cast<int>(ci.height_in_blocks);
       p.h_samp = ci.h_samp_factor, p.v_samp = ci.v_samp_factor;
-      const JQUANT_TBL* q = ci.quant_table ? ci.quant_table : d.quant_tbl_ptrs[ci.quant_tbl_no];
+      // A component no scan covers has no latched table, and its number was never checked.
+      const bool numbered = ci.quant_tbl_no >= 0 && ci.quant_tbl_no < NUM_QUANT_TBLS;
+      const JQUANT_TBL* q = ci.quant_table ? ci.quant_table : numbered ? d.quant_tbl_ptrs[ci.quant_tbl_no] : nullptr;
       p.dc_step = q ? q->quantval[0] : 1;
       p.coef.assign(static_cast<size_t>(p.blocks_w) * p.blocks_h * 64, 0);
     }
@@ -94,9 +102,9 @@ std::vector<uint8_t> transcode_jpeg(const std::vector<uint8_t>& jpeg, const std:
   Guard guard{d, e, buffer};
   jvirt_barray_ptr* arrays = nullptr;
   auto fail = [&] { return Error(name + ": not a readable JPEG (" + f.message + ")"); };
-  auto [w, h] = header_size(jpeg);
-  check_pixels(w, h, name);  // before libjpeg allocates the coefficient arrays
-  if (!read_arrays(d, f, jpeg, arrays)) throw fail();
+  if (!read_header(d, f, jpeg)) throw fail();
+  check_pixels(d.image_width, d.image_height, name);  // before libjpeg allocates the coefficient arrays
+  if (!read_arrays(d, f, arrays)) throw fail();
   if (d.jpeg_color_space != JCS_YCbCr && d.jpeg_color_space != JCS_GRAYSCALE)
     throw Error(ErrorKind::unsupported, name + ": a CMYK or otherwise unusual JPEG, which JPEG-native schemes do not handle (use --scheme hipp)");
   std::vector<CoefficientPlane> planes;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <optional>
 
 #include "common/error.h"
 #include "common/files.h"
@@ -23,6 +24,17 @@ std::string dtype_name(torch::ScalarType t) {
   for (auto& [name, type] : dtypes())
     if (type == t) return name;
   throw Error(std::string("tensor file: unsupported dtype ") + c10::toString(t));
+}
+
+// The bytes a tensor of `shape` holds, or nothing for a negative dimension or an overflow.
+std::optional<uint64_t> shape_bytes(const std::vector<int64_t>& shape, size_t element) {
+  uint64_t n = element;
+  for (int64_t d : shape) {
+    if (d < 0) return std::nullopt;
+    if (d != 0 && n > UINT64_MAX / static_cast<uint64_t>(d)) return std::nullopt;
+    n *= static_cast<uint64_t>(d);
+  }
+  return n;
 }
 
 template <typename T>
@@ -122,10 +134,13 @@ TensorFile parse_tensor_file(const std::vector<uint8_t>& data, const std::string
       auto dtype = dtypes().at(e.at("dtype").get<std::string>());
       auto shape = e.at("shape").get<std::vector<int64_t>>();
       auto off = e.at("offset").get<uint64_t>(), bytes = e.at("bytes").get<uint64_t>();
-      if (off + bytes > avail) throw Error(ErrorKind::damaged, path + ": truncated (tensor '" + name + "' is cut off)");
+      if (off > avail || bytes > avail - off)
+        throw Error(ErrorKind::damaged, path + ": truncated (tensor '" + name + "' is cut off)");
+      // Checked before allocating: a negative or huge shape must not reach torch::empty (found by
+      // fuzz/fuzz_tensor_file.cpp: a c10::Error escaped).
+      if (shape_bytes(shape, c10::elementSize(stored)) != std::optional<uint64_t>(bytes))
+        throw Error(ErrorKind::damaged, bad + " (tensor '" + name + "' has a size that does not match its shape)");
       auto t = torch::empty(shape, torch::TensorOptions().dtype(stored));
-      if (static_cast<uint64_t>(t.numel() * t.element_size()) != bytes)
-        throw Error(bad + " (tensor '" + name + "' has a size that does not match its shape)");
       std::memcpy(t.data_ptr(), base + off, bytes);
       file.tensors[name] = t.to(dtype);
     }

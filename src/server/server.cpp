@@ -14,6 +14,7 @@
 #include "image/image.h"
 #include "scheme/registry.h"
 #include "server/page/page.h"
+#include "server/routes.h"
 
 namespace hipp::server {
 using nlohmann::json;
@@ -28,9 +29,14 @@ void send_png(httplib::Response& res, const std::vector<uint8_t>& png) {
   res.set_content(std::string(png.begin(), png.end()), "image/png");
 }
 
+// JSON text for an answer. Strings can hold the client's bytes (a query parameter quoted in an
+// error, a scheme name from a file), which need not be UTF-8: invalid bytes become U+FFFD
+// instead of an exception (found by fuzz/fuzz_http.cpp).
+std::string text(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 void send_error(httplib::Response& res, int status, const std::string& kind, const std::string& message) {
   res.status = status;
-  res.set_content(json{{"error", message}, {"kind", kind}}.dump(), "application/json");
+  res.set_content(text(json{{"error", message}, {"kind", kind}}), "application/json");
 }
 
 // Constant-time comparison of the request's bearer token with ours: both are hashed first, so
@@ -101,10 +107,7 @@ bool is_loopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
-Server::Server(const ServeOptions& options, service::ProtectorPool& pool)
-    : options_(options), http_(std::make_unique<httplib::Server>()) {
-  auto& http = *http_;
-  const auto& o = options_;
+void install_routes(httplib::Server& http, const ServeOptions& o, service::ProtectorPool& pool) {
   http.set_payload_max_length(o.max_body_bytes);
   http.set_read_timeout(o.io_timeout_s, 0);
   http.set_write_timeout(o.io_timeout_s, 0);
@@ -125,9 +128,8 @@ Server::Server(const ServeOptions& options, service::ProtectorPool& pool)
       models.push_back({{"name", m.name}, {"size", m.size}, {"trained_blocks_up_to", 1 << m.levels},
                         {"encoder", !m.encoder.empty()}, {"id", protect::hex(m.id)}});
     json schemes = scheme::names();
-    res.set_content(json{{"status", "ok"}, {"models", models}, {"schemes", schemes}, {"workers", pool.workers()},
-                         {"max_pixels", image::max_pixels()}}
-                        .dump(),
+    res.set_content(text(json{{"status", "ok"}, {"models", models}, {"schemes", schemes}, {"workers", pool.workers()},
+                         {"max_pixels", image::max_pixels()}}),
                     "application/json");
   }));
   http.Post("/protect", guarded(o, &pool, [](const httplib::Request& req, httplib::Response& res, Work& w) {
@@ -165,14 +167,18 @@ Server::Server(const ServeOptions& options, service::ProtectorPool& pool)
   }));
   http.Post("/info", guarded(o, nullptr, [](const httplib::Request& req, httplib::Response& res, Work&) {
     auto h = container::read_header(body_bytes(req), "request body");
-    res.set_content(json{{"version", h.version}, {"scheme", h.scheme}, {"model_id", protect::hex(h.model_id)},
+    res.set_content(text(json{{"version", h.version}, {"scheme", h.scheme}, {"model_id", protect::hex(h.model_id)},
                          {"block", h.block}, {"width", h.width}, {"height", h.height},
                          {"side_bytes", h.side.size()}, {"repair_bytes", h.repair.size()},
                          {"key", h.passphrase ? "passphrase" : "raw"}, {"lossy_pixels", h.pixel_tag.has_value()},
-                         {"original_jpeg_quality", h.origin ? json(h.origin->quality) : json(nullptr)}}
-                        .dump(),
+                         {"original_jpeg_quality", h.origin ? json(h.origin->quality) : json(nullptr)}}),
                     "application/json");
   }));
+}
+
+Server::Server(const ServeOptions& options, service::ProtectorPool& pool)
+    : options_(options), http_(std::make_unique<httplib::Server>()) {
+  install_routes(*http_, options_, pool);
 }
 
 Server::~Server() = default;
