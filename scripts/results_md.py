@@ -35,6 +35,10 @@ EVAL_COLUMNS = [
     ("protected_ssim", "protected SSIM"),
     ("original_bpd", "original bits/dim"),
     ("protected_bpd", "protected bits/dim"),
+    ("original_brisque", "original BRISQUE"),
+    ("protected_brisque", "protected BRISQUE"),
+    ("original_face_found", "original: face found"),
+    ("protected_face_found", "protected: face found"),
     ("identity_match", "identity match"),
 ]
 
@@ -79,11 +83,16 @@ def stat(s, col):
 
 
 def rel(path):
-    """Absolute paths of this checkout (the naturalness flow) as repository paths."""
+    """Absolute paths of the checkout a measurement ran in (the naturalness flow)
+    as repository paths, whichever folder that checkout was in: the records are
+    kept, and a clone elsewhere must render the same table."""
     if isinstance(path, str) and os.path.isabs(path):
         for root in (ROOT, os.path.realpath(ROOT)):
             if path.startswith(root + os.sep):
                 return os.path.relpath(path, root)
+        marker = os.sep + "models" + os.sep
+        if marker in path:
+            return "models" + os.sep + path.rsplit(marker, 1)[1]
     return path
 
 
