@@ -11,6 +11,7 @@
 #include "image/image.h"
 #include "image/jpeg_transcode.h"
 #include "metrics/metrics.h"
+#include "metrics/naturalness.h"
 #include "test_util.h"
 
 using namespace hipp;
@@ -335,4 +336,20 @@ TEST(Metrics, SsimInBandsMatchesTheWholeImageDefinition) {
   auto map = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sxx + syy + c2));
   for (int64_t band : {0, 1, 7, 60, 100}) EXPECT_NEAR(metrics::ssim_in_bands(a, b, band), map.mean().item<double>(), 1e-12);
   EXPECT_NEAR(metrics::ssim(a, a), 1.0, 1e-12);
+}
+
+// BRISQUE and the face cascade (hipp eval's naturalness columns) on what they must tell apart.
+TEST(Naturalness, BrisqueAndTheFaceCascadeTellPhotosFromNoise) {
+  const metrics::NaturalnessMeter meter;
+  if (!meter.available()) GTEST_SKIP() << meter.missing();
+  auto photo = image::load(fixture("scenes/mountain.jpg"));  // 12.7 (forest's dense leaves: 46)
+  auto face = image::load(fixture("faces/sample6_face.png"));
+  torch::manual_seed(1);
+  auto noise = torch::randint(0, 256, photo.sizes(), torch::kUInt8);
+  const double natural = meter.brisque(photo), noisy = meter.brisque(noise);
+  EXPECT_LT(natural, 25) << natural;
+  EXPECT_GT(noisy, natural + 40) << noisy << " vs " << natural;  // 87
+  EXPECT_EQ(meter.face_found(face), 1.0);
+  EXPECT_EQ(meter.face_found(photo), 0.0);
+  EXPECT_EQ(meter.face_found(torch::randint(0, 256, face.sizes(), torch::kUInt8)), 0.0);
 }

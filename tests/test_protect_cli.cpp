@@ -356,7 +356,8 @@ TEST(EvalCli, WritesAllFourOutputsWithTheExpectedColumns) {
   const auto header = first_line(csv);
   EXPECT_EQ(header, "image,scheme,restore_ssim,restore_psnr,repair_rate,unrepaired_min_block_psnr,thumb_psnr,"
                     "png_expansion,jpeg90_expansion,protect_s,restore_s,wrongkey_ssim,protected_ssim,original_bpd,"
-                    "protected_bpd,identity_match,identity_distance");
+                    "protected_bpd,original_brisque,protected_brisque,original_face_found,protected_face_found,"
+                    "identity_match,identity_distance");
   int rows = 0;
   for (std::string line; std::getline(csv, line);) ++rows;
   EXPECT_EQ(rows, 9);  // 3 images x 3 schemes
@@ -381,8 +382,8 @@ TEST(EvalCli, JpegModeComparesJpegWithJpegAndRecompresses) {
   const auto header = first_line(csv);
   EXPECT_EQ(header, "image,scheme,restore_ssim,restore_psnr,repair_rate,unrepaired_min_block_psnr,thumb_psnr,"
                     "jpeg_expansion,requality85_ssim,requality85_psnr,requality75_ssim,requality75_psnr,protect_s,"
-                    "restore_s,wrongkey_ssim,protected_ssim,original_bpd,protected_bpd,identity_match,"
-                    "identity_distance");
+                    "restore_s,wrongkey_ssim,protected_ssim,original_bpd,protected_bpd,original_brisque,"
+                    "protected_brisque,original_face_found,protected_face_found,identity_match,identity_distance");
   EXPECT_NE(r.output.find("| JPEG expansion | max | thumbnail PSNR min | recompressed q85 SSIM"), std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find(test::fixture("scenes") + " | jpeg-scramble | 2 | inf | inf | inf | 1.0000"), std::string::npos)

@@ -21,6 +21,7 @@
 #include "hipp/models.h"
 #include "image/image.h"
 #include "metrics/metrics.h"
+#include "metrics/naturalness.h"
 #include "repair/checked.h"
 #include "scheme/registry.h"
 #include "service/protector.h"
@@ -43,6 +44,7 @@ std::vector<std::string> columns(bool jpeg) {
     c.insert(c.end(), {"png_expansion", "jpeg90_expansion"});
   }
   for (auto n : {"protect_s", "restore_s", "wrongkey_ssim", "protected_ssim", "original_bpd", "protected_bpd",
+                 "original_brisque", "protected_brisque", "original_face_found", "protected_face_found",
                  "identity_match", "identity_distance"})
     c.push_back(n);
   return c;
@@ -211,6 +213,8 @@ std::string run_evaluation(const EvalOptions& o) {
   if (!flow_path.empty()) nat = flow::load_flow(flow_path, device).flow;
 
   IdentityMeter faces;  // identity privacy: does a face recognizer still match protected to original?
+  const metrics::NaturalnessMeter looks;  // BRISQUE and a face detector, on originals and protected images
+  if (!looks.available()) spdlog::warn("eval: no BRISQUE or face detection: {}", looks.missing());
 
   std::vector<int> set_of;
   auto files = files_by_set(o, set_of);
@@ -266,6 +270,7 @@ std::string run_evaluation(const EvalOptions& o) {
       bpd_orig = flow::mean_bits_per_dim(*nat, x, 1, device);
     }
     auto desc = faces.available() ? originals_desc.slice(0, i, i + 1) : torch::Tensor();
+    const double brisque_orig = looks.brisque(img), face_orig = looks.face_found(img);
     std::vector<torch::Tensor> row{img};
     torch::Tensor first_restored, first_wrong;  // the grid's last two columns: the first scheme's
     for (auto& resolved_scheme : resolved) {
@@ -309,6 +314,10 @@ std::string run_evaluation(const EvalOptions& o) {
           {"protected_ssim", metrics::ssim(img, prot)},
           {"original_bpd", bpd_orig},
           {"protected_bpd", bpd_prot},
+          {"original_brisque", brisque_orig},
+          {"protected_brisque", looks.brisque(prot)},
+          {"original_face_found", face_orig},
+          {"protected_face_found", looks.face_found(prot)},
           {"identity_match", IdentityMeter::matches(id_distance)},
           {"identity_distance", id_distance}};
       if (!o.jpeg) r["jpeg90_expansion"] = static_cast<double>(image::encode_jpeg(prot, 90).size()) / jpg_orig;
@@ -371,7 +380,9 @@ std::string run_evaluation(const EvalOptions& o) {
                               "protected PNG with its hipp chunk; JPEG quality 90: both re-encoded). ")) +
         "Thumbnail PSNR: block averages of protected vs original. "
         "wrongkey_ssim: restoration with a random wrong key (key check bypassed) vs original. identity_match: share of "
-        "protected images whose face descriptor (dlib ResNet-34) lies within 0.6 of the original's. bpd: bits/dim under " +
+        "protected images whose face descriptor (dlib ResNet-34) lies within 0.6 of the original's. brisque: OpenCV's "
+        "BRISQUE (LIVE model; lower is more natural). face_found: share of images in which OpenCV's frontal-face Haar "
+        "cascade finds a face. bpd: bits/dim under " +
         (flow_path.empty() ? std::string("(no naturalness flow found)") : flow_path) +
         ". repair_rate: share of thumbnail blocks that carry an encrypted correction (those below " +
         fmt_num(o.repair.min_psnr, 1) + " dB, then the worst until the image's SSIM reaches " +
