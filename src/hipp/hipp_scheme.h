@@ -1,5 +1,5 @@
 #pragma once
-// HIPP's protection with a wavelet flow G (see flow/wavelet_flow.h and README "How HIPP works"):
+// HIPP's protection with a wavelet flow G (see flow/wavelet_flow.h and docs/design.md "How HIPP works here"):
 //
 //   protect:  x -> Haar pyramid -> keep the low-pass at the block size (the thumbnail)
 //             for each level, coarse to fine:  z = G_k^-1(detail_k | original low-pass)
