@@ -37,8 +37,10 @@ EVAL_COLUMNS = [
     ("protected_bpd", "protected bits/dim"),
     ("original_brisque", "original BRISQUE"),
     ("protected_brisque", "protected BRISQUE"),
-    ("original_face_found", "original: face found"),
-    ("protected_face_found", "protected: face found"),
+    ("original_face_detected", "original: face detected"),
+    ("protected_face_detected", "protected: face detected"),
+    ("original_face_found", "original: face found (Haar)"),
+    ("protected_face_found", "protected: face found (Haar)"),
     ("identity_match", "identity match"),
 ]
 

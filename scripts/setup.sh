@@ -24,26 +24,38 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# dlib's face recognition network as face-api ships it (MIT), for the identity-privacy metric.
-# Fetched once with npm; nothing is downloaded at run time.
+# face-api's models (MIT): dlib's face recognition network, for the identity-privacy metric, and
+# the tiny face detector, for the face detection rate of naturalness. Fetched once with npm;
+# nothing is downloaded at run time. Each weights file is checked against its SHA-256.
 FACE_DIR=third_party/face-api/model
-FACE_BIN_SHA256=b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589
+FACE_MODELS=(
+  "face_recognition_model b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589"
+  "tiny_face_detector_model b7503ce7df31039b1c43316a9b865cab6a70dd748cc602d3fa28b551503c3871"
+)
 cd "$(dirname "$0")/.."
-if ! echo "$FACE_BIN_SHA256  $FACE_DIR/face_recognition_model.bin" | sha256sum -c --status 2>/dev/null; then
+face_missing=()
+for m in "${FACE_MODELS[@]}"; do
+  set -- $m
+  echo "$2  $FACE_DIR/$1.bin" | sha256sum -c --status 2>/dev/null && [ -f "$FACE_DIR/$1-weights_manifest.json" ] ||
+    face_missing+=("$m")
+done
+if [ ${#face_missing[@]} -gt 0 ]; then
   if ! command -v npm >/dev/null; then
-    echo "setup.sh: npm is missing: install it (apt-get install npm) to fetch the face model, or skip the face metric" >&2
+    echo "setup.sh: npm is missing: install it (apt-get install npm) to fetch the face models, or skip the face metrics" >&2
     exit 1
   fi
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   (cd "$tmp" && npm pack --silent @vladmandic/face-api@1.7.15 >/dev/null)
-  tar -xzf "$tmp"/vladmandic-face-api-1.7.15.tgz -C "$tmp" \
-    package/model/face_recognition_model.bin package/model/face_recognition_model-weights_manifest.json
-  echo "$FACE_BIN_SHA256  $tmp/package/model/face_recognition_model.bin" | sha256sum -c --status ||
-    { echo "setup.sh: face_recognition_model.bin does not have the expected SHA-256" >&2; exit 1; }
   mkdir -p "$FACE_DIR"
-  mv "$tmp"/package/model/face_recognition_model* "$FACE_DIR"/
-  echo "setup.sh: fetched the face recognition model into $FACE_DIR"
+  for m in "${face_missing[@]}"; do
+    set -- $m
+    tar -xzf "$tmp"/vladmandic-face-api-1.7.15.tgz -C "$tmp" package/model/"$1".bin package/model/"$1"-weights_manifest.json
+    echo "$2  $tmp/package/model/$1.bin" | sha256sum -c --status ||
+      { echo "setup.sh: $1.bin does not have the expected SHA-256" >&2; exit 1; }
+    mv "$tmp"/package/model/"$1".bin "$tmp"/package/model/"$1"-weights_manifest.json "$FACE_DIR"/
+    echo "setup.sh: fetched face-api's $1 into $FACE_DIR"
+  done
 fi
 
 # puppeteer-core for the browser test (tests/browser/package-lock.json pins it); it drives the

@@ -1,8 +1,11 @@
 // The face recognition network: face-api's JavaScript gives the golden descriptor; distances
 // behave (a face is near itself and its shifted/resized copies, far from a scene); pairs draw.
+// The tiny face detector: face-api's JavaScript gives the golden boxes; it finds the fixture's
+// face and none in scenes.
 #include <fstream>
 #include <set>
 
+#include "face/face_detector.h"
 #include "face/face_net.h"
 #include "face/pairs.h"
 #include "image/image.h"
@@ -45,6 +48,58 @@ TEST(Face, GoldenDescriptorFromFaceApiJs) {
   auto d = net()->describe(fixture_face());
   ASSERT_EQ(d.sizes(), (std::vector<int64_t>{1, 128}));
   EXPECT_LT((d[0] - torch::tensor(golden)).abs().max().item<double>(), 1e-3);
+}
+
+const face::FaceDetector* detector() {
+  static std::unique_ptr<face::FaceDetector> d;
+  if (!d && !face::face_model_dir("tiny_face_detector_model").empty()) d = std::make_unique<face::FaceDetector>();
+  return d.get();
+}
+
+#define REQUIRE_DETECTOR()                                                                       \
+  if (!detector()) GTEST_SKIP() << "face detector not fetched (scripts/setup.sh, or set HIPP_FACE_MODEL)"
+
+TEST(FaceDetector, MissingModelNamesSetup) {
+  test::TempDir tmp;
+  EXPECT_ERROR_HAS(face::FaceDetector(tmp.path.string()), "scripts/setup.sh");
+}
+
+TEST(FaceDetector, GoldenBoxesFromFaceApiJs) {
+  REQUIRE_DETECTOR();
+  std::ifstream in(test::fixture("faces/sample6_group.golden.txt"));
+  std::vector<double> golden{std::istream_iterator<double>(in), {}};
+  ASSERT_EQ(golden.size(), 10u);  // two faces: score x y width height
+  face::DetectOptions js;  // face-api's single pass, at the reference's threshold
+  js.min_score = 0.3, js.border = 0;
+  auto faces = detector()->detect(image::load(test::fixture("faces/sample6_group.png")), js);
+  ASSERT_EQ(faces.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    auto& f = faces[i];
+    const double* g = &golden[5 * i];
+    EXPECT_NEAR(f.score, g[0], 1e-4);
+    EXPECT_NEAR(f.x, g[1], 0.05);
+    EXPECT_NEAR(f.y, g[2], 0.05);
+    EXPECT_NEAR(f.width, g[3], 0.05);
+    EXPECT_NEAR(f.height, g[4], 0.05);
+  }
+}
+
+TEST(FaceDetector, FindsTheChipsFaceAndNoneInScenes) {
+  REQUIRE_DETECTOR();
+  auto faces = detector()->detect(fixture_face());
+  ASSERT_GE(faces.size(), 1u);
+  EXPECT_GT(faces[0].score, 0.8);
+  EXPECT_GT(faces[0].width, 60);  // the chip is mostly face
+  for (auto name : {"mountain.jpg", "street.jpg", "forest.jpg"})
+    EXPECT_TRUE(detector()->detect(image::load(test::fixture(std::string("scenes/") + name))).empty()) << name;
+}
+
+TEST(FaceDetector, RejectsBadInput) {
+  REQUIRE_DETECTOR();
+  EXPECT_ERROR_HAS(detector()->detect(torch::zeros({3, 8, 8})), "uint8");
+  face::DetectOptions odd;
+  odd.input_size = 100;
+  EXPECT_ERROR_HAS(detector()->detect(fixture_face(), odd), "multiple of 32");
 }
 
 TEST(Face, DistancesBehave) {
@@ -108,4 +163,20 @@ TEST(Face, CliDescribesAndCompares) {
   r = test::run_hipp("face describe " + face + " --model /nonexistent");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("scripts/setup.sh"), std::string::npos) << r.output;
+}
+
+TEST(FaceDetector, CliListsFacesOrNone) {
+  REQUIRE_DETECTOR();
+  auto group = test::fixture("faces/sample6_group.png"), scene = test::fixture("scenes/mountain.jpg");
+  auto r = test::run_hipp("face detect " + group + " " + scene);
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find(group + " 0.94"), std::string::npos) << r.output;  // best face first
+  EXPECT_NE(r.output.find(scene + " none"), std::string::npos) << r.output;
+  r = test::run_hipp("face detect --input-size 100 " + group);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("multiple of 32"), std::string::npos) << r.output;
+  r = test::run_hipp("face detect " + group + " --model /nonexistent");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("scripts/setup.sh"), std::string::npos) << r.output;
+  EXPECT_NE(test::run_hipp("face detect /nonexistent.png").code, 0);
 }

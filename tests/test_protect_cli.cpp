@@ -7,6 +7,7 @@
 
 #include "common/files.h"
 #include "container/protected_jpeg.h"
+#include "face/face_net.h"
 #include "image/image.h"
 #include "metrics/metrics.h"
 #include "test_util.h"
@@ -356,19 +357,21 @@ TEST(EvalCli, WritesAllFourOutputsWithTheExpectedColumns) {
   const auto header = first_line(csv);
   EXPECT_EQ(header, "image,scheme,restore_ssim,restore_psnr,repair_rate,unrepaired_min_block_psnr,thumb_psnr,"
                     "png_expansion,jpeg90_expansion,protect_s,restore_s,wrongkey_ssim,protected_ssim,original_bpd,"
-                    "protected_bpd,original_brisque,protected_brisque,original_face_found,protected_face_found,"
-                    "identity_match,identity_distance");
+                    "protected_bpd,original_brisque,protected_brisque,original_face_detected,protected_face_detected,"
+                    "original_face_found,protected_face_found,identity_match,identity_distance");
   int rows = 0;
   for (std::string line; std::getline(csv, line);) ++rows;
-  EXPECT_EQ(rows, 9);  // 3 images x 3 schemes
+  EXPECT_EQ(rows, 12);  // 4 images x 3 schemes
   EXPECT_NE(r.output.find("| tpe-ideal |"), std::string::npos) << r.output;
   // Restoration per set: mean, 5th percentile and minimum; exact schemes are exact everywhere.
   EXPECT_NE(r.output.find("| set | scheme | images | restore PSNR mean | p5 | min |"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find(test::fixture("faces") + " | hipp | 1 |"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(test::fixture("faces") + " | hipp | 2 |"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find(test::fixture("scenes") + " | shuffle | 2 | inf | inf | inf | 1.0000"), std::string::npos)
       << r.output;
   auto summary = test::read_bytes((dir.path / "ev" / "summary.json").string());
   EXPECT_NE(summary.find("\"sets\""), std::string::npos);
+  if (!face::face_model_dir("tiny_face_detector_model").empty())  // both fixture faces are found and cut out
+    EXPECT_NE(summary.find("\"identity_face_cut\": 2"), std::string::npos) << summary;
   EXPECT_EQ(run_hipp("eval --data x --out y --schemes hipp,rot13").code, 2);
 }
 
@@ -383,7 +386,8 @@ TEST(EvalCli, JpegModeComparesJpegWithJpegAndRecompresses) {
   EXPECT_EQ(header, "image,scheme,restore_ssim,restore_psnr,repair_rate,unrepaired_min_block_psnr,thumb_psnr,"
                     "jpeg_expansion,requality85_ssim,requality85_psnr,requality75_ssim,requality75_psnr,protect_s,"
                     "restore_s,wrongkey_ssim,protected_ssim,original_bpd,protected_bpd,original_brisque,"
-                    "protected_brisque,original_face_found,protected_face_found,identity_match,identity_distance");
+                    "protected_brisque,original_face_detected,protected_face_detected,original_face_found,"
+                    "protected_face_found,identity_match,identity_distance");
   EXPECT_NE(r.output.find("| JPEG expansion | max | thumbnail PSNR min | recompressed q85 SSIM"), std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find(test::fixture("scenes") + " | jpeg-scramble | 2 | inf | inf | inf | 1.0000"), std::string::npos)

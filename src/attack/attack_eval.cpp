@@ -27,14 +27,14 @@ struct Row {
 
 // Mean PSNR, SSIM and identity figures of `guess` against `truth` (uint8 [N,3,H,W]).
 Row score(const std::string& label, int block, const torch::Tensor& truth, const torch::Tensor& guess,
-          const torch::Tensor& truth_desc, const eval::IdentityMeter& faces) {
+          const torch::Tensor& truth_desc, const eval::IdentityMeter& faces, const eval::FaceRegions& regions) {
   Row r{label, block};
   const int64_t n = truth.size(0);
   for (int64_t i = 0; i < n; ++i) {
     r.psnr += metrics::psnr(truth[i], guess[i]) / n;
     r.ssim += metrics::ssim(truth[i], guess[i]) / n;
   }
-  auto d = faces.distances(truth_desc, guess);
+  auto d = faces.distances(truth_desc, guess, regions);
   r.distance = d.mean().item<double>();
   for (int64_t i = 0; i < n; ++i) r.match += eval::IdentityMeter::matches(d[i].item<double>()) / n;
   return r;
@@ -68,7 +68,8 @@ std::string run_attack_evaluation(const AttackEvalOptions& o) {
   fs::create_directories(o.out);
 
   eval::IdentityMeter faces;
-  auto truth_desc = faces.describe(images);
+  const auto regions = faces.locate(images);  // the truth's face, cut alike from each guess
+  auto truth_desc = faces.describe(images, regions);
   std::vector<Row> rows;
   std::vector<torch::Tensor> columns{images};
   Progress progress("attack eval", static_cast<long>(models.size()));
@@ -77,9 +78,9 @@ std::string run_attack_evaluation(const AttackEvalOptions& o) {
     const int b = m.net->config().block;
     auto up = upsample_thumbnail(images, b);
     auto rec = reconstruct(m.net, images);
-    rows.push_back(score("bicubic thumbnail", b, images, up, truth_desc, faces));
+    rows.push_back(score("bicubic thumbnail", b, images, up, truth_desc, faces, regions));
     rows.push_back(score("attack " + fs::path(m.path).parent_path().filename().string(), b, images, rec,
-                         truth_desc, faces));
+                         truth_desc, faces, regions));
     auto thumb = block_mean(images.to(torch::kFloat32), b).round();
     columns.push_back(thumb.repeat_interleave(b, 2).repeat_interleave(b, 3).to(torch::kUInt8));
     columns.push_back(rec);

@@ -32,6 +32,11 @@ void add_train_commands(CLI::App& app, Globals& g) {
   cmd->add_option("--size", o->size, "training resolution (square)")->default_val(64)->check(CLI::PositiveNumber);
   cmd->add_option("--crop", o->crop, "center square crop as a fraction of the short side, before resizing")
       ->default_val(1.0)->check(CLI::Range(0.05, 1.0));
+  cmd->add_option("--patch", o->patch,
+                  "glow without --positional-prior: train on random PATCH x PATCH windows of the --size images "
+                  "(a judge for whole photos at --size); held-out bits/dim stay on whole images (0: whole images; "
+                  "a resumed run keeps its own)")
+      ->default_val(0)->check(CLI::NonNegativeNumber);
   cmd->add_option("--levels", o->config.levels,
                   "glow: multi-scale levels L (size must divide by 2^L); wavelet: detail levels (thumbnail block 2^L)")
       ->default_val(3)->check(CLI::Range(1, 8));

@@ -22,6 +22,17 @@ torch::Tensor random_batch(const ImageSet& set, int64_t batch, bool flip) {
   return x;
 }
 
+torch::Tensor random_patches(const torch::Tensor& batch, int64_t patch) {
+  const int64_t h = batch.size(2), w = batch.size(3);
+  TORCH_CHECK(patch >= 1 && patch <= h && patch <= w, "patch larger than the images");
+  std::vector<torch::Tensor> out;
+  for (int64_t i = 0; i < batch.size(0); ++i) {
+    auto y = torch::randint(h - patch + 1, {1}).item<int64_t>(), x = torch::randint(w - patch + 1, {1}).item<int64_t>();
+    out.push_back(batch[i].narrow(1, y, patch).narrow(2, x, patch));
+  }
+  return torch::stack(out);
+}
+
 bool is_packed(const std::string& path) {
   const std::string ext = ".tensors";
   return path.size() > ext.size() && path.compare(path.size() - ext.size(), ext.size(), ext) == 0;

@@ -44,7 +44,8 @@ std::vector<std::string> columns(bool jpeg) {
     c.insert(c.end(), {"png_expansion", "jpeg90_expansion"});
   }
   for (auto n : {"protect_s", "restore_s", "wrongkey_ssim", "protected_ssim", "original_bpd", "protected_bpd",
-                 "original_brisque", "protected_brisque", "original_face_found", "protected_face_found",
+                 "original_brisque", "protected_brisque", "original_face_detected", "protected_face_detected",
+                 "original_face_found", "protected_face_found",
                  "identity_match", "identity_distance"})
     c.push_back(n);
   return c;
@@ -228,10 +229,11 @@ std::string run_evaluation(const EvalOptions& o) {
   const int64_t n = set.images.size(0);
   // Chance level of the identity metric at this framing: how often neighbouring originals
   // (mostly different people) match each other.
-  auto originals_desc = faces.describe(set.images);
+  const auto regions = faces.locate(set.images);  // where each original's face is, cut alike from the protected one
+  auto originals_desc = faces.describe(set.images, regions);
   double chance_match = NAN;
   if (faces.available() && n > 1) {
-    auto d = faces.distances(originals_desc.roll(1, 0), set.images);
+    auto d = faces.distances(originals_desc.roll(1, 0), set.images, regions);
     chance_match = 0;
     for (int64_t i = 0; i < n; ++i) chance_match += IdentityMeter::matches(d[i].item<double>()) / n;
   }
@@ -271,6 +273,7 @@ std::string run_evaluation(const EvalOptions& o) {
     }
     auto desc = faces.available() ? originals_desc.slice(0, i, i + 1) : torch::Tensor();
     const double brisque_orig = looks.brisque(img), face_orig = looks.face_found(img);
+    const double detected_orig = faces.face_found(img);
     std::vector<torch::Tensor> row{img};
     torch::Tensor first_restored, first_wrong;  // the grid's last two columns: the first scheme's
     for (auto& resolved_scheme : resolved) {
@@ -300,7 +303,7 @@ std::string run_evaluation(const EvalOptions& o) {
                                 : s.restore(parsed.rgb, wrong, parsed.header.nonce);
       double bpd_prot = NAN;
       if (nat) bpd_prot = flow::mean_bits_per_dim(*nat, torch::stack({prot}).to(device), 1, device);
-      double id_distance = faces.distances(desc, prot)[0].item<double>();
+      double id_distance = faces.distances(desc, prot, {regions[i]})[0].item<double>();
       std::map<std::string, double> r = {
           {"restore_ssim", metrics::ssim(img, restored)},
           {"restore_psnr", metrics::psnr(img, restored)},
@@ -316,6 +319,8 @@ std::string run_evaluation(const EvalOptions& o) {
           {"protected_bpd", bpd_prot},
           {"original_brisque", brisque_orig},
           {"protected_brisque", looks.brisque(prot)},
+          {"original_face_detected", detected_orig},
+          {"protected_face_detected", faces.face_found(prot)},
           {"original_face_found", face_orig},
           {"protected_face_found", looks.face_found(prot)},
           {"identity_match", IdentityMeter::matches(id_distance)},
@@ -380,18 +385,23 @@ std::string run_evaluation(const EvalOptions& o) {
                               "protected PNG with its hipp chunk; JPEG quality 90: both re-encoded). ")) +
         "Thumbnail PSNR: block averages of protected vs original. "
         "wrongkey_ssim: restoration with a random wrong key (key check bypassed) vs original. identity_match: share of "
-        "protected images whose face descriptor (dlib ResNet-34) lies within 0.6 of the original's. brisque: OpenCV's "
-        "BRISQUE (LIVE model; lower is more natural). face_found: share of images in which OpenCV's frontal-face Haar "
-        "cascade finds a face. bpd: bits/dim under " +
+        "protected images whose face descriptor (dlib ResNet-34) lies within 0.6 of the original's, both cut to the "
+        "square where the face detector finds the original's face (the whole image where it finds none). brisque: "
+        "OpenCV's BRISQUE (LIVE model; lower is more natural). face_detected: share of images in which face-api's tiny "
+        "face detector finds a face (score above 0.5); face_found: the same by OpenCV's frontal-face Haar cascade, a "
+        "second opinion. bpd: bits/dim under " +
         (flow_path.empty() ? std::string("(no naturalness flow found)") : flow_path) +
         ". repair_rate: share of thumbnail blocks that carry an encrypted correction (those below " +
         fmt_num(o.repair.min_psnr, 1) + " dB, then the worst until the image's SSIM reaches " +
         fmt_num(o.repair.min_ssim, 3) + ")" + (o.repair.lossless ? " (lossless: every block with any error)" : "") +
         "; unrepaired_min_block_psnr: the worst block before that correction (mean of finite values).\n";
+  int64_t located = std::count_if(regions.begin(), regions.end(), [](auto& r) { return r.has_value(); });
+  summary["identity_face_cut"] = located;
   if (!std::isnan(chance_match)) {
     summary["identity_chance_match"] = chance_match;
     md += "Identity chance level at this framing: neighbouring originals (mostly different people) match " +
-          fmt_num(100 * chance_match, 1) + "% of the time.\n";
+          fmt_num(100 * chance_match, 1) + "% of the time; " + std::to_string(located) + " of " + std::to_string(n) +
+          " originals had their face cut out by the detector.\n";
   }
   md += per_set_section(o, set_of, values, summary);
   auto s = summary.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";  // set names: any bytes

@@ -4,27 +4,57 @@
 
 #include <cmath>
 
+#include "common/error.h"
 #include "face/face_net.h"
 
 namespace hipp::eval {
 
 IdentityMeter::IdentityMeter() {
-  if (face::face_model_dir().empty()) {
+  if (face::face_model_dir().empty())
     spdlog::warn("face recognition model not found (run scripts/setup.sh): identity metrics are n/a");
-    return;
-  }
-  net_ = std::make_unique<face::FaceNet>();
+  else
+    net_ = std::make_unique<face::FaceNet>();
+  if (face::face_model_dir("tiny_face_detector_model").empty())
+    spdlog::warn("face detector not found (run scripts/setup.sh): face detection is n/a, identity uses whole images");
+  else
+    detector_ = std::make_unique<face::FaceDetector>();
 }
 
 IdentityMeter::~IdentityMeter() = default;
 
-torch::Tensor IdentityMeter::describe(const torch::Tensor& faces) const {
-  return net_ ? net_->describe(faces) : torch::Tensor();
+FaceRegions IdentityMeter::locate(const torch::Tensor& images) const {
+  FaceRegions out(images.size(0));
+  if (!detector_) return out;
+  for (int64_t i = 0; i < images.size(0); ++i) {
+    auto faces = detector_->detect(images[i]);
+    if (!faces.empty()) out[i] = face::chip_square(faces[0], images.size(3), images.size(2));
+  }
+  return out;
 }
 
-torch::Tensor IdentityMeter::distances(const torch::Tensor& reference, const torch::Tensor& faces) const {
-  if (!net_) return torch::full({faces.dim() == 4 ? faces.size(0) : 1}, NAN, torch::kFloat64);
-  return face::descriptor_distance(reference, net_->describe(faces)).to(torch::kFloat64);
+double IdentityMeter::face_found(const torch::Tensor& rgb) const {
+  if (!detector_) return NAN;
+  return detector_->detect(rgb).empty() ? 0.0 : 1.0;
+}
+
+torch::Tensor IdentityMeter::describe(const torch::Tensor& images, const FaceRegions& regions) const {
+  if (!net_) return torch::Tensor();
+  auto batch = images.dim() == 3 ? images.unsqueeze(0) : images;
+  if (regions.empty()) return net_->describe(batch);
+  if (regions.size() != static_cast<size_t>(batch.size(0))) throw Error("describe: one region per image");
+  std::vector<torch::Tensor> out;
+  for (int64_t i = 0; i < batch.size(0); ++i) {
+    auto img = batch[i];
+    if (auto& r = regions[i]) img = img.slice(1, r->y, r->y + r->side).slice(2, r->x, r->x + r->side);
+    out.push_back(net_->describe(img));
+  }
+  return torch::cat(out);
+}
+
+torch::Tensor IdentityMeter::distances(const torch::Tensor& reference, const torch::Tensor& images,
+                                       const FaceRegions& regions) const {
+  if (!net_) return torch::full({images.dim() == 4 ? images.size(0) : 1}, NAN, torch::kFloat64);
+  return face::descriptor_distance(reference, describe(images, regions)).to(torch::kFloat64);
 }
 
 double IdentityMeter::matches(double distance) {

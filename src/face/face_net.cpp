@@ -18,32 +18,32 @@ namespace F = torch::nn::functional;
 namespace {
 
 constexpr int kSize = 150;
-constexpr const char* kManifest = "face_recognition_model-weights_manifest.json";
+constexpr const char* kModel = "face_recognition_model";
 
-bool has_model(const fs::path& dir) {
+bool has_model(const fs::path& dir, const std::string& model) {
   std::error_code ec;
-  return fs::exists(dir / kManifest, ec) && fs::exists(dir / "face_recognition_model.bin", ec);
+  return fs::exists(dir / (model + "-weights_manifest.json"), ec) && fs::exists(dir / (model + ".bin"), ec);
 }
 
 }  // namespace
 
-std::string face_model_dir() {
-  if (const char* env = std::getenv("HIPP_FACE_MODEL"); env && *env) return has_model(env) ? env : "";
+std::string face_model_dir(const std::string& model) {
+  if (const char* env = std::getenv("HIPP_FACE_MODEL"); env && *env) return has_model(env, model) ? env : "";
   std::error_code ec;
   auto exe = fs::read_symlink("/proc/self/exe", ec);
   const fs::path rel = fs::path("third_party") / "face-api" / "model";
   // build/hipp -> <repo>/third_party/..., then the source tree this binary was built from.
   for (auto dir : {ec ? fs::path() : exe.parent_path().parent_path() / rel, fs::path(HIPP_SOURCE_DIR) / rel})
-    if (!dir.empty() && has_model(dir)) return dir.string();
+    if (!dir.empty() && has_model(dir, model)) return dir.string();
   return "";
 }
 
 FaceNet::FaceNet(const std::string& dir) {
   auto d = dir.empty() ? face_model_dir() : dir;
-  if (d.empty() || !has_model(d))
+  if (d.empty() || !has_model(d, kModel))
     throw Error("face recognition model not found" + (d.empty() ? std::string() : " in " + d) +
                 " (run scripts/setup.sh to fetch it, or point HIPP_FACE_MODEL at its folder)");
-  w_ = load_tfjs_weights((fs::path(d) / kManifest).string());
+  w_ = load_tfjs_weights((fs::path(d) / (std::string(kModel) + "-weights_manifest.json")).string());
   for (auto& [name, t] : w_)
     if (t.dim() == 4) t = t.permute({3, 2, 0, 1}).contiguous();  // TF [kh,kw,in,out] -> [out,in,kh,kw]
 }

@@ -11,9 +11,9 @@ namespace hipp::face {
 
 constexpr double kMatchDistance = 0.6;  // dlib / face_recognition's threshold
 
-// Where the face-api model files are: $HIPP_FACE_MODEL, else <repo>/third_party/face-api/model
-// (fetched by scripts/setup.sh); "" if absent.
-std::string face_model_dir();
+// Where face-api's model files are: $HIPP_FACE_MODEL, else <repo>/third_party/face-api/model
+// (fetched by scripts/setup.sh); "" if that folder lacks `model`'s manifest and weights.
+std::string face_model_dir(const std::string& model = "face_recognition_model");
 
 class FaceNet {
  public:

@@ -55,6 +55,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   std::string kind = o.arch;
   nlohmann::json config = kind == "glow" ? flow::config_to_json(o.config) : flow::config_to_json(o.wavelet);
   int size = o.size;
+  int patch_arg = o.patch;
   RunState start;
   double test_bpd = -1;
   ResumePoint resume;
@@ -67,12 +68,18 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
     start = resume.state;
     test_bpd = resume.record.value("test_bpd", -1.0);
     if (!resume.full) warm_start = start.step;
+    if (patch_arg == 0) patch_arg = resume.record.value("patch", 0);  // a resumed run keeps its patches
     spdlog::info("resuming {} at step {} ({} flow, size {}, {})", o.out, start.step, kind, size, config.dump());
   }
   auto model = flow::make_flow(kind, config, o.resume ? resume.path : "--" + kind);
   const std::string weights_path = (out / flow::weights_name(kind)).string();
   auto& net = model->module();
   model->check_size(size, size);
+  if (patch_arg < 0 || patch_arg > size) throw Error(ErrorKind::usage, "--patch must lie in [0, --size]");
+  const int patch = patch_arg > 0 ? patch_arg : size;
+  if (patch != size && !(kind == "glow" && config.value("top_prior_size", 0) == 0))
+    throw Error(ErrorKind::usage, "--patch needs a Glow without --positional-prior (one that takes any size)");
+  model->check_size(patch, patch);
   const int n_bits = model->n_bits();
 
   // Data: split by identity (or file name) unless a held-out set is given, then decode once.
@@ -95,7 +102,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   } else {
     // Data-dependent ActNorm initialisation on one larger batch.
     torch::NoGradGuard ng;
-    auto init = data::random_batch(train_set, std::min<int64_t>(256, train_set.images.size(0)), true);
+    auto init = data::random_patches(data::random_batch(train_set, std::min<int64_t>(256, train_set.images.size(0)), true), patch);
     model->log_density(flow::preprocess(init.to(device), n_bits, true));
   }
   resume = {};
@@ -103,7 +110,8 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   const LrSchedule schedule{o.lr, o.lr_final < 0 ? o.lr : o.lr_final, o.warmup, warm_start, o.decay_start, o.iters};
 
   json record = {{"data", o.data},           {"domain", o.domain}, {"identity_file", o.identity_file}, {"crop", o.crop},
-                 {"train_images", train_set.images.size(0)}, {"test_images", n_test},
+                 {"patch", patch},
+                 {"patch", patch}, {"train_images", train_set.images.size(0)}, {"test_images", n_test},
                  {"test_data", o.test_data},
                  {"batch", o.batch},         {"lr", o.lr}, {"noise", o.noise},
                  {"lr_final", schedule.final_lr}, {"decay_start", o.decay_start},
@@ -123,10 +131,10 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
     flow::save_flow(weights_path, *model, size, r);
   };
 
-  const int64_t dims = 3LL * size * size;
+  const int64_t dims = 3LL * patch * patch;
   int64_t last_eval_step = -1;
   hooks.loss = [&] {
-    auto x = flow::preprocess(data::random_batch(train_set, o.batch, true).to(device), n_bits, true);
+    auto x = flow::preprocess(data::random_patches(data::random_batch(train_set, o.batch, true), patch).to(device), n_bits, true);
     if (o.noise > 0) x = x + torch::randn_like(x) * (o.noise / 256.0);
     return flow::bits_per_dim(model->log_density(x), dims, n_bits).mean();
   };

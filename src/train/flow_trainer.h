@@ -18,6 +18,9 @@ struct FlowTrainOptions {
   double test_fraction = 0.05;
   double crop = 1.0;  // center square crop, as a fraction of the short side
   int size = 64;
+  // Train on random patch x patch windows of the size x size images (0: whole images). A Glow
+  // without a per-position prior is convolutional, so it then judges whole images at `size`.
+  int patch = 0;
   std::string arch = "glow";  // glow | wavelet
   std::string domain = "faces";  // recorded in the weights: faces | photos (hipp/models.h chooses by it)
   flow::GlowConfig config;     // arch glow

@@ -1,0 +1,52 @@
+#pragma once
+// face-api's tiny face detector (a Tiny-YOLOv2 with depthwise-separable convolutions, 190 KB),
+// run in LibTorch with the weights npm @vladmandic/face-api@1.7.15 ships (fetched by
+// scripts/setup.sh). It finds faces from about 1/10 of the image up to the whole frame.
+#include <torch/torch.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace hipp::face {
+
+struct FaceBox {
+  double score;                // 0..1
+  double x, y, width, height;  // pixels of the input image
+};
+
+// The square the recognizer (face_net.h) describes for a detected face: kChipScale times the
+// box's larger side, centred kChipShift box heights below its centre, moved (then shrunk) to lie
+// inside a width x height image. Chosen by `hipp face verify --crop detect` on aligned CelebA
+// (docs/notes.md); dlib would also rotate the face upright from landmarks, which this does not.
+struct Square {
+  int64_t x, y, side;
+};
+constexpr double kChipScale = 0.95, kChipShift = -0.05;
+Square chip_square(const FaceBox& box, int64_t width, int64_t height);
+
+struct DetectOptions {
+  int input_size = 416;    // the square the image is padded and resized to (a multiple of 32)
+  double min_score = 0.5;  // face-api's defaults, these two
+  // The detector misses faces that fill the frame (its largest anchor spans 82% of it), as in
+  // face crops: a second pass sees the image inside a black border this fraction of its longer
+  // side wide; its faces join the first pass's. 0: face-api's single pass.
+  double border = 0.3;
+};
+
+class FaceDetector {
+ public:
+
+  // Throws hipp::Error naming scripts/setup.sh if the files are absent.
+  explicit FaceDetector(const std::string& dir = "");
+  // uint8 [3,H,W] -> faces scoring above min_score, overlaps removed (IoU 0.4), best first.
+  std::vector<FaceBox> detect(const torch::Tensor& rgb, const DetectOptions& options = {}) const;
+
+ private:
+  std::vector<FaceBox> candidates(const torch::Tensor& rgb, int input_size, double min_score) const;
+  torch::Tensor forward(const torch::Tensor& x) const;
+  const torch::Tensor& at(const std::string& name) const;
+  std::map<std::string, torch::Tensor> w_;
+};
+
+}  // namespace hipp::face
