@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Naturalness of protected images next to their originals (issue 20's measures): BRISQUE, the
-# face cascade's detection rate and bits/dim under an independent judge, from `hipp eval`, on
-# held-out faces at 128 px and held-out scenes at 256 px (photos256's test split, 10% by file-name
-# hash as in scripts/train_photos.sh), for HIPP and ideal TPE. Usage:
-#   bash scripts/eval_naturalness.sh [OUT=out/naturalness] [DATA=../shared/data]
-# Images: FACES (default 50), SCENES (default 30).
+# face detection rate (face-api's tiny detector; the Haar cascade as a second opinion) and bits/dim
+# under an independent judge, from `hipp eval`, for HIPP and ideal TPE, on held-out
+#   faces at 128 px (CelebA's test crops; judge celeba128-glow),
+#   portrait photos at 128 px (the whole aligned 178x218 CelebA frame, test identities), where the
+#     identity metric is measured on the face the detector cuts out,
+#   scenes at 256 px (photos256's test split, 10% by file-name hash as in scripts/train_photos.sh;
+#     judge photos256-glow).
+# Usage: bash scripts/eval_naturalness.sh [OUT=out/naturalness] [DATA=../shared/data]
+# Images: FACES (default 50), PORTRAITS (default 50), SCENES (default 30).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-out/naturalness}; DATA=${2:-../shared/data}
@@ -14,6 +18,10 @@ mkdir -p "$OUT"
 scenes="$OUT/scenes256-test"
 [ -d "$scenes" ] || $H -q data pack --data "$DATA/scenes/photos256" --split test --test-fraction 0.1 --size 256 \
   --limit "${SCENES:-30}" --quality 95 -o "$scenes"
+portraits="$OUT/portraits128-test"
+[ -d "$portraits" ] || $H -q data pack --data "$DATA/faces/celeba-aligned-178x218" --split test \
+  --identities "$DATA/faces/identity_CelebA.txt" --size 128 --limit "${PORTRAITS:-50}" --quality 95 -o "$portraits"
 $H --threads 1 eval --data "$DATA/faces/celeba-test-crops" --crop 0.7 --size 128 --limit "${FACES:-50}" \
   --schemes hipp,tpe-ideal --out "$OUT/faces128"
-$H --threads 1 eval --data "$scenes" --size 256 --schemes hipp,tpe-ideal --flow none --out "$OUT/scenes256"
+$H --threads 1 eval --data "$portraits" --size 128 --schemes hipp,tpe-ideal --out "$OUT/portraits128"
+$H --threads 1 eval --data "$scenes" --size 256 --schemes hipp,tpe-ideal --flow models/photos256-glow --out "$OUT/scenes256"

@@ -70,7 +70,7 @@ TEST(FaceDetector, GoldenBoxesFromFaceApiJs) {
   std::vector<double> golden{std::istream_iterator<double>(in), {}};
   ASSERT_EQ(golden.size(), 10u);  // two faces: score x y width height
   face::DetectOptions js;  // face-api's single pass, at the reference's threshold
-  js.min_score = 0.3, js.border = 0;
+  js.min_score = 0.3, js.borders = {};
   auto faces = detector()->detect(image::load(test::fixture("faces/sample6_group.png")), js);
   ASSERT_EQ(faces.size(), 2u);
   for (size_t i = 0; i < 2; ++i) {

@@ -153,10 +153,10 @@ void add_face_commands(CLI::App& app, Globals& g) {
   detect->add_option("--input-size", t->options.input_size, "square the photo is resized to (multiple of 32; larger "
                                                             "finds smaller faces, slower)")
       ->default_val(t->options.input_size)->check(CLI::Range(32, 4096));
-  detect->add_option("--border", t->options.border, "a second pass sees the photo inside a black border this "
-                                                    "share of its longer side wide, for faces that fill the frame "
-                                                    "(0: face-api's single pass)")
-      ->default_val(t->options.border)->check(CLI::Range(0.0, 2.0));
+  detect->add_option("--borders", t->options.borders, "further passes see the photo inside a black border of "
+                                                      "each of these shares of its longer side, for faces that fill "
+                                                      "the frame (0: face-api's single pass)")
+      ->default_str("0.3 0.75 1.2")->check(CLI::Range(0.0, 4.0));
   detect->add_option("--model", t->model, "face-api model folder (default: the one setup.sh fetched)");
   detect->callback([t, &g] {
     apply_globals(g);

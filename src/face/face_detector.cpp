@@ -108,8 +108,9 @@ std::vector<FaceBox> FaceDetector::detect(const torch::Tensor& rgb, const Detect
     throw Error("detect: expected a uint8 [3,H,W] image");
   if (o.input_size < 32 || o.input_size % 32 != 0) throw Error("detect: the input size must be a multiple of 32");
   auto boxes = candidates(rgb, o.input_size, o.min_score);
-  if (o.border > 0) {
-    const int64_t b = std::llround(o.border * std::max(rgb.size(1), rgb.size(2)));
+  for (double border : o.borders) {
+    const int64_t b = std::llround(border * std::max(rgb.size(1), rgb.size(2)));
+    if (b <= 0) continue;
     for (auto f : candidates(torch::constant_pad_nd(rgb, {b, b, b, b}), o.input_size, o.min_score)) {
       f.x -= b, f.y -= b;
       boxes.push_back(f);
