@@ -25,12 +25,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # face-api's models (MIT): dlib's face recognition network, for the identity-privacy metric, and
-# the tiny face detector, for the face detection rate of naturalness. Fetched once with npm;
+# the tiny face detector and 68-point landmarks, for the face detection rate of naturalness and
+# to frame the face before identity is measured. Fetched once with npm;
 # nothing is downloaded at run time. Each weights file is checked against its SHA-256.
 FACE_DIR=third_party/face-api/model
 FACE_MODELS=(
   "face_recognition_model b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589"
   "tiny_face_detector_model b7503ce7df31039b1c43316a9b865cab6a70dd748cc602d3fa28b551503c3871"
+  "face_landmark_68_tiny_model b98e9f2f7da76f8a6dda9741a36ed485b224b889d552de2b2c1bb16217f67bfc"
 )
 cd "$(dirname "$0")/.."
 face_missing=()

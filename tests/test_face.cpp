@@ -1,11 +1,12 @@
 // The face recognition network: face-api's JavaScript gives the golden descriptor; distances
 // behave (a face is near itself and its shifted/resized copies, far from a scene); pairs draw.
 // The tiny face detector: face-api's JavaScript gives the golden boxes; it finds the fixture's
-// face and none in scenes.
+// face and none in scenes. The landmark network: golden points; its square frames the face.
 #include <fstream>
 #include <set>
 
 #include "face/face_detector.h"
+#include "face/face_landmarks.h"
 #include "face/face_net.h"
 #include "face/pairs.h"
 #include "image/image.h"
@@ -179,4 +180,41 @@ TEST(FaceDetector, CliListsFacesOrNone) {
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.output.find("scripts/setup.sh"), std::string::npos) << r.output;
   EXPECT_NE(test::run_hipp("face detect /nonexistent.png").code, 0);
+}
+
+TEST(FaceLandmarks, GoldenPointsFromFaceApiJs) {
+  if (face::face_model_dir("face_landmark_68_tiny_model").empty())
+    GTEST_SKIP() << "face landmark model not fetched (scripts/setup.sh, or set HIPP_FACE_MODEL)";
+  std::ifstream in(test::fixture("faces/sample6_group.landmarks.txt"));
+  std::vector<double> golden{std::istream_iterator<double>(in), {}};
+  ASSERT_EQ(golden.size(), 136u);
+  face::LandmarkNet net;
+  auto crop = image::load(test::fixture("faces/sample6_group.png")).slice(1, 50, 140).slice(2, 115, 200);  // 85x90, as the reference
+  auto points = net.locate(crop.contiguous());
+  ASSERT_EQ(points.sizes(), (std::vector<int64_t>{68, 2}));
+  EXPECT_LT((points.flatten() - torch::tensor(golden, torch::kFloat64)).abs().max().item<double>(), 0.05);
+  EXPECT_ERROR_HAS(net.locate(torch::zeros({3, 8, 8})), "uint8");
+}
+
+TEST(FaceLandmarks, SquareFramesTheFaceInsideTheImage) {
+  auto points = torch::tensor({10.0, 20.0, 50.0, 20.0, 30.0, 60.0}, torch::kFloat64).view({3, 2});  // 40 x 40 box
+  auto sq = face::landmark_square(points, 200, 100);
+  EXPECT_EQ(sq.side, 48);  // grown by 20%
+  EXPECT_EQ(sq.x, 6);
+  EXPECT_EQ(sq.y, 16);
+  sq = face::landmark_square(points - 15.0, 200, 100);  // near the corner: moved inside
+  EXPECT_EQ(sq.x, 0);
+  EXPECT_EQ(sq.y, 1);
+  sq = face::landmark_square(points * 4.0, 200, 100);  // larger than the image: shrunk to fit
+  EXPECT_EQ(sq.side, 100);
+  EXPECT_EQ(sq.y, 0);
+  REQUIRE_DETECTOR();
+  face::LandmarkNet net;
+  auto group = image::load(test::fixture("faces/sample6_group.png"));
+  auto found = face::find_face_square(group, *detector(), &net);
+  ASSERT_TRUE(found.has_value());
+  auto best = detector()->detect(group)[0];  // the square lies on the best face
+  EXPECT_NEAR(found->x + found->side / 2.0, best.x + best.width / 2, best.width / 4);
+  EXPECT_NEAR(found->y + found->side / 2.0, best.y + best.height / 2, best.height / 4);
+  EXPECT_FALSE(face::find_face_square(image::load(test::fixture("scenes/mountain.jpg")), *detector(), &net));
 }

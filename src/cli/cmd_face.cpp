@@ -9,7 +9,7 @@
 #include "common/error.h"
 #include "common/progress.h"
 #include "data/image_folder.h"
-#include "face/face_detector.h"
+#include "face/face_landmarks.h"
 #include "face/face_net.h"
 #include "face/pairs.h"
 #include "image/image.h"
@@ -33,14 +33,18 @@ Crop parse_crop(const std::string& s) {
   return c;
 }
 
-torch::Tensor crop_face(const std::string& path, const Crop& c, const face::FaceDetector* detector, long& missed) {
+// What --crop detect needs: the detector, and landmarks to frame the face (as hipp eval does).
+struct Finder {
+  face::FaceDetector detector;
+  face::LandmarkNet landmarks;
+  explicit Finder(const std::string& dir) : detector(dir), landmarks(dir) {}
+};
+
+torch::Tensor crop_face(const std::string& path, const Crop& c, const Finder* finder, long& missed) {
   auto img = image::load(path);
   if (c.detect) {
-    auto faces = detector->detect(img);
-    if (!faces.empty()) {
-      auto sq = face::chip_square(faces[0], img.size(2), img.size(1));
-      return img.slice(1, sq.y, sq.y + sq.side).slice(2, sq.x, sq.x + sq.side);
-    }
+    if (auto sq = face::find_face_square(img, finder->detector, &finder->landmarks))
+      return img.slice(1, sq->y, sq->y + sq->side).slice(2, sq->x, sq->x + sq->side);
     ++missed;
   }
   if (c.size == 0) return image::center_crop_resize(img, 150);
@@ -70,15 +74,16 @@ void add_face_commands(CLI::App& app, Globals& g) {
   verify->add_option("--seed", v->seed, "seed of the pair draw")->default_val(1);
   // Aligned 178x218 CelebA: this square approximates dlib's 150x150 face chip (see docs/design.md).
   verify->add_option("--crop", v->crop, "face square X,Y,SIZE in pixels, 'center', or 'detect' (the tiny face "
-                                       "detector's best face; the centered square where it finds none)")
+                                       "detector's best face, framed by its landmarks as hipp eval does; the "
+                                       "centered square where it finds none)")
       ->default_val("38,82,102");
   verify->add_option("--model", v->model, "face-api model folder (default: the one setup.sh fetched)");
   verify->callback([v, &g] {
     apply_globals(g);
     auto crop = parse_crop(v->crop);
     face::FaceNet net(v->model);
-    std::unique_ptr<face::FaceDetector> detector;
-    if (crop.detect) detector = std::make_unique<face::FaceDetector>(v->model);
+    std::unique_ptr<Finder> finder;
+    if (crop.detect) finder = std::make_unique<Finder>(v->model);
     long missed = 0;
     auto pairs = face::sample_pairs(data::list_images(v->data), v->identities, v->pairs, v->seed);
     std::map<std::string, torch::Tensor> desc;  // each image described once
@@ -90,7 +95,7 @@ void add_face_commands(CLI::App& app, Globals& g) {
       std::vector<torch::Tensor> faces;
       for (; it != desc.end() && batch.size() < 32; ++it) {
         batch.push_back(it);
-        faces.push_back(image::resize(crop_face(it->first, crop, detector.get(), missed), 150, 150));
+        faces.push_back(image::resize(crop_face(it->first, crop, finder.get(), missed), 150, 150));
       }
       auto d = net.describe(torch::stack(faces));
       for (size_t i = 0; i < batch.size(); ++i) batch[i]->second = d[i];

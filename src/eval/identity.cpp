@@ -18,6 +18,10 @@ IdentityMeter::IdentityMeter() {
     spdlog::warn("face detector not found (run scripts/setup.sh): face detection is n/a, identity uses whole images");
   else
     detector_ = std::make_unique<face::FaceDetector>();
+  if (detector_ && face::face_model_dir("face_landmark_68_tiny_model").empty())
+    spdlog::warn("face landmark model not found (run scripts/setup.sh): faces are framed by the detector's box");
+  else if (detector_)
+    landmarks_ = std::make_unique<face::LandmarkNet>();
 }
 
 IdentityMeter::~IdentityMeter() = default;
@@ -25,10 +29,7 @@ IdentityMeter::~IdentityMeter() = default;
 FaceRegions IdentityMeter::locate(const torch::Tensor& images) const {
   FaceRegions out(images.size(0));
   if (!detector_) return out;
-  for (int64_t i = 0; i < images.size(0); ++i) {
-    auto faces = detector_->detect(images[i]);
-    if (!faces.empty()) out[i] = face::chip_square(faces[0], images.size(3), images.size(2));
-  }
+  for (int64_t i = 0; i < images.size(0); ++i) out[i] = face::find_face_square(images[i], *detector_, landmarks_.get());
   return out;
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // The identity-privacy metric: does a face recognizer (dlib's ResNet-34, face/face_net.h) still
 // match an image to the original? The face is first found in the original by face-api's tiny
-// face detector (face/face_detector.h) and the recognizer sees that square, cut at the same place
-// from the image compared, so whole portrait photos are judged by their face, not their frame.
+// face detector and framed by its 68 landmarks (face/face_landmarks.h); the recognizer sees that
+// square, cut at the same place from the image compared, so whole portrait photos are judged by
+// their face, not their frame.
 // The detector also gives naturalness's face detection rate. Evaluations run without either,
 // reporting n/a, where the face model files are absent (scripts/setup.sh fetches them).
 #include <torch/torch.h>
@@ -11,7 +12,7 @@
 #include <optional>
 #include <vector>
 
-#include "face/face_detector.h"
+#include "face/face_landmarks.h"
 
 namespace hipp::face {
 class FaceNet;
@@ -44,6 +45,7 @@ class IdentityMeter {
  private:
   std::unique_ptr<face::FaceNet> net_;
   std::unique_ptr<face::FaceDetector> detector_;
+  std::unique_ptr<face::LandmarkNet> landmarks_;  // optional: without it, the detector's box frames the face
 };
 
 }  // namespace hipp::eval

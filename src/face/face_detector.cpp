@@ -20,8 +20,22 @@ constexpr double kAnchorW[kAnchors] = {1.603231, 6.041143, 2.882459, 4.266906, 9
 constexpr double kAnchorH[kAnchors] = {2.094468, 7.080126, 3.518061, 5.178857, 10.66308};
 constexpr double kIou = 0.4;
 
-// TensorFlow's legacy bilinear resize (no half-pixel centres), as face-api calls it, so the
-// detections match its JavaScript: source = destination * in / out.
+double iou(const FaceBox& a, const FaceBox& b) {
+  double w = std::max(0.0, std::min(a.x + a.width, b.x + b.width) - std::max(a.x, b.x));
+  double h = std::max(0.0, std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y));
+  return w * h / (a.width * a.height + b.width * b.height - w * h);
+}
+
+std::vector<FaceBox> non_max_suppression(std::vector<FaceBox> boxes) {
+  std::stable_sort(boxes.begin(), boxes.end(), [](auto& a, auto& b) { return a.score > b.score; });
+  std::vector<FaceBox> kept;
+  for (auto& b : boxes)
+    if (std::none_of(kept.begin(), kept.end(), [&](auto& k) { return iou(k, b) > kIou; })) kept.push_back(b);
+  return kept;
+}
+
+}  // namespace
+
 torch::Tensor resize_legacy(const torch::Tensor& img, int64_t out) {
   auto axis = [&](int64_t in) {
     auto src = torch::arange(out, torch::kFloat64) * (static_cast<double>(in) / out);
@@ -40,29 +54,17 @@ torch::Tensor resize_legacy(const torch::Tensor& img, int64_t out) {
   return top + (bottom - top) * fy.view({1, -1, 1});
 }
 
-double iou(const FaceBox& a, const FaceBox& b) {
-  double w = std::max(0.0, std::min(a.x + a.width, b.x + b.width) - std::max(a.x, b.x));
-  double h = std::max(0.0, std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y));
-  return w * h / (a.width * a.height + b.width * b.height - w * h);
+Square square_around(double cx, double cy, double side, int64_t width, int64_t height) {
+  const int64_t s = std::clamp<int64_t>(std::llround(side), 1, std::min(width, height));
+  auto place = [&](double centre, int64_t extent) {
+    return std::clamp<int64_t>(std::llround(centre - s / 2.0), 0, extent - s);
+  };
+  return {place(cx, width), place(cy, height), s};
 }
-
-std::vector<FaceBox> non_max_suppression(std::vector<FaceBox> boxes) {
-  std::stable_sort(boxes.begin(), boxes.end(), [](auto& a, auto& b) { return a.score > b.score; });
-  std::vector<FaceBox> kept;
-  for (auto& b : boxes)
-    if (std::none_of(kept.begin(), kept.end(), [&](auto& k) { return iou(k, b) > kIou; })) kept.push_back(b);
-  return kept;
-}
-
-}  // namespace
 
 Square chip_square(const FaceBox& box, int64_t width, int64_t height) {
-  int64_t side = std::llround(kChipScale * std::max(box.width, box.height));
-  side = std::clamp<int64_t>(side, 1, std::min(width, height));
-  auto place = [&](double centre, int64_t extent) {
-    return std::clamp<int64_t>(std::llround(centre - side / 2.0), 0, extent - side);
-  };
-  return {place(box.x + box.width / 2, width), place(box.y + (0.5 + kChipShift) * box.height, height), side};
+  return square_around(box.x + box.width / 2, box.y + (0.5 + kChipShift) * box.height,
+                       kChipScale * std::max(box.width, box.height), width, height);
 }
 
 FaceDetector::FaceDetector(const std::string& dir) {

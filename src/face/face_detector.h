@@ -24,6 +24,12 @@ struct Square {
 };
 constexpr double kChipScale = 0.95, kChipShift = -0.05;
 Square chip_square(const FaceBox& box, int64_t width, int64_t height);
+// A square of about `side` centred at (cx, cy), moved (then shrunk) to lie inside the image.
+Square square_around(double cx, double cy, double side, int64_t width, int64_t height);
+
+// TensorFlow's legacy bilinear resize (no half-pixel centres) of float [C,H,W] to [C,out,out],
+// as face-api calls it, so results match its JavaScript: source = destination * in / out.
+torch::Tensor resize_legacy(const torch::Tensor& img, int64_t out);
 
 struct DetectOptions {
   int input_size = 416;    // the square the image is padded and resized to (a multiple of 32)

@@ -1,0 +1,110 @@
+#include "face/face_landmarks.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "common/error.h"
+#include "face/face_net.h"
+#include "face/weight_map.h"
+
+namespace hipp::face {
+namespace fs = std::filesystem;
+namespace F = torch::nn::functional;
+
+namespace {
+
+constexpr const char* kModel = "face_landmark_68_tiny_model";
+constexpr int kInput = 112;
+
+}  // namespace
+
+LandmarkNet::LandmarkNet(const std::string& dir) {
+  auto d = dir.empty() ? face_model_dir(kModel) : dir;
+  auto manifest = fs::path(d) / (std::string(kModel) + "-weights_manifest.json");
+  std::error_code ec;
+  if (d.empty() || !fs::exists(manifest, ec))
+    throw Error("face landmark model not found" + (d.empty() ? std::string() : " in " + d) +
+                " (run scripts/setup.sh to fetch it, or point HIPP_FACE_MODEL at its folder)");
+  w_ = load_tfjs_weights(manifest.string());
+  for (auto& [name, t] : w_) {
+    if (name.find("depthwise") != std::string::npos) t = t.permute({2, 3, 0, 1}).contiguous();  // [kh,kw,c,1] -> [c,1,kh,kw]
+    else if (t.dim() == 4) t = t.permute({3, 2, 0, 1}).contiguous();  // [kh,kw,in,out] -> [out,in,kh,kw]
+  }
+}
+
+const torch::Tensor& LandmarkNet::at(const std::string& name) const {
+  auto it = w_.find(name);
+  if (it == w_.end()) throw Error("face landmark model lacks weight " + name);
+  return it->second;
+}
+
+// face-api's TinyFaceFeatureExtractor and fully connected head. TensorFlow's 'same' padding
+// of a stride-2 3x3 conv on an even size pads only the bottom/right, by one.
+torch::Tensor LandmarkNet::forward(const torch::Tensor& x) const {
+  auto same = [](const torch::Tensor& t, int stride) {
+    return stride == 1 ? torch::constant_pad_nd(t, {1, 1, 1, 1}) : torch::constant_pad_nd(t, {0, 1, 0, 1});
+  };
+  auto separable = [&](const torch::Tensor& t, const std::string& p, int stride) {
+    auto& dw = at(p + "/depthwise_filter");
+    auto y = F::conv2d(same(t, stride), dw, F::Conv2dFuncOptions().stride(stride).groups(dw.size(0)));
+    return F::conv2d(y, at(p + "/pointwise_filter"), F::Conv2dFuncOptions().bias(at(p + "/bias")));
+  };
+  auto dense = [&](const torch::Tensor& t, const std::string& p, bool first) {
+    auto out1 = torch::relu(first ? F::conv2d(same(t, 2), at(p + "/conv0/filters"),
+                                              F::Conv2dFuncOptions().bias(at(p + "/conv0/bias")).stride(2))
+                                  : separable(t, p + "/conv0", 2));
+    auto out2 = separable(out1, p + "/conv1", 1);
+    auto out3 = separable(torch::relu(out1 + out2), p + "/conv2", 1);
+    return torch::relu(out1 + out2 + out3);
+  };
+  auto y = dense(dense(dense(x, "dense0", true), "dense1", false), "dense2", false);
+  y = F::avg_pool2d(y, F::AvgPool2dFuncOptions(14).stride(2)).flatten(1);
+  return y.matmul(at("fc/weights")) + at("fc/bias");
+}
+
+torch::Tensor LandmarkNet::locate(const torch::Tensor& rgb) const {
+  if (rgb.dim() != 3 || rgb.size(0) != 3 || rgb.scalar_type() != torch::kUInt8 || rgb.size(1) < 1 || rgb.size(2) < 1)
+    throw Error("landmarks: expected a uint8 [3,H,W] face crop");
+  const int64_t h = rgb.size(1), w = rgb.size(2), side = std::max(h, w);
+  torch::NoGradGuard no_grad;
+  // Zero-pad to a centred square (the smaller half before), resize, normalize as face-api does.
+  const int64_t pad_x = side - w, pad_y = side - h;
+  auto img = torch::constant_pad_nd(rgb.cpu().to(torch::kFloat32),
+                                    {pad_x - std::llround(pad_x * 0.5), std::llround(pad_x * 0.5),
+                                     pad_y - std::llround(pad_y * 0.5), std::llround(pad_y * 0.5)});
+  if (side != kInput) img = resize_legacy(img, kInput);
+  auto mean = torch::tensor({122.782f, 117.001f, 104.298f}).view({3, 1, 1});
+  auto out = forward(((img - mean) / 255.0f).unsqueeze(0))[0].to(torch::kFloat64).view({68, 2});
+  // Points come relative to the square: back to the crop's pixels.
+  const double scale = static_cast<double>(kInput) / side;
+  auto offset = torch::tensor({std::abs(w * scale - h * scale) / 2 * (w < h), std::abs(w * scale - h * scale) / 2 * (h < w)},
+                              torch::kFloat64);
+  auto dims = torch::tensor({w * scale, h * scale}, torch::kFloat64), size = torch::tensor({double(w), double(h)}, torch::kFloat64);
+  return (out * kInput - offset) / dims * size;
+}
+
+Square landmark_square(const torch::Tensor& points, int64_t width, int64_t height) {
+  auto lo = std::get<0>(points.min(0)), hi = std::get<0>(points.max(0));
+  const double x0 = lo[0].item<double>(), y0 = lo[1].item<double>();
+  const double bw = hi[0].item<double>() - x0, bh = hi[1].item<double>() - y0;
+  return square_around(x0 + bw / 2, y0 + bh / 2, 1.2 * std::max(bw, bh), width, height);
+}
+
+std::optional<Square> find_face_square(const torch::Tensor& rgb, const FaceDetector& detector,
+                                       const LandmarkNet* landmarks) {
+  auto faces = detector.detect(rgb);
+  if (faces.empty()) return std::nullopt;
+  const int64_t h = rgb.size(1), w = rgb.size(2);
+  auto& f = faces[0];
+  if (!landmarks) return chip_square(f, w, h);
+  // The box clipped to the image, in whole pixels, as face-api cuts it.
+  const int64_t x0 = std::clamp<int64_t>(std::floor(f.x), 0, w - 1), y0 = std::clamp<int64_t>(std::floor(f.y), 0, h - 1);
+  const int64_t x1 = std::clamp<int64_t>(std::floor(f.x + f.width), x0 + 1, w),
+                y1 = std::clamp<int64_t>(std::floor(f.y + f.height), y0 + 1, h);
+  auto points = landmarks->locate(rgb.slice(1, y0, y1).slice(2, x0, x1));
+  points += torch::tensor({double(x0), double(y0)}, torch::kFloat64);
+  return landmark_square(points, w, h);
+}
+
+}  // namespace hipp::face
