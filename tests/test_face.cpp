@@ -2,6 +2,7 @@
 // behave (a face is near itself and its shifted/resized copies, far from a scene); pairs draw.
 // The tiny face detector: face-api's JavaScript gives the golden boxes; it finds the fixture's
 // face and none in scenes. The landmark network: golden points; its square frames the face.
+#include <cmath>
 #include <fstream>
 #include <set>
 
@@ -197,17 +198,21 @@ TEST(FaceLandmarks, GoldenPointsFromFaceApiJs) {
 }
 
 TEST(FaceLandmarks, SquareFramesTheFaceInsideTheImage) {
-  auto points = torch::tensor({10.0, 20.0, 50.0, 20.0, 30.0, 60.0}, torch::kFloat64).view({3, 2});  // 40 x 40 box
-  auto sq = face::landmark_square(points, 200, 100);
-  EXPECT_EQ(sq.side, 48);  // grown by 20%
-  EXPECT_EQ(sq.x, 6);
-  EXPECT_EQ(sq.y, 16);
-  sq = face::landmark_square(points - 15.0, 200, 100);  // near the corner: moved inside
+  // Eyes (points 36-47) at y 40, x 40 and 80; mouth (48-67) at (60, 85): eye-mouth distance 49.2.
+  auto points = torch::zeros({68, 2}, torch::kFloat64);
+  points.slice(0, 36, 42).copy_(torch::tensor({40.0, 40.0}, torch::kFloat64).expand({6, 2}));
+  points.slice(0, 42, 48).copy_(torch::tensor({80.0, 40.0}, torch::kFloat64).expand({6, 2}));
+  points.slice(0, 48, 68).copy_(torch::tensor({60.0, 85.0}, torch::kFloat64).expand({20, 2}));
+  const double side = std::hypot(20.0, 45.0) / 0.45;  // face-api's alignDlib
+  auto sq = face::landmark_square(points, 300, 300);
+  EXPECT_EQ(sq.side, std::llround(side));
+  EXPECT_NEAR(sq.x, 60 - side / 2, 1.0);  // the centres' mean at 0.5 across (whole pixels)
+  EXPECT_NEAR(sq.y, 55 - 0.43 * side, 1.0);  // ... and 0.43 down
+  sq = face::landmark_square(points - 20.0, 300, 300);  // near the top left: moved inside
   EXPECT_EQ(sq.x, 0);
-  EXPECT_EQ(sq.y, 1);
+  EXPECT_EQ(sq.y, 0);
   sq = face::landmark_square(points * 4.0, 200, 100);  // larger than the image: shrunk to fit
   EXPECT_EQ(sq.side, 100);
-  EXPECT_EQ(sq.y, 0);
   REQUIRE_DETECTOR();
   face::LandmarkNet net;
   auto group = image::load(test::fixture("faces/sample6_group.png"));

@@ -16,6 +16,9 @@ namespace {
 
 constexpr const char* kModel = "face_landmark_68_tiny_model";
 constexpr int kInput = 112;
+// face-api's alignDlib: the chip is the eye-mouth distance / kRelScale wide, with the mean of
+// the eye and mouth centres at (kRelX, kRelY) of it.
+constexpr double kRelX = 0.5, kRelY = 0.43, kRelScale = 0.45;
 
 }  // namespace
 
@@ -85,10 +88,13 @@ torch::Tensor LandmarkNet::locate(const torch::Tensor& rgb) const {
 }
 
 Square landmark_square(const torch::Tensor& points, int64_t width, int64_t height) {
-  auto lo = std::get<0>(points.min(0)), hi = std::get<0>(points.max(0));
-  const double x0 = lo[0].item<double>(), y0 = lo[1].item<double>();
-  const double bw = hi[0].item<double>() - x0, bh = hi[1].item<double>() - y0;
-  return square_around(x0 + bw / 2, y0 + bh / 2, 1.2 * std::max(bw, bh), width, height);
+  auto centre = [&](int from, int to) { return points.slice(0, from, to).mean(0); };
+  auto left_eye = centre(36, 42), right_eye = centre(42, 48), mouth = centre(48, 68);
+  const double eye_to_mouth = ((mouth - left_eye).norm().item<double>() + (mouth - right_eye).norm().item<double>()) / 2;
+  const double side = eye_to_mouth / kRelScale;
+  auto ref = (left_eye + right_eye + mouth) / 3;
+  return square_around(ref[0].item<double>() + (0.5 - kRelX) * side, ref[1].item<double>() + (0.5 - kRelY) * side,
+                       side, width, height);
 }
 
 std::optional<Square> find_face_square(const torch::Tensor& rgb, const FaceDetector& detector,

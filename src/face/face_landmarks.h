@@ -25,9 +25,9 @@ class LandmarkNet {
   std::map<std::string, torch::Tensor> w_;
 };
 
-// The square the recognizer sees for a face with these landmarks, as face-api aligns it: the
-// points' bounding box grown by 20% of its size, then the square of its longer side around
-// the same centre, moved (then shrunk) to lie inside a width x height image.
+// The square the recognizer sees for a face with these landmarks, as face-api's dlib alignment
+// places it (scaled by the eye-mouth distance, positioned by the eye and mouth centres; no
+// rotation), moved (then shrunk) to lie inside a width x height image.
 Square landmark_square(const torch::Tensor& points, int64_t width, int64_t height);
 
 // Where the recognizer looks in uint8 [3,H,W]: the best face's landmark square, with landmarks
