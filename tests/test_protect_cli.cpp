@@ -370,8 +370,9 @@ TEST(EvalCli, WritesAllFourOutputsWithTheExpectedColumns) {
       << r.output;
   auto summary = test::read_bytes((dir.path / "ev" / "summary.json").string());
   EXPECT_NE(summary.find("\"sets\""), std::string::npos);
-  if (!face::face_model_dir("tiny_face_detector_model").empty())  // both fixture faces are found and cut out
+  if (!face::face_model_dir("tiny_face_detector_model").empty()) {  // both fixture faces are found and cut out
     EXPECT_NE(summary.find("\"identity_face_cut\": 2"), std::string::npos) << summary;
+  }
   EXPECT_EQ(run_hipp("eval --data x --out y --schemes hipp,rot13").code, 2);
 }
 

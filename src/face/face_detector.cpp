@@ -2,14 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 
 #include "common/error.h"
-#include "face/face_net.h"
-#include "face/weight_map.h"
 
 namespace hipp::face {
-namespace fs = std::filesystem;
 namespace F = torch::nn::functional;
 
 namespace {
@@ -67,42 +63,24 @@ Square chip_square(const FaceBox& box, int64_t width, int64_t height) {
                        kChipScale * std::max(box.width, box.height), width, height);
 }
 
-FaceDetector::FaceDetector(const std::string& dir) {
-  auto d = dir.empty() ? face_model_dir(kModel) : dir;
-  auto manifest = fs::path(d) / (std::string(kModel) + "-weights_manifest.json");
-  std::error_code ec;
-  if (d.empty() || !fs::exists(manifest, ec))
-    throw Error("face detector model not found" + (d.empty() ? std::string() : " in " + d) +
-                " (run scripts/setup.sh to fetch it, or point HIPP_FACE_MODEL at its folder)");
-  w_ = load_tfjs_weights(manifest.string());
-  for (auto& [name, t] : w_) {
-    if (name.find("depthwise") != std::string::npos) t = t.permute({2, 3, 0, 1}).contiguous();  // [kh,kw,c,1] -> [c,1,kh,kw]
-    else if (t.dim() == 4) t = t.permute({3, 2, 0, 1}).contiguous();  // [kh,kw,in,out] -> [out,in,kh,kw]
-  }
-}
-
-const torch::Tensor& FaceDetector::at(const std::string& name) const {
-  auto it = w_.find(name);
-  if (it == w_.end()) throw Error("face detector model lacks weight " + name);
-  return it->second;
-}
+FaceDetector::FaceDetector(const std::string& dir) : w_(dir, kModel, "face detector") {}
 
 // face-api's runMobilenet: a plain 3x3 conv, five separable convs each followed by a 2x2 max
 // pool ('same' padding: TensorFlow pads at the bottom/right), then a 1x1 conv to 5 anchors x 5.
 torch::Tensor FaceDetector::forward(const torch::Tensor& x) const {
   auto leaky = [](const torch::Tensor& t) { return F::leaky_relu(t, F::LeakyReLUFuncOptions().negative_slope(0.1)); };
   auto separable = [&](const torch::Tensor& t, const std::string& p) {
-    auto& dw = at(p + "/depthwise_filter");
+    auto& dw = w_[p + "/depthwise_filter"];
     auto y = F::conv2d(t, dw, F::Conv2dFuncOptions().padding(1).groups(dw.size(0)));
-    return leaky(F::conv2d(y, at(p + "/pointwise_filter"), F::Conv2dFuncOptions().bias(at(p + "/bias"))));
+    return leaky(F::conv2d(y, w_[p + "/pointwise_filter"], F::Conv2dFuncOptions().bias(w_[p + "/bias"])));
   };
   auto pool = [](const torch::Tensor& t) { return F::max_pool2d(t, F::MaxPool2dFuncOptions(2).stride(2).ceil_mode(true)); };
-  auto y = leaky(F::conv2d(x, at("conv0/filters"), F::Conv2dFuncOptions().bias(at("conv0/bias"))));
+  auto y = leaky(F::conv2d(x, w_["conv0/filters"], F::Conv2dFuncOptions().bias(w_["conv0/bias"])));
   y = pool(y);
   for (auto p : {"conv1", "conv2", "conv3", "conv4"}) y = pool(separable(y, p));
   y = separable(y, "conv5");
   y = F::max_pool2d(torch::constant_pad_nd(y, {0, 1, 0, 1}, -INFINITY), F::MaxPool2dFuncOptions(2).stride(1));
-  return F::conv2d(y, at("conv8/filters"), F::Conv2dFuncOptions().bias(at("conv8/bias")));
+  return F::conv2d(y, w_["conv8/filters"], F::Conv2dFuncOptions().bias(w_["conv8/bias"]));
 }
 
 std::vector<FaceBox> FaceDetector::detect(const torch::Tensor& rgb, const DetectOptions& o) const {

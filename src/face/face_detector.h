@@ -4,9 +4,10 @@
 // scripts/setup.sh). It finds faces from about 1/10 of the image up to the whole frame.
 #include <torch/torch.h>
 
-#include <map>
 #include <string>
 #include <vector>
+
+#include "face/weight_map.h"
 
 namespace hipp::face {
 
@@ -52,8 +53,7 @@ class FaceDetector {
  private:
   std::vector<FaceBox> candidates(const torch::Tensor& rgb, int input_size, double min_score) const;
   torch::Tensor forward(const torch::Tensor& x) const;
-  const torch::Tensor& at(const std::string& name) const;
-  std::map<std::string, torch::Tensor> w_;
+  FaceApiWeights w_;
 };
 
 }  // namespace hipp::face

@@ -2,14 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 
 #include "common/error.h"
-#include "face/face_net.h"
-#include "face/weight_map.h"
 
 namespace hipp::face {
-namespace fs = std::filesystem;
 namespace F = torch::nn::functional;
 
 namespace {
@@ -22,25 +18,7 @@ constexpr double kRelX = 0.5, kRelY = 0.43, kRelScale = 0.45;
 
 }  // namespace
 
-LandmarkNet::LandmarkNet(const std::string& dir) {
-  auto d = dir.empty() ? face_model_dir(kModel) : dir;
-  auto manifest = fs::path(d) / (std::string(kModel) + "-weights_manifest.json");
-  std::error_code ec;
-  if (d.empty() || !fs::exists(manifest, ec))
-    throw Error("face landmark model not found" + (d.empty() ? std::string() : " in " + d) +
-                " (run scripts/setup.sh to fetch it, or point HIPP_FACE_MODEL at its folder)");
-  w_ = load_tfjs_weights(manifest.string());
-  for (auto& [name, t] : w_) {
-    if (name.find("depthwise") != std::string::npos) t = t.permute({2, 3, 0, 1}).contiguous();  // [kh,kw,c,1] -> [c,1,kh,kw]
-    else if (t.dim() == 4) t = t.permute({3, 2, 0, 1}).contiguous();  // [kh,kw,in,out] -> [out,in,kh,kw]
-  }
-}
-
-const torch::Tensor& LandmarkNet::at(const std::string& name) const {
-  auto it = w_.find(name);
-  if (it == w_.end()) throw Error("face landmark model lacks weight " + name);
-  return it->second;
-}
+LandmarkNet::LandmarkNet(const std::string& dir) : w_(dir, kModel, "face landmark") {}
 
 // face-api's TinyFaceFeatureExtractor and fully connected head. TensorFlow's 'same' padding
 // of a stride-2 3x3 conv on an even size pads only the bottom/right, by one.
@@ -49,13 +27,13 @@ torch::Tensor LandmarkNet::forward(const torch::Tensor& x) const {
     return stride == 1 ? torch::constant_pad_nd(t, {1, 1, 1, 1}) : torch::constant_pad_nd(t, {0, 1, 0, 1});
   };
   auto separable = [&](const torch::Tensor& t, const std::string& p, int stride) {
-    auto& dw = at(p + "/depthwise_filter");
+    auto& dw = w_[p + "/depthwise_filter"];
     auto y = F::conv2d(same(t, stride), dw, F::Conv2dFuncOptions().stride(stride).groups(dw.size(0)));
-    return F::conv2d(y, at(p + "/pointwise_filter"), F::Conv2dFuncOptions().bias(at(p + "/bias")));
+    return F::conv2d(y, w_[p + "/pointwise_filter"], F::Conv2dFuncOptions().bias(w_[p + "/bias"]));
   };
   auto dense = [&](const torch::Tensor& t, const std::string& p, bool first) {
-    auto out1 = torch::relu(first ? F::conv2d(same(t, 2), at(p + "/conv0/filters"),
-                                              F::Conv2dFuncOptions().bias(at(p + "/conv0/bias")).stride(2))
+    auto out1 = torch::relu(first ? F::conv2d(same(t, 2), w_[p + "/conv0/filters"],
+                                              F::Conv2dFuncOptions().bias(w_[p + "/conv0/bias"]).stride(2))
                                   : separable(t, p + "/conv0", 2));
     auto out2 = separable(out1, p + "/conv1", 1);
     auto out3 = separable(torch::relu(out1 + out2), p + "/conv2", 1);
@@ -63,7 +41,7 @@ torch::Tensor LandmarkNet::forward(const torch::Tensor& x) const {
   };
   auto y = dense(dense(dense(x, "dense0", true), "dense1", false), "dense2", false);
   y = F::avg_pool2d(y, F::AvgPool2dFuncOptions(14).stride(2)).flatten(1);
-  return y.matmul(at("fc/weights")) + at("fc/bias");
+  return y.matmul(w_["fc/weights"]) + w_["fc/bias"];
 }
 
 torch::Tensor LandmarkNet::locate(const torch::Tensor& rgb) const {

@@ -4,7 +4,6 @@
 // scripts/setup.sh). It places dlib's 68 points (jaw, brows, nose, eyes, mouth) on a face crop.
 #include <torch/torch.h>
 
-#include <map>
 #include <optional>
 #include <string>
 
@@ -21,8 +20,7 @@ class LandmarkNet {
 
  private:
   torch::Tensor forward(const torch::Tensor& x) const;
-  const torch::Tensor& at(const std::string& name) const;
-  std::map<std::string, torch::Tensor> w_;
+  FaceApiWeights w_;
 };
 
 // The square the recognizer sees for a face with these landmarks, as face-api's dlib alignment

@@ -38,22 +38,10 @@ std::string face_model_dir(const std::string& model) {
   return "";
 }
 
-FaceNet::FaceNet(const std::string& dir) {
-  auto d = dir.empty() ? face_model_dir() : dir;
-  if (d.empty() || !has_model(d, kModel))
-    throw Error("face recognition model not found" + (d.empty() ? std::string() : " in " + d) +
-                " (run scripts/setup.sh to fetch it, or point HIPP_FACE_MODEL at its folder)");
-  w_ = load_tfjs_weights((fs::path(d) / (std::string(kModel) + "-weights_manifest.json")).string());
-  for (auto& [name, t] : w_)
-    if (t.dim() == 4) t = t.permute({3, 2, 0, 1}).contiguous();  // TF [kh,kw,in,out] -> [out,in,kh,kw]
-}
+FaceNet::FaceNet(const std::string& dir) : w_(dir, kModel, "face recognition") {}
 
 torch::Tensor FaceNet::forward(const torch::Tensor& input) const {
-  auto at = [&](const std::string& name) -> const torch::Tensor& {
-    auto it = w_.find(name);
-    if (it == w_.end()) throw Error("face recognition model lacks weight " + name);
-    return it->second;
-  };
+  auto at = [&](const std::string& name) -> const torch::Tensor& { return w_[name]; };
   auto channel = [](const torch::Tensor& v) { return v.view({1, -1, 1, 1}); };
   // conv + bias, then dlib's affine "scale" layer; 'same' convs are 3x3 stride 1 (pad 1),
   // downsampling convs are stride 2 'valid' (no padding), as in face-api's convLayer.ts.

@@ -4,8 +4,9 @@
 // A 150x150 face chip maps to a 128-d descriptor; two faces are one person below kMatchDistance.
 #include <torch/torch.h>
 
-#include <map>
 #include <string>
+
+#include "face/weight_map.h"
 
 namespace hipp::face {
 
@@ -25,7 +26,7 @@ class FaceNet {
 
  private:
   torch::Tensor forward(const torch::Tensor& x) const;
-  std::map<std::string, torch::Tensor> w_;
+  FaceApiWeights w_;
 };
 
 // Euclidean distance between descriptors, row by row: [N,128],[N,128] -> [N]

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/files.h"
+#include "face/face_net.h"
 
 namespace hipp::face {
 namespace fs = std::filesystem;
@@ -56,6 +57,27 @@ std::map<std::string, torch::Tensor> load_tfjs_weights(const std::string& manife
     if (pos != bytes.size()) throw Error(manifest + ": " + std::to_string(bytes.size() - pos) + " bytes left over");
   }
   return out;
+}
+
+FaceApiWeights::FaceApiWeights(const std::string& dir, const std::string& model, const std::string& what)
+    : what_(what) {
+  auto d = dir.empty() ? face_model_dir(model) : dir;
+  auto manifest = fs::path(d) / (model + "-weights_manifest.json");
+  std::error_code ec;
+  if (d.empty() || !fs::exists(manifest, ec) || !fs::exists(fs::path(d) / (model + ".bin"), ec))
+    throw Error(what + " model not found" + (d.empty() ? std::string() : " in " + d) +
+                " (run scripts/setup.sh to fetch it, or point HIPP_FACE_MODEL at its folder)");
+  w_ = load_tfjs_weights(manifest.string());
+  for (auto& [name, t] : w_) {
+    if (name.find("depthwise") != std::string::npos) t = t.permute({2, 3, 0, 1}).contiguous();  // [kh,kw,c,1] -> [c,1,kh,kw]
+    else if (t.dim() == 4) t = t.permute({3, 2, 0, 1}).contiguous();  // [kh,kw,in,out] -> [out,in,kh,kw]
+  }
+}
+
+const torch::Tensor& FaceApiWeights::operator[](const std::string& name) const {
+  auto it = w_.find(name);
+  if (it == w_.end()) throw Error(what_ + " model lacks weight " + name);
+  return it->second;
 }
 
 }  // namespace hipp::face
