@@ -33,21 +33,22 @@ std::vector<FaceBox> non_max_suppression(std::vector<FaceBox> boxes) {
 }  // namespace
 
 torch::Tensor resize_legacy(const torch::Tensor& img, int64_t out) {
+  struct Axis {
+    torch::Tensor lo, hi, frac;
+  };
   auto axis = [&](int64_t in) {
     auto src = torch::arange(out, torch::kFloat64) * (static_cast<double>(in) / out);
     auto lo = src.floor();
-    auto hi = src.ceil().clamp_max(in - 1).to(torch::kLong);
-    return std::make_tuple(lo.to(torch::kLong), hi, (src - lo).to(torch::kFloat32));
+    return Axis{lo.to(torch::kLong), src.ceil().clamp_max(in - 1).to(torch::kLong), (src - lo).to(torch::kFloat32)};
   };
-  auto [y0, y1, fy] = axis(img.size(1));
-  auto [x0, x1, fx] = axis(img.size(2));
-  auto rows = [&](const torch::Tensor& y) {
-    auto r = img.index_select(1, y);
-    auto left = r.index_select(2, x0), right = r.index_select(2, x1);
-    return left + (right - left) * fx.view({1, 1, -1});
+  const Axis y = axis(img.size(1)), x = axis(img.size(2));
+  auto rows = [&](const torch::Tensor& at) {
+    auto r = img.index_select(1, at);
+    auto left = r.index_select(2, x.lo), right = r.index_select(2, x.hi);
+    return left + (right - left) * x.frac.view({1, 1, -1});
   };
-  auto top = rows(y0), bottom = rows(y1);
-  return top + (bottom - top) * fy.view({1, -1, 1});
+  auto top = rows(y.lo), bottom = rows(y.hi);
+  return top + (bottom - top) * y.frac.view({1, -1, 1});
 }
 
 Square square_around(double cx, double cy, double side, int64_t width, int64_t height) {
