@@ -273,7 +273,7 @@ std::string run_evaluation(const EvalOptions& o) {
     }
     auto desc = faces.available() ? originals_desc.slice(0, i, i + 1) : torch::Tensor();
     const double brisque_orig = looks.brisque(img), face_orig = looks.face_found(img);
-    const double detected_orig = faces.face_found(img);
+    const double detected_orig = !faces.detects() ? NAN : regions[i] ? 1.0 : 0.0;  // locate() already looked
     std::vector<torch::Tensor> row{img};
     torch::Tensor first_restored, first_wrong;  // the grid's last two columns: the first scheme's
     for (auto& resolved_scheme : resolved) {

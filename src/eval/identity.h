@@ -28,7 +28,9 @@ class IdentityMeter {
   IdentityMeter();  // loads the networks whose files are there, else warns once
   ~IdentityMeter();
   bool available() const { return net_ != nullptr; }
-  // The best face of each uint8 [N,3,H,W] image; all none without the detector.
+  bool detects() const { return detector_ != nullptr; }
+  // The best face of each uint8 [N,3,H,W] image; none where the detector finds no face (all
+  // none without the detector).
   FaceRegions locate(const torch::Tensor& images) const;
   // 1 when the detector finds a face in uint8 [3,H,W], 0 if not, NaN without the detector.
   double face_found(const torch::Tensor& rgb) const;

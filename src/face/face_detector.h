@@ -18,8 +18,8 @@ struct FaceBox {
 
 // The square the recognizer (face_net.h) describes for a detected face: kChipScale times the
 // box's larger side, centred kChipShift box heights below its centre, moved (then shrunk) to lie
-// inside a width x height image. Chosen by `hipp face verify --crop detect` on aligned CelebA
-// (docs/notes.md); dlib would also rotate the face upright from landmarks, which this does not.
+// inside a width x height image: the framing without landmarks, chosen by `hipp face verify
+// --crop detect` on aligned CelebA (docs/design.md, *Face detector*).
 struct Square {
   int64_t x, y, side;
 };
@@ -44,7 +44,6 @@ struct DetectOptions {
 
 class FaceDetector {
  public:
-
   // Throws hipp::Error naming scripts/setup.sh if the files are absent.
   explicit FaceDetector(const std::string& dir = "");
   // uint8 [3,H,W] -> faces scoring above min_score, overlaps removed (IoU 0.4), best first.

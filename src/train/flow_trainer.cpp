@@ -110,7 +110,6 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   const LrSchedule schedule{o.lr, o.lr_final < 0 ? o.lr : o.lr_final, o.warmup, warm_start, o.decay_start, o.iters};
 
   json record = {{"data", o.data},           {"domain", o.domain}, {"identity_file", o.identity_file}, {"crop", o.crop},
-                 {"patch", patch},
                  {"patch", patch}, {"train_images", train_set.images.size(0)}, {"test_images", n_test},
                  {"test_data", o.test_data},
                  {"batch", o.batch},         {"lr", o.lr}, {"noise", o.noise},
