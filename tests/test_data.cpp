@@ -59,3 +59,21 @@ TEST(Data, LoadSkipsUnreadableFilesAndBatchesFlip) {
   EXPECT_EQ(b.sizes(), torch::IntArrayRef({10, 3, 32, 32}));
   EXPECT_THROW(data::load_images({dir / "bad.jpg"}, 32, 1.0, false), Error);
 }
+
+// Zoomed windows are area-resized squares of the image: a flat image stays flat, a left-right
+// ramp keeps its order, and without zoom a window is a plain crop of the pixels.
+TEST(Data, ZoomedPatchesAreResizedWindows) {
+  auto flat = torch::full({4, 3, 64, 64}, 100, torch::kUInt8);
+  auto p = data::random_patches(flat, 16, true);
+  EXPECT_EQ(p.sizes(), torch::IntArrayRef({4, 3, 16, 16}));
+  EXPECT_EQ(p.scalar_type(), torch::kUInt8);
+  EXPECT_TRUE(p.eq(100).all().item<bool>());
+  auto ramp = torch::arange(64, torch::kUInt8).mul(3).view({1, 1, 1, 64}).expand({8, 3, 64, 64}).contiguous();
+  auto z = data::random_patches(ramp, 16, true).to(torch::kInt);
+  EXPECT_TRUE(z.narrow(3, 1, 15).ge(z.narrow(3, 0, 15)).all().item<bool>());
+  auto spans = (z.select(3, 15) - z.select(3, 0)).select(1, 0).select(1, 0);
+  EXPECT_GE(spans.min().item<int>(), 45);   // at least 15 pixels of the ramp
+  EXPECT_LE(spans.max().item<int>(), 189);  // at most the whole image's (a 64-pixel window)
+  auto crop = data::random_patches(ramp, 16, false).to(torch::kInt);
+  EXPECT_TRUE((crop.select(3, 15) - crop.select(3, 0)).eq(45).all().item<bool>());
+}

@@ -11,6 +11,7 @@
 #include "face/face_net.h"
 #include "face/pairs.h"
 #include "image/image.h"
+#include "service/content.h"
 #include "test_util.h"
 
 using namespace hipp;
@@ -94,6 +95,22 @@ TEST(FaceDetector, FindsTheChipsFaceAndNoneInScenes) {
   EXPECT_GT(faces[0].width, 60);  // the chip is mostly face
   for (auto name : {"mountain.jpg", "street.jpg", "forest.jpg"})
     EXPECT_TRUE(detector()->detect(image::load(test::fixture(std::string("scenes/") + name))).empty()) << name;
+}
+
+// hipp protect's default model looks at what a photo shows: a face chip and a portrait-sized
+// face are face photos, scenes are not, and a face too small for its frame does not count.
+TEST(ContentJudge, FacePhotosAreThoseAFaceFills) {
+  REQUIRE_DETECTOR();
+  service::ContentJudge judge;
+  ASSERT_TRUE(judge.available());
+  EXPECT_EQ(judge.judge(fixture_face()), protect::Content::faces);
+  for (auto name : {"mountain.jpg", "street.jpg", "forest.jpg"})
+    EXPECT_EQ(judge.judge(image::load(test::fixture(std::string("scenes/") + name))), protect::Content::photos) << name;
+  auto small = torch::constant_pad_nd(fixture_face(), {300, 300, 300, 300});  // the face spans 1/5 of the side
+  EXPECT_EQ(judge.judge(small), protect::Content::photos);
+  EXPECT_TRUE(service::content_matters(128, 100));
+  EXPECT_FALSE(service::content_matters(64, 64));
+  EXPECT_FALSE(service::content_matters(300, 200));
 }
 
 TEST(FaceDetector, RejectsBadInput) {

@@ -285,6 +285,29 @@ TEST_F(ProtectCli, TheThumbnailOptionGrowsTheBlock) {
   EXPECT_GT(metrics::psnr(image::load(p("in.png")), image::load(p("back.png"))), 38.0);
 }
 
+// Photos of 65 to 256 px get the face model when a face fills them (hipp/models.h): the detector
+// decides unless --content does, and the file names the model restore needs.
+TEST_F(ProtectCli, APhotoOfAFaceGetsTheFaceModel) {
+  const std::string face = test::fixture("faces/sample6_face.png"), scene = test::fixture("scenes/forest.jpg");
+  image::save_png(dir / "scene.png", image::center_crop_resize(image::load(scene), 128, 1.0));
+  auto model_of = [&](const std::string& in, const std::string& extra) {
+    auto r = run_hipp("-q protect " + q(in) + " -o " + q(p("m.png")) + " -k " + q(p("k.key")) + " --force" + extra);
+    EXPECT_EQ(r.code, 0) << r.output;
+    auto info = run_hipp("info " + q(p("m.png"))).output;
+    return info.find("(celeba128-wavelet)") != std::string::npos ? "faces"
+           : info.find("(photos64-wavelet)") != std::string::npos ? "photos" : "other";
+  };
+  EXPECT_STREQ(model_of(p("scene.png"), ""), "photos");
+  EXPECT_STREQ(model_of(p("scene.png"), " --content faces"), "faces");
+  EXPECT_STREQ(model_of(face, " --content photos"), "photos");
+  if (!face::face_model_dir("tiny_face_detector_model").empty()) {
+    EXPECT_STREQ(model_of(face, ""), "faces");
+  }
+  ASSERT_EQ(run_hipp("-q restore " + q(p("m.png")) + " -o " + q(p("back.png")) + " -k " + q(p("k.key"))).code, 0);
+  expect_failure("protect " + q(face) + " -o " + q(p("o.png")) + " -k " + q(p("k.key")) + " --content cats", "--content", 2);
+  EXPECT_FALSE(std::filesystem::exists(p("o.png")));
+}
+
 TEST_F(ProtectCli, UsageErrors) {
   expect_failure("protect " + q(p("in.png")) + " -o " + q(p("o.png")) + " -k " + q(p("k.key")) + " --block 3",
                  "block size 3 is not offered", 1);

@@ -164,17 +164,46 @@ TEST(TrainFlow, PatchesTrainAJudgeForWholeImages) {
   o.resume = true;
   train::train_flow(o);
   EXPECT_EQ(flow::load_glow(dir / "m").record["patch"].get<int>(), 16);
-  auto bad = tiny_options(dir / "w");
-  bad.arch = "wavelet";
-  bad.patch = 8;
-  EXPECT_THROW(train::train_flow(bad), Error);  // a wavelet flow's thumbnail is tied to the size
-  bad = tiny_options(dir / "p");
+  auto bad = tiny_options(dir / "p");
   bad.config.top_prior_size = 4;
   bad.patch = 8;
   EXPECT_THROW(train::train_flow(bad), Error);  // so is a per-position prior
   bad = tiny_options(dir / "q");
   bad.patch = 32;
   EXPECT_THROW(train::train_flow(bad), Error);  // larger than the images
+  bad = tiny_options(dir / "z");
+  bad.patch_zoom = true;
+  EXPECT_THROW(train::train_flow(bad), Error);  // zoom needs windows smaller than the images
+}
+
+// HIPP's photo flow can go on from a shipped model on windows of any scale: the run keeps the
+// shipped architecture, records where it started, and counts its own steps from zero.
+TEST(TrainFlow, WaveletFlowGoesOnFromAShippedModelOnZoomedPatches) {
+  test::TempDir dir;
+  const std::string shipped = std::string(HIPP_SOURCE_DIR) + "/models/photos64-lite-wavelet";
+  auto o = tiny_options(dir / "m");
+  o.arch = "wavelet";
+  o.init = shipped;
+  o.size = 64;
+  o.patch = 32;
+  o.patch_zoom = true;
+  o.batch = 2;
+  o.iters = 2;
+  o.sample_every = 0;
+  o.test_fraction = 0.3;
+  o.eval_every = 2;
+  auto r = train::train_flow(o);
+  EXPECT_EQ(r.step, 2);
+  EXPECT_TRUE(std::isfinite(r.test_bpd));
+  auto m = flow::load_flow(dir / "m");
+  auto original = flow::load_flow(shipped);
+  EXPECT_EQ(m.flow->config_json(), original.flow->config_json());
+  EXPECT_EQ(m.record["init"].get<std::string>(), shipped);
+  EXPECT_TRUE(m.record["patch_zoom"].get<bool>());
+  EXPECT_EQ(m.record["patch"].get<int>(), 32);
+  o.iters = 3;
+  o.resume = true;
+  EXPECT_THROW(train::train_flow(o), Error);  // --init starts a run; it does not resume one
 }
 
 TEST(LrSchedule, WarmsUpHoldsThenAnnealsToTheFinalRate) {

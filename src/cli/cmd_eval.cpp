@@ -27,7 +27,12 @@ void add_eval_commands(CLI::App& app, Globals& g) {
                   "hipp: scale every protected block's details by at least this (0-1, steps of 2^-1/2): smoother, "
                   "smaller protected files, less exact restoration")
       ->default_val(1.0);
-  cmd->add_option("--model", o->model, "hipp's wavelet flow (default: the shipped one nearest --size)");
+  cmd->add_option("--model", o->model, "hipp's wavelet flow (default: the one hipp protect picks for images of "
+                                     "--size showing what --content says)");
+  cmd->add_option("--content", o->content,
+                  "what the set shows, for the default model: auto (what most originals show, as hipp protect "
+                  "judges each photo), faces or photos")
+      ->default_val("auto")->check(CLI::IsMember({"auto", "faces", "photos"}));
   cmd->add_option("--flow", o->flow, "flow for naturalness bits/dim (default: shipped celeba<size>-glow; none: skip it)");
   cmd->add_option("--rounds", o->params.rounds, "tpe-ideal rounds")->default_val(o->params.rounds)
       ->check(CLI::Range(1, 1000));

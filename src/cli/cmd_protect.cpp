@@ -111,6 +111,7 @@ struct ProtectArgs : RunArgs, FormatArgs {
   std::string model, scheme = "hipp";
   int block = 0, thumbnail = scheme::kDefaultThumbnail;
   double detail_scale = 1;
+  std::string content = "auto";
   repair::RepairOptions repair;
   bool psnr_given = false, ssim_given = false;  // else a protected JPEG gets the JPEG floors
 };
@@ -133,7 +134,14 @@ void run_protect(const ProtectArgs& a, const Globals& g) {
   plan.extension = [&a](const std::string& in) { return a.extension(FormatArgs::jpeg_name(in)); };
   auto jobs = plan_jobs(a.inputs, a.out, plan);
   RepairTally tally;
-  service::ProtectSettings settings{a.scheme, a.model, a.block, a.thumbnail, a.detail_scale, a.repair};
+  service::ProtectSettings settings;
+  settings.scheme = a.scheme;
+  settings.model = a.model;
+  settings.block = a.block;
+  settings.thumbnail = a.thumbnail;
+  settings.detail_scale = a.detail_scale;
+  settings.repair = a.repair;
+  if (a.content != "auto") settings.content = protect::parse_content(a.content);
   auto t = run_jobs(
       jobs, a.run("protect", g, plan.shard),
       [&](const Job& j) {
@@ -226,8 +234,14 @@ void add_protect_commands(CLI::App& app, Globals& g) {
   p->add_option("-o,--out", pa->out, "output file (one input) or folder (several inputs or a folder)")->required();
   p->add_option("-k,--key", pa->key, "key file from `hipp keygen`, or a text file holding a passphrase")->required();
   p->add_option("--model", pa->model, "HIPP model: a shipped model name or a folder (default: up to 64 px "
-                                      "the face model celeba64-hipp, up to 1024 px photos64-wavelet, above that "
+                                      "the face model celeba64-hipp; up to 256 px celeba128-wavelet for a photo "
+                                      "of a face (see --content); up to 1024 px photos64-wavelet, above that "
                                       "photos64-lite-wavelet)");
+  p->add_option("--content", pa->content,
+                "what the photos show, for the default model: auto (face-api's face detector looks at each "
+                "photo of 65 to 256 px: a face spanning a quarter of its shorter side makes it a face photo), "
+                "faces or photos")
+      ->default_val("auto")->check(CLI::IsMember({"auto", "faces", "photos"}));
   p->add_option("-b,--block", pa->block, "thumbnail block size (hipp: a power of two, 2..1024; tpe-ideal, "
                                          "shuffle: any; drpe, tpe-lsb: a multiple of 8, at least 16). Default: "
                                          "the scheme's own (hipp: the model's largest trained block, 8 or 16; "

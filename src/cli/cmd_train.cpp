@@ -33,10 +33,16 @@ void add_train_commands(CLI::App& app, Globals& g) {
   cmd->add_option("--crop", o->crop, "center square crop as a fraction of the short side, before resizing")
       ->default_val(1.0)->check(CLI::Range(0.05, 1.0));
   cmd->add_option("--patch", o->patch,
-                  "glow without --positional-prior: train on random PATCH x PATCH windows of the --size images "
-                  "(a judge for whole photos at --size); held-out bits/dim stay on whole images (0: whole images; "
+                  "flows without a per-position prior: train on random PATCH x PATCH windows of the --size images "
+                  "(a model of whole photos at --size); held-out bits/dim stay on whole images (0: whole images; "
                   "a resumed run keeps its own)")
       ->default_val(0)->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--patch-zoom", o->patch_zoom,
+                "with --patch: windows of random side from PATCH to --size (log-uniform), area-resized to PATCH, "
+                "so the flow sees detail at every scale from the whole image down to its pixels");
+  cmd->add_option("--init", o->init,
+                  "start from this trained flow (folder or weights file; its architecture wins over the "
+                  "architecture options) with a fresh optimizer and warm-up, instead of a random initialisation");
   cmd->add_option("--levels", o->config.levels,
                   "glow: multi-scale levels L (size must divide by 2^L); wavelet: detail levels (thumbnail block 2^L)")
       ->default_val(3)->check(CLI::Range(1, 8));

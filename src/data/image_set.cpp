@@ -1,5 +1,8 @@
 #include "data/image_set.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "common/error.h"
 #include "io/tensor_file.h"
 
@@ -22,13 +25,26 @@ torch::Tensor random_batch(const ImageSet& set, int64_t batch, bool flip) {
   return x;
 }
 
-torch::Tensor random_patches(const torch::Tensor& batch, int64_t patch) {
+namespace {
+torch::Tensor area_resize(const torch::Tensor& image, int64_t side) {
+  namespace F = torch::nn::functional;
+  auto x = F::interpolate(image.unsqueeze(0).to(torch::kFloat),
+                          F::InterpolateFuncOptions().size(std::vector<int64_t>{side, side}).mode(torch::kArea));
+  return x.squeeze(0).round().clamp(0, 255).to(image.scalar_type());
+}
+}  // namespace
+
+torch::Tensor random_patches(const torch::Tensor& batch, int64_t patch, bool zoom) {
   const int64_t h = batch.size(2), w = batch.size(3);
   TORCH_CHECK(patch >= 1 && patch <= h && patch <= w, "patch larger than the images");
+  const double max_zoom = static_cast<double>(std::min(h, w)) / patch;
   std::vector<torch::Tensor> out;
   for (int64_t i = 0; i < batch.size(0); ++i) {
-    auto y = torch::randint(h - patch + 1, {1}).item<int64_t>(), x = torch::randint(w - patch + 1, {1}).item<int64_t>();
-    out.push_back(batch[i].narrow(1, y, patch).narrow(2, x, patch));
+    int64_t side = patch;
+    if (zoom) side = std::min<int64_t>(std::llround(patch * std::pow(max_zoom, torch::rand({1}).item<double>())), std::min(h, w));
+    auto y = torch::randint(h - side + 1, {1}).item<int64_t>(), x = torch::randint(w - side + 1, {1}).item<int64_t>();
+    auto window = batch[i].narrow(1, y, side).narrow(2, x, side);
+    out.push_back(side == patch ? window : area_resize(window, patch));
   }
   return torch::stack(out);
 }

@@ -19,8 +19,10 @@ struct ImageSet {
 
 // A random batch, each image flipped horizontally with probability 1/2 when `flip`.
 torch::Tensor random_batch(const ImageSet& set, int64_t batch, bool flip);
-// A random patch x patch window of each image of a [N,C,H,W] batch (patch <= H, W).
-torch::Tensor random_patches(const torch::Tensor& batch, int64_t patch);
+// A random patch x patch window of each image of a [N,C,H,W] uint8 batch (patch <= H, W). With
+// `zoom` each window is a random square of side patch..min(H, W) (log-uniform), area-resized to
+// patch and rounded: every scale of detail from the whole image down to its own pixels.
+torch::Tensor random_patches(const torch::Tensor& batch, int64_t patch, bool zoom = false);
 
 bool is_packed(const std::string& path);  // by its ".tensors" name
 ImageSet load_packed(const std::string& path);

@@ -24,6 +24,7 @@
 #include "metrics/naturalness.h"
 #include "repair/checked.h"
 #include "scheme/registry.h"
+#include "service/content.h"
 #include "service/protector.h"
 
 namespace hipp::eval {
@@ -174,6 +175,19 @@ std::string per_set_section(const EvalOptions& o, const std::vector<int>& set_of
   return md;
 }
 
+// What the set shows, for the default model as `hipp protect` would pick it: --content, else,
+// where it matters, what most originals show (service/content.h).
+protect::Content set_content(const EvalOptions& o, const torch::Tensor& images) {
+  if (o.content != "auto") return protect::parse_content(o.content);
+  if (!o.model.empty() || !service::content_matters(o.size, o.size)) return protect::Content::unknown;
+  service::ContentJudge judge;
+  if (!judge.available()) return protect::Content::unknown;
+  int64_t faces = 0;
+  for (int64_t i = 0; i < images.size(0); ++i) faces += judge.judge(images[i]) == protect::Content::faces;
+  spdlog::info("eval: {} of {} originals are face photos", faces, images.size(0));
+  return 2 * faces > images.size(0) ? protect::Content::faces : protect::Content::photos;
+}
+
 }  // namespace
 
 std::string run_evaluation(const EvalOptions& o) {
@@ -182,28 +196,6 @@ std::string run_evaluation(const EvalOptions& o) {
   auto device = parse_device(o.device);
   fs::create_directories(o.out);
 
-  // Every scheme at one block, for a fair comparison: --block, else the first scheme's default
-  // (hipp's: its model's largest trained block).
-  std::vector<scheme::Resolved> resolved;
-  int block = o.block;
-  for (auto& name : o.schemes) {
-    scheme::Request q;
-    q.name = name;
-    q.block = block;
-    q.model = o.model;
-    q.params = o.params;
-    if (scheme::uses_model(name)) q.detail_scale = o.detail_scale;
-    resolved.push_back(scheme::resolve(q, o.size, o.size));
-    block = resolved.back().block;
-  }
-  std::map<std::string, std::unique_ptr<scheme::Scheme>> schemes;
-  std::string models;  // what the summary names
-  for (auto& r : resolved) {
-    schemes[r.name] = scheme::make(r, device);
-    if (schemes[r.name]->jpeg_native() && !o.jpeg)
-      throw Error(ErrorKind::usage, r.name + " protects JPEG files: evaluate it with --format jpeg");
-    if (r.model) models += (models.empty() ? "" : ", ") + r.model->name;
-  }
   // Naturalness: bits/dim under a Glow that HIPP does not use.
   std::shared_ptr<flow::DensityFlow> nat;
   std::string flow_path = o.flow == "none" ? "" : o.flow;
@@ -227,6 +219,31 @@ std::string run_evaluation(const EvalOptions& o) {
     for (auto& p : set.paths) set_of.push_back(by_path[p]);
   }
   const int64_t n = set.images.size(0);
+
+  // Every scheme at one block, for a fair comparison: --block, else the first scheme's default
+  // (hipp's: its model's largest trained block).
+  const auto content = set_content(o, set.images);
+  std::vector<scheme::Resolved> resolved;
+  int block = o.block;
+  for (auto& name : o.schemes) {
+    scheme::Request q;
+    q.name = name;
+    q.block = block;
+    q.model = o.model;
+    q.params = o.params;
+    q.content = content;
+    if (scheme::uses_model(name)) q.detail_scale = o.detail_scale;
+    resolved.push_back(scheme::resolve(q, o.size, o.size));
+    block = resolved.back().block;
+  }
+  std::map<std::string, std::unique_ptr<scheme::Scheme>> schemes;
+  std::string models;  // what the summary names
+  for (auto& r : resolved) {
+    schemes[r.name] = scheme::make(r, device);
+    if (schemes[r.name]->jpeg_native() && !o.jpeg)
+      throw Error(ErrorKind::usage, r.name + " protects JPEG files: evaluate it with --format jpeg");
+    if (r.model) models += (models.empty() ? "" : ", ") + r.model->name;
+  }
   // Chance level of the identity metric at this framing: how often neighbouring originals
   // (mostly different people) match each other.
   const auto regions = faces.locate(set.images);  // where each original's face is, cut alike from the protected one
@@ -353,7 +370,7 @@ std::string run_evaluation(const EvalOptions& o) {
 
   // Summary: mean and spread per scheme.
   json summary = {{"images", n},        {"size", o.size},   {"block", block},
-                  {"models", models}, {"naturalness_flow", flow_path}, {"data", o.data},
+                  {"models", models}, {"content", protect::content_name(content)}, {"naturalness_flow", flow_path}, {"data", o.data},
                   {"device", o.device}, {"schemes", json::object()},
                   {"format", o.jpeg ? "jpeg" : "png"}, {"jpeg_quality", o.jpeg ? json(o.quality) : json(nullptr)}};
   std::string md = "| scheme |";

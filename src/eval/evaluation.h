@@ -13,7 +13,8 @@ struct EvalOptions {
   std::vector<std::string> data;
   std::vector<std::string> schemes{"hipp", "tpe-ideal", "shuffle"};
   std::string out;
-  std::string model;       // hipp's wavelet flow (default: nearest shipped to --size)
+  std::string model;       // hipp's wavelet flow (default: as hipp protect picks it)
+  std::string content = "auto";  // what the set shows, for the default model: auto (most originals), faces, photos
   std::string flow;        // naturalness flow (default: shipped celeba<size>-glow, if any)
   int size = 64;
   double crop = 1.0;

@@ -175,14 +175,30 @@ ModelInfo resolve_model(const std::string& name_or_path) {
   throw Error(ErrorKind::usage, "--model " + name_or_path + ": no such model (shipped: " + (names.empty() ? "none found" : names) + ")");
 }
 
-ModelInfo nearest_model(int64_t height, int64_t width) {
+Content parse_content(const std::string& name) {
+  if (name == "faces") return Content::faces;
+  if (name == "photos") return Content::photos;
+  throw Error(ErrorKind::usage, "content must be faces or photos, not '" + name + "'");
+}
+
+std::string content_name(Content c) {
+  return c == Content::faces ? "faces" : c == Content::photos ? "photos" : "unknown";
+}
+
+ModelInfo nearest_model(int64_t height, int64_t width, Content content) {
   auto all = shipped_models();
   if (all.empty()) throw Error("no shipped wavelet model found under '" + models_dir() + "' (set HIPP_MODELS or pass --model)");
   const int64_t side = std::max(height, width);
-  const bool big = side > kFacesUpTo;
   std::vector<ModelInfo> pool;
-  for (auto& m : all)
-    if ((m.domain == "photos") == big) pool.push_back(m);
+  // Above kFacesUpTo only face models trained there: their larger blocks keep the thumbnail as
+  // coarse as the photo model's would.
+  if (content == Content::faces && side > kFacesUpTo && side <= kFaceModelsUpTo)
+    for (auto& m : all)
+      if (m.domain != "photos" && m.size > kFacesUpTo) pool.push_back(m);
+  const bool big = side > kFacesUpTo && pool.empty();
+  if (pool.empty())
+    for (auto& m : all)
+      if ((m.domain == "photos") == big) pool.push_back(m);
   auto by_cost = [](auto& a, auto& b) { return a.cost < b.cost || (a.cost == b.cost && a.name < b.name); };
   if (big && !pool.empty())
     return side > kLightPhotosAbove ? *std::min_element(pool.begin(), pool.end(), by_cost)

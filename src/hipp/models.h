@@ -40,15 +40,24 @@ std::string models_dir();
 std::vector<ModelInfo> shipped_models();
 // A model folder or weights file path, or the name of a shipped model.
 ModelInfo resolve_model(const std::string& name_or_path);
+// What an image shows, as far as the choice of model goes: `faces` when a face fills much of it
+// (service/content.h decides with the face detector), `photos` otherwise, `unknown` when nobody
+// looked.
+enum class Content { unknown, faces, photos };
+Content parse_content(const std::string& name);  // "faces", "photos"; throws a usage hipp::Error
+std::string content_name(Content c);
+
 // The default model for an h x w image: up to kFacesUpTo px on the long side a face model, the
-// one trained nearest the image's size (in scale; of two, the one with a trained encoder);
-// bigger images a photo model, the costliest (fewest repairs, smallest files) up to
-// kLightPhotosAbove px and the cheapest above. On 128 px faces the photo model restores with
-// fewer repairs than a face model of its cost and protects within the 0.15 s target, which the
-// 128 px face model misses (docs/big-photos.md). Falls back to any model if a kind is missing.
+// one trained nearest the image's size (in scale; of two, the one with a trained encoder); up to
+// kFaceModelsUpTo px too when the image shows a face (`content` faces): face models make its
+// protected face more face-like and its file smaller, at several times the photo model's time
+// (docs/big-photos.md, *Which model*); other images a photo model, the costliest (fewest
+// repairs, smallest files) up to kLightPhotosAbove px and the cheapest above. Falls back to any
+// model if a kind is missing.
 inline constexpr int64_t kFacesUpTo = 64;
+inline constexpr int64_t kFaceModelsUpTo = 256;
 inline constexpr int64_t kLightPhotosAbove = 1024;
-ModelInfo nearest_model(int64_t height, int64_t width);
+ModelInfo nearest_model(int64_t height, int64_t width, Content content = Content::unknown);
 // The block hipp protects an h x w image with by default: the model's largest trained block,
 // doubled until the thumbnail has at most `max_blocks` blocks on its long side.
 int default_block(const ModelInfo& m, int64_t height, int64_t width, int max_blocks = scheme::kDefaultThumbnail);

@@ -127,7 +127,7 @@ Resolved resolve(const Request& q, int64_t height, int64_t width) {
   r.params = q.params;
   if (f.has_model) {
     r.model = q.model_id ? protect::model_by_id(*q.model_id)
-              : q.model.empty() ? protect::nearest_model(height, width)
+              : q.model.empty() ? protect::nearest_model(height, width, q.content)
                                 : model_named(q.model);
     r.block = q.block ? q.block : protect::default_block(*r.model, height, width, q.thumbnail);
     r.detail_scale = q.detail_scale;

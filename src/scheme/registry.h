@@ -30,6 +30,7 @@ struct Request {
   int thumbnail = kDefaultThumbnail;         // block 0: at most this many blocks on the long side
   std::string model;                         // a model's name or folder; empty: the default for the image
   std::optional<protect::ModelId> model_id;  // restore: what the file's header records (wins over `model`)
+  protect::Content content = protect::Content::unknown;  // what the image shows, for the default model
   double detail_scale = 1;                   // schemes with a model only
   SchemeParams params;
 };

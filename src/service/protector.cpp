@@ -1,5 +1,7 @@
 #include "service/protector.h"
 
+#include <spdlog/spdlog.h>
+
 #include "common/error.h"
 #include "repair/checked.h"
 
@@ -49,6 +51,16 @@ std::vector<uint8_t> Protector::protect(const torch::Tensor& rgb, const ProtectS
   q.thumbnail = s.thumbnail;
   q.model = s.model;
   q.detail_scale = s.detail_scale;
+  q.content = s.content;
+  if (q.content == protect::Content::unknown && q.model.empty() && scheme::uses_model(q.name) &&
+      content_matters(rgb.size(1), rgb.size(2))) {
+    if (!judge_) {
+      judge_ = std::make_unique<ContentJudge>();
+      if (!judge_->available())
+        spdlog::warn("no face detector (run scripts/setup.sh): HIPP's model is chosen by image size alone");
+    }
+    q.content = judge_->judge(rgb);
+  }
   auto r = scheme::resolve(q, rgb.size(1), rgb.size(2));
   h.model_id = r.model_id();
   h.block = static_cast<uint16_t>(r.block);

@@ -18,6 +18,7 @@
 #include "repair/checked.h"
 #include "repair/repair.h"
 #include "scheme/registry.h"
+#include "service/content.h"
 
 namespace hipp::service {
 
@@ -27,6 +28,9 @@ struct ProtectSettings {
   int block = 0;                // 0: the scheme's default for the image (scheme::resolve)
   int thumbnail = scheme::kDefaultThumbnail;  // longest side of the kept thumbnail in blocks (block 0)
   double detail_scale = 1;      // schemes with a model only: HippScheme::set_detail_scale
+  // What the image shows, for the default model; unknown: judged by the face detector where it
+  // matters (service/content.h)
+  protect::Content content = protect::Content::unknown;
   repair::RepairOptions repair;  // the restoration floor, or lossless
   repair::FileFormat format;     // PNG, or JPEG at its settings
   std::optional<container::Header::JpegOrigin> origin;  // the original was a JPEG: restore writes one back
@@ -69,6 +73,7 @@ class Protector {
   std::optional<crypto::Key> protect_master_;  // derived on first use: restoring never needs it
   std::map<std::vector<uint8_t>, crypto::Key> restore_masters_;  // by salt and key kind
   std::map<std::string, std::unique_ptr<scheme::Scheme>> schemes_;
+  std::unique_ptr<ContentJudge> judge_;  // loaded on the first image whose model depends on it
 };
 
 }  // namespace hipp::service

@@ -56,6 +56,8 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   nlohmann::json config = kind == "glow" ? flow::config_to_json(o.config) : flow::config_to_json(o.wavelet);
   int size = o.size;
   int patch_arg = o.patch;
+  bool zoom = o.patch_zoom;
+  if (o.resume && !o.init.empty()) throw Error(ErrorKind::usage, "--init starts a new run; it cannot be combined with --resume");
   RunState start;
   double test_bpd = -1;
   ResumePoint resume;
@@ -69,16 +71,28 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
     test_bpd = resume.record.value("test_bpd", -1.0);
     if (!resume.full) warm_start = start.step;
     if (patch_arg == 0) patch_arg = resume.record.value("patch", 0);  // a resumed run keeps its patches
+    zoom = zoom || resume.record.value("patch_zoom", false);
     spdlog::info("resuming {} at step {} ({} flow, size {}, {})", o.out, start.step, kind, size, config.dump());
   }
-  auto model = flow::make_flow(kind, config, o.resume ? resume.path : "--" + kind);
+  std::shared_ptr<flow::DensityFlow> model;
+  if (!o.init.empty()) {
+    auto init = flow::load_flow(o.init, torch::kCPU);
+    model = init.flow;
+    kind = init.kind;
+    config = model->config_json();
+    spdlog::info("starting from {} ({} flow, {})", init.path, kind, config.dump());
+  } else {
+    model = flow::make_flow(kind, config, o.resume ? resume.path : "--" + kind);
+  }
   const std::string weights_path = (out / flow::weights_name(kind)).string();
   auto& net = model->module();
   model->check_size(size, size);
   if (patch_arg < 0 || patch_arg > size) throw Error(ErrorKind::usage, "--patch must lie in [0, --size]");
   const int patch = patch_arg > 0 ? patch_arg : size;
-  if (patch != size && !(kind == "glow" && config.value("top_prior_size", 0) == 0))
-    throw Error(ErrorKind::usage, "--patch needs a Glow without --positional-prior (one that takes any size)");
+  const auto& glow_config = kind == "glow" ? config : config.value("base", nlohmann::json::object());
+  if (patch != size && glow_config.value("top_prior_size", 0) != 0)
+    throw Error(ErrorKind::usage, "--patch needs a flow without a per-position prior (one that takes any size)");
+  if (zoom && patch == size) throw Error(ErrorKind::usage, "--patch-zoom needs --patch smaller than --size");
   model->check_size(patch, patch);
   const int n_bits = model->n_bits();
 
@@ -99,10 +113,10 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   if (o.resume) {
     auto adam_state = load_checkpoint_model(net, resume.file.tensors, resume.path);
     if (!adam_state.empty()) adam.load_state(adam_state, resume.path);
-  } else {
+  } else if (o.init.empty()) {
     // Data-dependent ActNorm initialisation on one larger batch.
     torch::NoGradGuard ng;
-    auto init = data::random_patches(data::random_batch(train_set, std::min<int64_t>(256, train_set.images.size(0)), true), patch);
+    auto init = data::random_patches(data::random_batch(train_set, std::min<int64_t>(256, train_set.images.size(0)), true), patch, zoom);
     model->log_density(flow::preprocess(init.to(device), n_bits, true));
   }
   resume = {};
@@ -110,7 +124,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   const LrSchedule schedule{o.lr, o.lr_final < 0 ? o.lr : o.lr_final, o.warmup, warm_start, o.decay_start, o.iters};
 
   json record = {{"data", o.data},           {"domain", o.domain}, {"identity_file", o.identity_file}, {"crop", o.crop},
-                 {"patch", patch}, {"train_images", train_set.images.size(0)}, {"test_images", n_test},
+                 {"patch", patch}, {"patch_zoom", zoom}, {"init", o.init}, {"train_images", train_set.images.size(0)}, {"test_images", n_test},
                  {"test_data", o.test_data},
                  {"batch", o.batch},         {"lr", o.lr}, {"noise", o.noise},
                  {"lr_final", schedule.final_lr}, {"decay_start", o.decay_start},
@@ -133,7 +147,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
   const int64_t dims = 3LL * patch * patch;
   int64_t last_eval_step = -1;
   hooks.loss = [&] {
-    auto x = flow::preprocess(data::random_patches(data::random_batch(train_set, o.batch, true), patch).to(device), n_bits, true);
+    auto x = flow::preprocess(data::random_patches(data::random_batch(train_set, o.batch, true), patch, zoom).to(device), n_bits, true);
     if (o.noise > 0) x = x + torch::randn_like(x) * (o.noise / 256.0);
     return flow::bits_per_dim(model->log_density(x), dims, n_bits).mean();
   };

@@ -21,6 +21,8 @@ struct FlowTrainOptions {
   // Train on random patch x patch windows of the size x size images (0: whole images). A Glow
   // without a per-position prior is convolutional, so it then judges whole images at `size`.
   int patch = 0;
+  bool patch_zoom = false;  // windows of random scale (data::random_patches), for any photo size
+  std::string init;         // start from these weights (their architecture), with a fresh optimizer
   std::string arch = "glow";  // glow | wavelet
   std::string domain = "faces";  // recorded in the weights: faces | photos (hipp/models.h chooses by it)
   flow::GlowConfig config;     // arch glow
