@@ -163,13 +163,13 @@ TEST(ShippedHipp, FixtureRoundTripThroughTheProtectedPngMeetsItsBounds) {
   EXPECT_EQ(nearest_model(768, 1024).name, "photos64-wavelet");  // up to 1024 px: the costlier photo model
   EXPECT_EQ(nearest_model(864, 1152).name, "photos64-lite-wavelet");  // above: the cheapest
   EXPECT_EQ(nearest_model(3024, 4032).name, "photos64-lite-wavelet");
-  // A photo of a face: the face model trained above 64 px, up to 256 px (its blocks are as
+  // A photo of a face: the face model trained above 64 px, up to 192 px (its blocks are as
   // coarse as the photo model's), whichever face model lies nearer in scale.
   EXPECT_EQ(nearest_model(128, 128, Content::faces).name, "celeba128-wavelet");
   EXPECT_EQ(nearest_model(80, 70, Content::faces).name, "celeba128-wavelet");
   EXPECT_EQ(default_block(nearest_model(80, 70, Content::faces), 80, 70), default_block(nearest_model(80, 70), 80, 70));
-  EXPECT_EQ(nearest_model(256, 200, Content::faces).name, "celeba128-wavelet");
-  EXPECT_EQ(nearest_model(257, 200, Content::faces).name, "photos64-wavelet");
+  EXPECT_EQ(nearest_model(192, 150, Content::faces).name, "celeba128-wavelet");
+  EXPECT_EQ(nearest_model(193, 150, Content::faces).name, "photos64-wavelet");
   EXPECT_EQ(nearest_model(64, 60, Content::faces).name, "celeba64-hipp");
   EXPECT_EQ(nearest_model(128, 128, Content::photos).name, "photos64-wavelet");
   EXPECT_EQ(parse_content("faces"), Content::faces);

@@ -57,7 +57,7 @@ torch::Tensor crop_face(const std::string& path, const Crop& c, const Finder* fi
 }  // namespace
 
 void add_face_commands(CLI::App& app, Globals& g) {
-  auto* face = app.add_subcommand("face", "dlib's face recognition network (128-d descriptors, match below 0.6)");
+  auto* face = app.add_subcommand("face", "face-api's networks: dlib's face recognition (128-d descriptors, match below 0.6) and the tiny face detector");
   face->require_subcommand(1);
 
   struct VerifyArgs {

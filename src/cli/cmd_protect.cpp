@@ -234,12 +234,12 @@ void add_protect_commands(CLI::App& app, Globals& g) {
   p->add_option("-o,--out", pa->out, "output file (one input) or folder (several inputs or a folder)")->required();
   p->add_option("-k,--key", pa->key, "key file from `hipp keygen`, or a text file holding a passphrase")->required();
   p->add_option("--model", pa->model, "HIPP model: a shipped model name or a folder (default: up to 64 px "
-                                      "the face model celeba64-hipp; up to 256 px celeba128-wavelet for a photo "
+                                      "the face model celeba64-hipp; up to 192 px celeba128-wavelet for a photo "
                                       "of a face (see --content); up to 1024 px photos64-wavelet, above that "
                                       "photos64-lite-wavelet)");
   p->add_option("--content", pa->content,
                 "what the photos show, for the default model: auto (face-api's face detector looks at each "
-                "photo of 65 to 256 px: a face spanning a quarter of its shorter side makes it a face photo), "
+                "photo of 65 to 192 px: a face spanning a quarter of its shorter side makes it a face photo), "
                 "faces or photos")
       ->default_val("auto")->check(CLI::IsMember({"auto", "faces", "photos"}));
   p->add_option("-b,--block", pa->block, "thumbnail block size (hipp: a power of two, 2..1024; tpe-ideal, "

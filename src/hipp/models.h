@@ -55,7 +55,7 @@ std::string content_name(Content c);
 // repairs, smallest files) up to kLightPhotosAbove px and the cheapest above. Falls back to any
 // model if a kind is missing.
 inline constexpr int64_t kFacesUpTo = 64;
-inline constexpr int64_t kFaceModelsUpTo = 256;
+inline constexpr int64_t kFaceModelsUpTo = 192;
 inline constexpr int64_t kLightPhotosAbove = 1024;
 ModelInfo nearest_model(int64_t height, int64_t width, Content content = Content::unknown);
 // The block hipp protects an h x w image with by default: the model's largest trained block,
