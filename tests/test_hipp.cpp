@@ -157,10 +157,10 @@ TEST(ShippedHipp, FixtureRoundTripThroughTheProtectedPngMeetsItsBounds) {
   EXPECT_EQ(m.size, 64);
   EXPECT_EQ(model_by_id(m.id).name, "celeba64-wavelet");
   EXPECT_EQ(nearest_model(64, 60).name, "celeba64-hipp");  // the trained encoder wins over its bare flow
-  EXPECT_EQ(nearest_model(70, 60).name, "photos64-wavelet");  // above 64 px: a photo model
-  EXPECT_EQ(nearest_model(128, 128).name, "photos64-wavelet");
-  EXPECT_EQ(nearest_model(321, 481).name, "photos64-wavelet");
-  EXPECT_EQ(nearest_model(768, 1024).name, "photos64-wavelet");  // up to 1024 px: the costlier photo model
+  EXPECT_EQ(nearest_model(70, 60).name, "photos256-wavelet");  // above 64 px: a photo model
+  EXPECT_EQ(nearest_model(128, 128).name, "photos256-wavelet");
+  EXPECT_EQ(nearest_model(321, 481).name, "photos256-wavelet");
+  EXPECT_EQ(nearest_model(768, 1024).name, "photos256-wavelet");  // up to 1024 px: the costlier photo model
   EXPECT_EQ(nearest_model(864, 1152).name, "photos64-lite-wavelet");  // above: the cheapest
   EXPECT_EQ(nearest_model(3024, 4032).name, "photos64-lite-wavelet");
   // A photo of a face: the face model trained above 64 px, up to 192 px (its blocks are as
@@ -169,13 +169,18 @@ TEST(ShippedHipp, FixtureRoundTripThroughTheProtectedPngMeetsItsBounds) {
   EXPECT_EQ(nearest_model(80, 70, Content::faces).name, "celeba128-wavelet");
   EXPECT_EQ(default_block(nearest_model(80, 70, Content::faces), 80, 70), default_block(nearest_model(80, 70), 80, 70));
   EXPECT_EQ(nearest_model(192, 150, Content::faces).name, "celeba128-wavelet");
-  EXPECT_EQ(nearest_model(193, 150, Content::faces).name, "photos64-wavelet");
+  EXPECT_EQ(nearest_model(193, 150, Content::faces).name, "photos256-wavelet");
   EXPECT_EQ(nearest_model(64, 60, Content::faces).name, "celeba64-hipp");
-  EXPECT_EQ(nearest_model(128, 128, Content::photos).name, "photos64-wavelet");
+  EXPECT_EQ(nearest_model(128, 128, Content::photos).name, "photos256-wavelet");
+  // A retired model, of the same cost as its successor, still restores its files but is no default.
+  EXPECT_TRUE(resolve_model("photos64-wavelet").retired);
+  EXPECT_EQ(resolve_model("photos64-wavelet").cost, resolve_model("photos256-wavelet").cost);
+  EXPECT_EQ(model_by_id(resolve_model("photos64-wavelet").id).name, "photos64-wavelet");
+  EXPECT_FALSE(resolve_model("photos256-wavelet").retired);
   EXPECT_EQ(parse_content("faces"), Content::faces);
   EXPECT_THROW(parse_content("cats"), Error);
   EXPECT_LT(resolve_model("photos64-lite-wavelet").cost * 2, resolve_model("photos64-wavelet").cost);
-  EXPECT_EQ(resolve_model("photos64-wavelet").domain, "photos");
+  EXPECT_EQ(resolve_model("photos256-wavelet").domain, "photos");
   EXPECT_EQ(resolve_model("celeba128-wavelet").domain, "faces");
   HippScheme s(load_wavelet(m, torch::kCPU), 8);
   auto set = data::load_images(data::list_images({test::fixture("scenes")}), 64, 1.0, false);

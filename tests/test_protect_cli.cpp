@@ -295,7 +295,7 @@ TEST_F(ProtectCli, APhotoOfAFaceGetsTheFaceModel) {
     EXPECT_EQ(r.code, 0) << r.output;
     auto info = run_hipp("info " + q(p("m.png"))).output;
     return info.find("(celeba128-wavelet)") != std::string::npos ? "faces"
-           : info.find("(photos64-wavelet)") != std::string::npos ? "photos" : "other";
+           : info.find("(photos256-wavelet)") != std::string::npos ? "photos" : "other";
   };
   EXPECT_STREQ(model_of(p("scene.png"), ""), "photos");
   EXPECT_STREQ(model_of(p("scene.png"), " --content faces"), "faces");

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <fstream>
 #include <mutex>
@@ -127,7 +128,9 @@ ModelInfo describe_encoder(const std::string& encoder) {
 
 ModelInfo describe_folder(const fs::path& dir) {
   auto enc = dir / kEncoderWeightsName;
-  return fs::exists(enc) ? describe_encoder(enc.string()) : describe(flow::resolve_model_path(dir.string()));
+  auto m = fs::exists(enc) ? describe_encoder(enc.string()) : describe(flow::resolve_model_path(dir.string()));
+  m.retired = fs::exists(dir / kRetiredName);
+  return m;
 }
 
 fs::path exe_dir() {
@@ -188,6 +191,9 @@ std::string content_name(Content c) {
 ModelInfo nearest_model(int64_t height, int64_t width, Content content) {
   auto all = shipped_models();
   if (all.empty()) throw Error("no shipped wavelet model found under '" + models_dir() + "' (set HIPP_MODELS or pass --model)");
+  std::vector<ModelInfo> current;
+  std::copy_if(all.begin(), all.end(), std::back_inserter(current), [](auto& m) { return !m.retired; });
+  if (!current.empty()) all = current;
   const int64_t side = std::max(height, width);
   std::vector<ModelInfo> pool;
   // Above kFacesUpTo only face models trained there: their larger blocks keep the thumbnail as

@@ -28,12 +28,16 @@ struct ModelInfo {
   int64_t cost = 0;     // multiply-adds per finest-level position of one detail flow pass
   ModelId id{};         // model id v2, what protected files record: of the configuration and tensors
   std::vector<ModelId> legacy_ids;  // ids older files may record: v1 (of the files' bytes) and legacy_ids
+  bool retired = false;  // replaced by a newer model: kept for its files, never a default
   bool has_id(const ModelId& other) const;  // `other` is this model's id or one of its legacy ids
 };
 
 // A model folder may list ids its files had before a resave, one hex id per line ('#' comments),
 // so photos protected then still find it.
 inline constexpr const char* kLegacyIdsName = "legacy_ids";
+// A model folder holding this file (a line saying what replaced it) is retired: files that name
+// it still restore, `--model` still picks it, the default never does.
+inline constexpr const char* kRetiredName = "retired";
 
 std::string models_dir();
 // Every wavelet model under models_dir(), sorted by training size.

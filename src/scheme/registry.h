@@ -46,7 +46,7 @@ struct Resolved {
   protect::ModelId model_id() const;
   // Equal keys build schemes that behave the same (for caches).
   std::string key() const;
-  // "hipp (photos64-wavelet)" or "drpe", for tables.
+  // "hipp (photos256-wavelet)" or "drpe", for tables.
   std::string label() const;
 };
 
