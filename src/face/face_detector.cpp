@@ -84,20 +84,41 @@ torch::Tensor FaceDetector::forward(const torch::Tensor& x) const {
   return F::conv2d(y, w_["conv8/filters"], F::Conv2dFuncOptions().bias(w_["conv8/bias"]));
 }
 
-std::vector<FaceBox> FaceDetector::detect(const torch::Tensor& rgb, const DetectOptions& o) const {
+void FaceDetector::check(const torch::Tensor& rgb, const DetectOptions& o) const {
   if (rgb.dim() != 3 || rgb.size(0) != 3 || rgb.scalar_type() != torch::kUInt8 || rgb.size(1) < 1 || rgb.size(2) < 1)
     throw Error("detect: expected a uint8 [3,H,W] image");
   if (o.input_size < 32 || o.input_size % 32 != 0) throw Error("detect: the input size must be a multiple of 32");
-  auto boxes = candidates(rgb, o.input_size, o.min_score);
-  for (double border : o.borders) {
-    const int64_t b = std::llround(border * std::max(rgb.size(1), rgb.size(2)));
-    if (b <= 0) continue;
-    for (auto f : candidates(torch::constant_pad_nd(rgb, {b, b, b, b}), o.input_size, o.min_score)) {
-      f.x -= b, f.y -= b;
-      boxes.push_back(f);
-    }
-  }
+}
+
+std::vector<FaceBox> FaceDetector::pass(const torch::Tensor& rgb, int64_t border, const DetectOptions& o) const {
+  auto boxes = candidates(border > 0 ? torch::constant_pad_nd(rgb, {border, border, border, border}) : rgb,
+                          o.input_size, o.min_score);
+  for (auto& f : boxes) f.x -= border, f.y -= border;
+  return boxes;
+}
+
+std::vector<int64_t> FaceDetector::borders(const torch::Tensor& rgb, const DetectOptions& o) {
+  std::vector<int64_t> out{0};
+  for (double border : o.borders)
+    if (const int64_t b = std::llround(border * std::max(rgb.size(1), rgb.size(2))); b > 0) out.push_back(b);
+  return out;
+}
+
+std::vector<FaceBox> FaceDetector::detect(const torch::Tensor& rgb, const DetectOptions& o) const {
+  check(rgb, o);
+  std::vector<FaceBox> boxes;
+  for (int64_t b : borders(rgb, o))
+    for (auto& f : pass(rgb, b, o)) boxes.push_back(f);
   return non_max_suppression(std::move(boxes));
+}
+
+std::optional<FaceBox> FaceDetector::first_face(const torch::Tensor& rgb, const DetectOptions& o,
+                                                const std::function<bool(const FaceBox&)>& accept) const {
+  check(rgb, o);
+  for (int64_t b : borders(rgb, o))
+    for (auto& f : non_max_suppression(pass(rgb, b, o)))
+      if (accept(f)) return f;
+  return std::nullopt;
 }
 
 std::vector<FaceBox> FaceDetector::candidates(const torch::Tensor& rgb, int input_size, double min_score) const {

@@ -4,6 +4,8 @@
 // scripts/setup.sh). It finds faces from about 1/10 of the image up to the whole frame.
 #include <torch/torch.h>
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,8 +50,17 @@ class FaceDetector {
   explicit FaceDetector(const std::string& dir = "");
   // uint8 [3,H,W] -> faces scoring above min_score, overlaps removed (IoU 0.4), best first.
   std::vector<FaceBox> detect(const torch::Tensor& rgb, const DetectOptions& options = {}) const;
+  // The same passes one at a time, in the same order (plain, then each border), overlaps removed
+  // within a pass: the first face `accept` takes, or none. Stops as soon as one is found.
+  std::optional<FaceBox> first_face(const torch::Tensor& rgb, const DetectOptions& options,
+                                    const std::function<bool(const FaceBox&)>& accept) const;
 
  private:
+  void check(const torch::Tensor& rgb, const DetectOptions& options) const;
+  // Each pass's border in pixels: 0 (the plain pass), then the options' borders that are not empty.
+  static std::vector<int64_t> borders(const torch::Tensor& rgb, const DetectOptions& options);
+  // One pass over the image inside a black border of `border` pixels; boxes in the image's pixels.
+  std::vector<FaceBox> pass(const torch::Tensor& rgb, int64_t border, const DetectOptions& options) const;
   std::vector<FaceBox> candidates(const torch::Tensor& rgb, int input_size, double min_score) const;
   torch::Tensor forward(const torch::Tensor& x) const;
   FaceApiWeights w_;
