@@ -1,14 +1,16 @@
-# Sourced by the GPU session scripts: unpacks the carried data into packed sets, builds
+# Sourced by the GPU session scripts: unpacks the carried data (pack_faces.sh's or
+# pack_photos.sh's) into packed sets, builds
 # build-gpu/hipp-train against the machine's PyTorch, and sets T0 and MIN (minutes left
 # until STOP seconds after T0). Exits the session on a build failure.
 mkdir -p "$OUT" runs
 T0=$(date +%s)
 nvidia-smi -L
 tar xzf gpu-carry/data-pack.tgz && tar xf gpu-carry/gpu-deps.tar || exit 1
-for s in train64 test64 train128 test128; do
-  python3 scripts/gpu/unpack.py data-pack/$s data-pack/$s.tensors &
+for d in data-pack/*/; do  # whichever pack_*.sh wrote the carry
+  python3 scripts/gpu/unpack.py "$d" "${d%/}.tensors" &
 done
-python3 scripts/gpu/unpack.py data-pack/train128 data-pack/train128to64.tensors --downsample 2 &
+[ ! -d data-pack/train128 ] ||
+  python3 scripts/gpu/unpack.py data-pack/train128 data-pack/train128to64.tensors --downsample 2 &
 export CUDACXX=${CUDACXX:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
 TP=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 if ! { cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DHIPP_TRAINER_ONLY=ON \
