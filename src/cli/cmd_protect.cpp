@@ -135,13 +135,14 @@ void run_protect(const ProtectArgs& a, const Globals& g) {
   auto jobs = plan_jobs(a.inputs, a.out, plan);
   RepairTally tally;
   service::ProtectSettings settings;
-  settings.scheme = a.scheme;
-  settings.model = a.model;
-  settings.block = a.block;
-  settings.thumbnail = a.thumbnail;
-  settings.detail_scale = a.detail_scale;
+  auto& q = settings.request;
+  q.name = a.scheme;
+  q.model = a.model;
+  q.block = a.block;
+  q.thumbnail = a.thumbnail;
+  q.detail_scale = a.detail_scale;
+  if (a.content != "auto") q.content = protect::parse_content(a.content);
   settings.repair = a.repair;
-  if (a.content != "auto") settings.content = protect::parse_content(a.content);
   auto t = run_jobs(
       jobs, a.run("protect", g, plan.shard),
       [&](const Job& j) {

@@ -134,18 +134,19 @@ void install_routes(httplib::Server& http, const ServeOptions& o, service::Prote
   }));
   http.Post("/protect", guarded(o, &pool, [](const httplib::Request& req, httplib::Response& res, Work& w) {
     service::ProtectSettings s;
-    if (req.has_param("scheme")) s.scheme = req.get_param_value("scheme");
-    if (req.has_param("model")) s.model = req.get_param_value("model");
-    s.block = number_param(req, "block", 0);
-    if (s.block < 0) throw Error(ErrorKind::usage, "query parameter block must be positive");
-    s.thumbnail = number_param(req, "thumbnail", s.thumbnail);
-    if (s.thumbnail < 1) throw Error(ErrorKind::usage, "query parameter thumbnail must be positive");
-    s.detail_scale = number_param(req, "detail_scale", 1.0);
+    auto& q = s.request;
+    if (req.has_param("scheme")) q.name = req.get_param_value("scheme");
+    if (req.has_param("model")) q.model = req.get_param_value("model");
+    q.block = number_param(req, "block", 0);
+    if (q.block < 0) throw Error(ErrorKind::usage, "query parameter block must be positive");
+    q.thumbnail = number_param(req, "thumbnail", q.thumbnail);
+    if (q.thumbnail < 1) throw Error(ErrorKind::usage, "query parameter thumbnail must be positive");
+    q.detail_scale = number_param(req, "detail_scale", 1.0);
     s.repair.min_psnr = number_param(req, "min_psnr", s.repair.min_psnr);
     s.repair.min_ssim = number_param(req, "min_ssim", s.repair.min_ssim);
     s.repair.lossless = req.has_param("lossless") && req.get_param_value("lossless") != "0";
     // Models are named, never paths: a client must not make the server read its files.
-    if (s.model.find('/') != std::string::npos || s.model.find("..") != std::string::npos)
+    if (q.model.find('/') != std::string::npos || q.model.find("..") != std::string::npos)
       throw Error(ErrorKind::usage, "model must be the name of a shipped model (see GET /health)");
     // PNG unless asked: a client that wants JPEG says so (quality: the body JPEG's, or 90).
     const auto body = body_bytes(req);

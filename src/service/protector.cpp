@@ -43,15 +43,9 @@ std::vector<uint8_t> Protector::protect(const torch::Tensor& rgb, const ProtectS
   std::lock_guard<std::mutex> lock(mu_);
   if (!protect_master_) protect_master_ = keys::derive_master(key_, base_.salt, base_.argon2);
   auto h = base_;
-  h.scheme = s.scheme;
+  h.scheme = s.request.name;
   h.nonce = crypto::random_nonce();
-  scheme::Request q;
-  q.name = s.scheme;
-  q.block = s.block;
-  q.thumbnail = s.thumbnail;
-  q.model = s.model;
-  q.detail_scale = s.detail_scale;
-  q.content = s.content;
+  scheme::Request q = s.request;
   if (q.content == protect::Content::unknown && q.model.empty() && scheme::uses_model(q.name) &&
       content_matters(rgb.size(1), rgb.size(2))) {
     if (!judge_) {

@@ -23,14 +23,9 @@
 namespace hipp::service {
 
 struct ProtectSettings {
-  std::string scheme = "hipp";  // a name scheme::names() knows
-  std::string model;            // schemes with a model: its name or folder; empty: the default for the image
-  int block = 0;                // 0: the scheme's default for the image (scheme::resolve)
-  int thumbnail = scheme::kDefaultThumbnail;  // longest side of the kept thumbnail in blocks (block 0)
-  double detail_scale = 1;      // schemes with a model only: HippScheme::set_detail_scale
-  // What the image shows, for the default model; unknown: judged by the face detector where it
-  // matters (service/content.h)
-  protect::Content content = protect::Content::unknown;
+  // Scheme, model, block, thumbnail, detail scale; content unknown: judged by the face detector
+  // where it matters (service/content.h)
+  scheme::Request request;
   repair::RepairOptions repair;  // the restoration floor, or lossless
   repair::FileFormat format;     // PNG, or JPEG at its settings
   std::optional<container::Header::JpegOrigin> origin;  // the original was a JPEG: restore writes one back
