@@ -26,15 +26,15 @@ portraits="$OUT/portraits128-test"
 [ -d "$portraits" ] || $H -q data pack --data "$DATA/faces/celeba-aligned-178x218" --split test \
   --identities "$DATA/faces/identity_CelebA.txt" --size 128 --limit "${PORTRAITS:-50}" --quality 95 -o "$portraits"
 $H --threads 1 eval --data "$DATA/faces/celeba-test-crops" --crop 0.7 --size 128 --limit "${FACES:-50}" \
-  --schemes hipp,tpe-ideal --out "$OUT/faces128"
-$H --threads 1 eval --data "$portraits" --size 128 --schemes hipp,tpe-ideal --out "$OUT/portraits128"
-$H --threads 1 eval --data "$scenes" --size 256 --schemes hipp,tpe-ideal --flow models/photos256-glow --out "$OUT/scenes256"
+  --schemes hipp,hipp-smooth,tpe-ideal --out "$OUT/faces128"
+$H --threads 1 eval --data "$portraits" --size 128 --schemes hipp,hipp-smooth,tpe-ideal --out "$OUT/portraits128"
+$H --threads 1 eval --data "$scenes" --size 256 --schemes hipp,hipp-smooth,tpe-ideal --flow models/photos256-glow --out "$OUT/scenes256"
 scenes128="$OUT/scenes128-test"
 [ -d "$scenes128" ] || $H -q data pack --data "$DATA/scenes/photos256" --split test --test-fraction 0.1 --size 128 \
   --limit "${SCENES128:-50}" --quality 95 -o "$scenes128"
-$H --threads 1 eval --data "$scenes128" --size 128 --schemes hipp,tpe-ideal --flow models/photos256-glow --out "$OUT/scenes128"
+$H --threads 1 eval --data "$scenes128" --size 128 --schemes hipp,hipp-smooth,tpe-ideal --flow models/photos256-glow --out "$OUT/scenes128"
 portraits256="$OUT/portraits256-test"
 [ -d "$portraits256" ] || $H -q data pack --data "$DATA/faces/celeba-aligned-178x218" --split test \
   --identities "$DATA/faces/identity_CelebA.txt" --size 256 --limit "${PORTRAITS256:-30}" --quality 95 -o "$portraits256"
-$H --threads 1 eval --data "$portraits256" --size 256 --schemes hipp,tpe-ideal --flow models/celeba128-glow \
+$H --threads 1 eval --data "$portraits256" --size 256 --schemes hipp,hipp-smooth,tpe-ideal --flow models/celeba128-glow \
   --out "$OUT/portraits256"

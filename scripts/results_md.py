@@ -45,7 +45,7 @@ EVAL_COLUMNS = [
 ]
 
 
-SCHEME_ORDER = ["hipp", "tpe-ideal", "drpe", "tpe-lsb", "shuffle", "jpeg-scramble"]
+SCHEME_ORDER = ["hipp", "hipp-smooth", "tpe-ideal", "drpe", "tpe-lsb", "shuffle", "jpeg-scramble"]
 
 
 def scheme_rank(name):

@@ -237,3 +237,36 @@ TEST(ShippedHipp, TheTrainedEncoderModelRestoresWithinItsRecordedBounds) {
   EXPECT_NEAR(face_bare, kBareFaceSsim, 0.002);
   EXPECT_GT(face_e, face_bare);
 }
+
+// hipp-smooth draws the two coarsest detail levels at half temperature: the protected image's
+// structure between the thumbnail and a quarter block (its 4-px sub-block means, at block 16)
+// carries much less energy than plain HIPP's with the same key, finer detail is still drawn, and
+// it keeps the thumbnail and restores as well.
+TEST(ShippedHipp, HippSmoothDrawsCoarseDetailAtHalfTemperature) {
+  torch::set_num_threads(2);
+  auto m = resolve_model("photos256-wavelet");
+  auto plain = load_hipp(m, 16, torch::kCPU), smooth = load_hipp(m, 16, torch::kCPU);
+  smooth->set_smooth(true);
+  EXPECT_EQ(plain->name(), "hipp");
+  EXPECT_EQ(smooth->name(), "hipp-smooth");
+  auto img = image::center_crop_resize(image::load(test::fixture("scenes/street.jpg")), 128, 1.0);
+  auto energy_between = [](const torch::Tensor& x, int fine, int coarse) {
+    auto f = x.to(torch::kFloat32).unsqueeze(0);
+    auto a = torch::avg_pool2d(f, fine), b = torch::avg_pool2d(f, coarse);
+    return (a - torch::repeat_interleave(torch::repeat_interleave(b, coarse / fine, 2), coarse / fine, 3))
+        .pow(2).mean().item<double>();
+  };
+  SideData side_p, side_s;
+  auto p = plain->protect(img, key_of(5), nonce_of(6), &side_p), s = smooth->protect(img, key_of(5), nonce_of(6), &side_s);
+  const double coarse_p = energy_between(p, 4, 16), coarse_s = energy_between(s, 4, 16);
+  const double fine_p = energy_between(p, 1, 4), fine_s = energy_between(s, 1, 4);
+  std::printf("energy between 4 and 16 px: hipp %.1f, hipp-smooth %.1f; below 4 px: %.1f, %.1f\n", coarse_p, coarse_s,
+              fine_p, fine_s);
+  EXPECT_LT(coarse_s, 0.6 * coarse_p);
+  EXPECT_GT(fine_s, 0.3 * fine_p);
+  EXPECT_GT(metrics::thumbnail_psnr(img, s, 16), 40.0);
+  auto back = smooth->restore(s, key_of(5), nonce_of(6), side_s);
+  EXPECT_GT(metrics::psnr(img, back), 38.0);
+  // The temperature is part of the scheme: plain HIPP does not restore a hipp-smooth image.
+  EXPECT_LT(metrics::psnr(img, plain->restore(s, key_of(5), nonce_of(6), side_s)), metrics::psnr(img, back) - 5);
+}

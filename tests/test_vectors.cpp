@@ -30,6 +30,7 @@ const std::map<std::string, std::string> kPinned = {
     {"v4", "959efe2fcecadd0d8084f41e1d5fb0a0ac0ae3aa90318169b4563b534d2369c9"},
     {"v3-all", "49fca0f52dd047ae1f4f239167d938b4ae6a31604a4bf485450634bec7505a48"},
     {"v4-all", "cf014cc87119cf8ea48b93ada42f20fb799df2d13edc36699d0edbd862c234ea"},
+    {"v3-smooth", "14288dab2c959937933f80fd0b20dc3bac71ad18c0476cd0fe09d7ce3f31e35d"},
 };
 
 std::string vectors_dir(const std::string& version) {
@@ -92,7 +93,8 @@ TEST_P(Vectors, RestoreToThePixelsTheyRestoredToWhenWritten) {
   EXPECT_GE(checked, 3);
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, Vectors, ::testing::Values("v1", "v2", "v3", "v3-lite", "v4", "v3-all", "v4-all"),
+INSTANTIATE_TEST_SUITE_P(Formats, Vectors, ::testing::Values("v1", "v2", "v3", "v3-lite", "v4", "v3-all", "v4-all",
+                                                           "v3-smooth"),
                          [](const auto& info) {
                            auto name = info.param;
                            name.erase(std::remove(name.begin(), name.end(), '-'), name.end());
@@ -103,7 +105,7 @@ INSTANTIATE_TEST_SUITE_P(Formats, Vectors, ::testing::Values("v1", "v2", "v3", "
 // scheme's key schedule or restore breaks a vector.
 TEST(Vectors, CoverEverySchemeWithBothKeyKinds) {
   std::set<std::pair<std::string, bool>> frozen;  // (scheme, passphrase)
-  for (const auto& v : {"v4", "v3-all", "v4-all"})  // the release of model id v2 and the one before
+  for (const auto& v : {"v4", "v3-all", "v4-all", "v3-smooth"})  // model id v2's release, the one before, hipp-smooth
     for (auto& [name, hash] : sums(v))
       if (name.find(".protected.") != std::string::npos) {
         auto h = container::read_header(hipp::read_file(vectors_dir(v) + "/" + name), name);

@@ -254,7 +254,9 @@ void add_protect_commands(CLI::App& app, Globals& g) {
                 "bigger blocks, so a 12 MP photo keeps a 63x47 thumbnail, not 252x189. More blocks show more of "
                 "the photo to anyone who sees the protected file")
       ->default_val(pa->thumbnail)->check(CLI::Range(1, 65535));
-  p->add_option("--scheme", pa->scheme, "one of " + scheme::names_text() + ": hipp, or a thumbnail-preserving baseline" +
+  p->add_option("--scheme", pa->scheme, "one of " + scheme::names_text() + ": hipp; hipp-smooth (HIPP with the "
+                                            "coarsest detail drawn at half temperature: more natural-looking, "
+                                            "a little less private, see docs/design.md); or a thumbnail-preserving baseline" +
                                             " (drpe and tpe-lsb restore only approximately; jpeg-scramble takes JPEG "
                                             "photos only and protects their coefficients: same size, exact, but the "
                                             "protected image is a noisy mosaic, see docs/jpeg.md)")

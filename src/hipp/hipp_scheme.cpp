@@ -71,13 +71,21 @@ torch::Tensor HippScheme::mix_level(const torch::Tensor& z, int k, const crypto:
   return out.to(z.device());
 }
 
+LevelMix HippScheme::level_mix(const crypto::Key& mix_key, const crypto::Nonce& nonce) const {
+  return [this, &mix_key, &nonce](const torch::Tensor& z, int k, bool undo) {
+    if (!smooth_ || k < levels_ - kSmoothLevels) return mix_level(z, k, mix_key, nonce, undo);
+    return undo ? mix_level(z / kSmoothTemperature, k, mix_key, nonce, true)
+                : mix_level(z, k, mix_key, nonce, false) * kSmoothTemperature;
+  };
+}
+
 // The region made of whole blocks: pyramid, per-level flow, keyed mixing and E.
 torch::Tensor HippScheme::protect_core(const torch::Tensor& rgb, const crypto::Key& master,
                                        const crypto::Nonce& nonce, SideData* side) const {
   torch::NoGradGuard ng;
   auto mix_key = keys::derive_subkey(master, nonce, "hipp/mix");
   auto x = flow::preprocess(rgb.unsqueeze(0).to(device_), flow_->n_bits(), false);
-  auto mix = [&](const torch::Tensor& z, int k, bool undo) { return mix_level(z, k, mix_key, nonce, undo); };
+  auto mix = level_mix(mix_key, nonce);
   auto out = hipp_transform(*flow_, encoder_.get(), x, levels_, mix, false);
   if (side) side->clear();
   if (side && flow_->n_bits() == 8) {  // the fit's range is that of 8-bit levels
@@ -99,7 +107,7 @@ torch::Tensor HippScheme::restore_core(const torch::Tensor& rgb, const crypto::K
                      .unsqueeze(0);
     y = scale_details(y, codes, block_, true);
   }
-  auto mix = [&](const torch::Tensor& z, int k, bool undo) { return mix_level(z, k, mix_key, nonce, undo); };
+  auto mix = level_mix(mix_key, nonce);
   auto out = hipp_transform(*flow_, encoder_.get(), y, levels_, mix, true);
   return flow::postprocess(out, flow_->n_bits()).squeeze(0).cpu();
 }

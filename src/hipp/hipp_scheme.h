@@ -4,6 +4,7 @@
 //   protect:  x -> Haar pyramid -> keep the low-pass at the block size (the thumbnail)
 //             for each level, coarse to fine:  z = G_k^-1(detail_k | original low-pass)
 //                                              z' = M_k(z)   (keyed orthogonal mixing)
+//                                              (hipp-smooth: z' *= 0.5 at the two coarsest levels)
 //                                              z'' = E_k(z' | protected low-pass)  (if trained)
 //                                              detail'_k = G_k(z'' | protected low-pass)
 //             -> merge -> fit into the 8-bit range (range_fit.h) -> round to 8 bits
@@ -14,10 +15,17 @@
 // thumbnail (exact up to 8-bit rounding), and details that without the key are unrelated to
 // the original's. Parts of an image that do not fill a whole block (right and bottom strips
 // narrower than the block) are protected by a keyed pixel shuffle inside each block instead.
+//
+// The scheme `hipp-smooth` is the same with the mixed latents of the two coarsest detail levels
+// halved (restore doubles them before unmixing): those levels draw each block's sub-block means,
+// and drawn at full temperature, independently per block, they make the protected image a
+// mosaic at half the block size; at half temperature G draws them near its smooth guess from the
+// thumbnail. More natural (BRISQUE), at some cost in privacy (docs/design.md, item 10).
 #include <memory>
 
 #include "flow/wavelet_flow.h"
 #include "hipp/encoder.h"
+#include "hipp/hipp_core.h"
 #include "scheme/scheme.h"
 
 namespace hipp::protect {
@@ -31,7 +39,11 @@ class HippScheme : public scheme::Scheme {
   // trained for and leaves the others to the mixing alone.
   HippScheme(std::shared_ptr<flow::WaveletFlow> flow, int block, torch::Device device = torch::kCPU,
              std::shared_ptr<Encoder> encoder = nullptr);
-  std::string name() const override { return "hipp"; }
+  std::string name() const override { return smooth_ ? "hipp-smooth" : "hipp"; }
+  // The hipp-smooth variant (above); off by default.
+  void set_smooth(bool on) { smooth_ = on; }
+  static constexpr int kSmoothLevels = 2;
+  static constexpr double kSmoothTemperature = 0.5;
   int block() const { return block_; }
   // Scales every protected block's details by at least this much (snapped down to the range
   // fit's steps of 2^(-1/2)): smoother, smaller protected files that restore less exactly
@@ -53,6 +65,8 @@ class HippScheme : public scheme::Scheme {
  private:
   torch::Tensor mix_level(const torch::Tensor& z, int k, const crypto::Key& key, const crypto::Nonce& nonce,
                           bool restoring) const;
+  // Level k's mixing and, for hipp-smooth, its temperature: what hipp_transform calls.
+  LevelMix level_mix(const crypto::Key& mix_key, const crypto::Nonce& nonce) const;
   torch::Tensor protect_core(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce,
                              SideData* side) const;
   torch::Tensor restore_core(const torch::Tensor& rgb, const crypto::Key& master, const crypto::Nonce& nonce,
@@ -63,6 +77,7 @@ class HippScheme : public scheme::Scheme {
   std::shared_ptr<Encoder> encoder_;
   int block_, levels_;
   int min_range_code_ = 0;
+  bool smooth_ = false;
   torch::Device device_;
 };
 

@@ -27,15 +27,19 @@ struct Family {
   std::function<std::unique_ptr<Scheme>(const Resolved&, torch::Device)> build;
 };
 
-std::unique_ptr<Scheme> build_hipp(const Resolved& r, torch::Device device) {
+std::unique_ptr<Scheme> build_hipp(const Resolved& r, torch::Device device, bool smooth) {
   auto s = protect::load_hipp(*r.model, r.block, device);
   s->set_detail_scale(r.detail_scale);
+  s->set_smooth(smooth);
   return s;
 }
 
 const std::vector<Family>& families() {
   static const std::vector<Family> all = {
-      {"hipp", 0, true, "range fit: 4 bits per block and channel", build_hipp},
+      {"hipp", 0, true, "range fit: 4 bits per block and channel",
+       [](const Resolved& r, torch::Device d) { return build_hipp(r, d, false); }},
+      {"hipp-smooth", 0, true, "range fit: 4 bits per block and channel",
+       [](const Resolved& r, torch::Device d) { return build_hipp(r, d, true); }},
       {"tpe-ideal", 8, false, "",
        [](const Resolved& r, torch::Device) -> std::unique_ptr<Scheme> {
          if (r.params.rounds < 1)
