@@ -327,11 +327,12 @@ TEST_F(ProtectCli, UsageErrors) {
 }
 
 TEST_F(ProtectCli, LosslessRestoresBitExactlyAndInfoWithTheKeyShowsTheRepair) {
-  for (auto scheme : {"hipp", "drpe"}) {  // drpe alone restores only approximately
+  for (auto scheme : {"hipp", "hipp-smooth", "drpe"}) {  // drpe alone restores only approximately
     auto r = run_hipp("protect " + q(p("in.png")) + " -o " + q(p("l.png")) + " --force --lossless -k " + q(p("k.key")) +
                       " --scheme " + scheme);
     ASSERT_EQ(r.code, 0) << r.output;
     EXPECT_NE(r.output.find("lossless: "), std::string::npos) << r.output;
+    EXPECT_NE(run_hipp("info " + q(p("l.png"))).output.find(std::string("scheme:     ") + scheme + "\n"), std::string::npos);
     ASSERT_EQ(run_hipp("-q restore " + q(p("l.png")) + " -o " + q(p("rl.png")) + " --force -k " + q(p("k.key"))).code, 0);
     EXPECT_TRUE(torch::equal(image::load(p("in.png")), image::load(p("rl.png")))) << scheme;
   }
