@@ -113,13 +113,14 @@ def read_cmd(name):
 
 def eval_section(name, d):
     out = []
-    models = d.get("models") or ""
+    # hipp and hipp-smooth of one run share the model (the summaries of 2026-12-04 list it once per scheme)
+    models = ", ".join(dict.fromkeys(m for m in (d.get("models") or "").split(", ") if m))
     schemes = d.get("schemes", {})
     cols = [c for c in EVAL_COLUMNS if any(c[0] in s for s in schemes.values())]
     out.append("| scheme | " + " | ".join(h for _, h in cols) + " |")
     out.append("|---|" + "---:|" * len(cols))
     for scheme, s in sorted(schemes.items(), key=lambda kv: scheme_rank(kv[0])):
-        label = "hipp (%s)" % models if scheme == "hipp" and models else scheme
+        label = "%s (%s)" % (scheme, models) if scheme.startswith("hipp") and models else scheme
         out.append("| %s | " % label + " | ".join(stat(s[c], c) if c in s else "–" for c, _ in cols) + " |")
     out.append("")
     flow = rel(d.get("naturalness_flow")) or "none"

@@ -242,7 +242,8 @@ std::string run_evaluation(const EvalOptions& o) {
     schemes[r.name] = scheme::make(r, device);
     if (schemes[r.name]->jpeg_native() && !o.jpeg)
       throw Error(ErrorKind::usage, r.name + " protects JPEG files: evaluate it with --format jpeg");
-    if (r.model) models += (models.empty() ? "" : ", ") + r.model->name;
+    if (r.model && (", " + models + ", ").find(", " + r.model->name + ", ") == std::string::npos)
+      models += (models.empty() ? "" : ", ") + r.model->name;
   }
   // Chance level of the identity metric at this framing: how often neighbouring originals
   // (mostly different people) match each other.
