@@ -16,11 +16,11 @@ build/hipp eval --data $O/test256 --size 256 --schemes hipp --model photos64-wav
   --limit "${LIMIT256:-100}" --out $O/eval256-photos64
 build/hipp eval --data $O/test256 --size 256 --schemes hipp --model celeba128-wavelet --flow none \
   --limit "${LIMIT256:-100}" --out $O/eval256-celeba128
-build/hipp eval --data $O/test256 --size 256 --schemes hipp --model photos64-lite-wavelet --flow none \
-  --limit "${LIMIT256:-100}" --out $O/eval256-photos64-lite
+build/hipp eval --data $O/test256 --size 256 --schemes hipp --model photos256-lite-wavelet --flow none \
+  --limit "${LIMIT256:-100}" --out $O/eval256-photos256-lite
 build/hipp eval --data $O/test256 --size 1024 --schemes hipp --flow none \
   --limit "${LIMIT1024:-20}" --out $O/eval1024
-build/hipp eval --data $O/test256 --size 1024 --schemes hipp --model photos64-lite-wavelet --flow none \
+build/hipp eval --data $O/test256 --size 1024 --schemes hipp --model photos256-lite-wavelet --flow none \
   --limit "${LIMIT1024:-20}" --out $O/eval1024-lite
 build/hipp eval --data $O/test256 --size 2048 --schemes hipp --flow none \
   --limit "${LIMIT2048:-6}" --out $O/eval2048

@@ -161,8 +161,8 @@ TEST(ShippedHipp, FixtureRoundTripThroughTheProtectedPngMeetsItsBounds) {
   EXPECT_EQ(nearest_model(128, 128).name, "photos256-wavelet");
   EXPECT_EQ(nearest_model(321, 481).name, "photos256-wavelet");
   EXPECT_EQ(nearest_model(768, 1024).name, "photos256-wavelet");  // up to 1024 px: the costlier photo model
-  EXPECT_EQ(nearest_model(864, 1152).name, "photos64-lite-wavelet");  // above: the cheapest
-  EXPECT_EQ(nearest_model(3024, 4032).name, "photos64-lite-wavelet");
+  EXPECT_EQ(nearest_model(864, 1152).name, "photos256-lite-wavelet");  // above: the cheapest
+  EXPECT_EQ(nearest_model(3024, 4032).name, "photos256-lite-wavelet");
   // A photo of a face: the face model trained above 64 px, up to 192 px (its blocks are as
   // coarse as the photo model's), whichever face model lies nearer in scale.
   EXPECT_EQ(nearest_model(128, 128, Content::faces).name, "celeba128-wavelet");
@@ -177,6 +177,9 @@ TEST(ShippedHipp, FixtureRoundTripThroughTheProtectedPngMeetsItsBounds) {
   EXPECT_EQ(resolve_model("photos64-wavelet").cost, resolve_model("photos256-wavelet").cost);
   EXPECT_EQ(model_by_id(resolve_model("photos64-wavelet").id).name, "photos64-wavelet");
   EXPECT_FALSE(resolve_model("photos256-wavelet").retired);
+  EXPECT_TRUE(resolve_model("photos64-lite-wavelet").retired);
+  EXPECT_EQ(resolve_model("photos64-lite-wavelet").cost, resolve_model("photos256-lite-wavelet").cost);
+  EXPECT_FALSE(resolve_model("photos256-lite-wavelet").retired);
   EXPECT_EQ(parse_content("faces"), Content::faces);
   EXPECT_THROW(parse_content("cats"), Error);
   EXPECT_LT(resolve_model("photos64-lite-wavelet").cost * 2, resolve_model("photos64-wavelet").cost);

@@ -23,6 +23,7 @@ const Golden kGolden[] = {
     {"photos64-wavelet", 64, 4.5689},
     {"photos64-lite-wavelet", 64, 4.6364},
     {"photos256-wavelet", 256, 3.6506},  // trained on windows of every scale of 256 px photos
+    {"photos256-lite-wavelet", 256, 3.7641},  // the same for the light flow
     {"photos256-glow", 256, 2.6673},  // trained on 64x64 patches, judges whole 256 px photos
 };
 

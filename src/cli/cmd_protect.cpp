@@ -237,7 +237,7 @@ void add_protect_commands(CLI::App& app, Globals& g) {
   p->add_option("--model", pa->model, "HIPP model: a shipped model name or a folder (default: up to 64 px "
                                       "the face model celeba64-hipp; up to 192 px celeba128-wavelet for a photo "
                                       "of a face (see --content); up to 1024 px photos256-wavelet, above that "
-                                      "photos64-lite-wavelet)");
+                                      "photos256-lite-wavelet)");
   p->add_option("--content", pa->content,
                 "what the photos show, for the default model: auto (face-api's face detector looks at each "
                 "photo of 65 to 192 px: a face spanning a quarter of its shorter side makes it a face photo), "
