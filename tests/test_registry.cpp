@@ -117,3 +117,19 @@ TEST(Registry, NoSourceFileComparesASchemeName) {
   }
   EXPECT_GT(files, 50);
 }
+
+TEST(Registry, ModelNamesListEachModelOnce) {
+  std::vector<scheme::Resolved> resolved;
+  for (auto name : {"hipp", "shuffle", "hipp-smooth"}) {
+    scheme::Request q;
+    q.name = name;
+    resolved.push_back(scheme::resolve(q, 128, 128));
+  }
+  EXPECT_EQ(scheme::model_names(resolved), resolved[0].model->name);  // hipp and hipp-smooth share it
+  scheme::Request q;
+  q.name = "hipp";
+  q.model = "celeba128-wavelet";
+  resolved.push_back(scheme::resolve(q, 128, 128));
+  EXPECT_EQ(scheme::model_names(resolved), resolved[0].model->name + ", celeba128-wavelet");
+  EXPECT_EQ(scheme::model_names({resolved[1]}), "");  // shuffle has none
+}

@@ -79,7 +79,6 @@ void run_bench(const Args& a, const Globals& g) {
   auto [w, h] = parse_size(a.size);
   std::vector<std::string> names = a.schemes.empty() ? scheme::names() : a.schemes;
   std::vector<scheme::Resolved> resolved;
-  std::string models;
   for (auto& name : names) {  // a bad --block or model is the user's error, not a skip
     scheme::Request q;
     q.name = name;
@@ -87,8 +86,8 @@ void run_bench(const Args& a, const Globals& g) {
     q.thumbnail = a.thumbnail;
     q.model = a.model;
     resolved.push_back(scheme::resolve(q, h, w));
-    if (auto& m = resolved.back().model) models += (models.empty() ? "" : ", ") + m->name;
   }
+  const std::string models = scheme::model_names(resolved);
   std::string what;
   auto img = bench_image(a.image, w, h, what);
   auto key = crypto::random_key();

@@ -237,13 +237,11 @@ std::string run_evaluation(const EvalOptions& o) {
     block = resolved.back().block;
   }
   std::map<std::string, std::unique_ptr<scheme::Scheme>> schemes;
-  std::string models;  // what the summary names
+  const std::string models = scheme::model_names(resolved);  // what the summary names
   for (auto& r : resolved) {
     schemes[r.name] = scheme::make(r, device);
     if (schemes[r.name]->jpeg_native() && !o.jpeg)
       throw Error(ErrorKind::usage, r.name + " protects JPEG files: evaluate it with --format jpeg");
-    if (r.model && (", " + models + ", ").find(", " + r.model->name + ", ") == std::string::npos)
-      models += (models.empty() ? "" : ", ") + r.model->name;
   }
   // Chance level of the identity metric at this framing: how often neighbouring originals
   // (mostly different people) match each other.

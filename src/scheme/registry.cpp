@@ -1,5 +1,6 @@
 #include "scheme/registry.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -121,6 +122,17 @@ std::string Resolved::key() const {
 }
 
 std::string Resolved::label() const { return model ? name + " (" + model->name + ")" : name; }
+
+std::string model_names(const std::vector<Resolved>& resolved) {
+  std::vector<std::string> seen;
+  std::string out;
+  for (auto& r : resolved)
+    if (r.model && std::find(seen.begin(), seen.end(), r.model->name) == seen.end()) {
+      seen.push_back(r.model->name);
+      out += (out.empty() ? "" : ", ") + r.model->name;
+    }
+  return out;
+}
 
 Resolved resolve(const Request& q, int64_t height, int64_t width) {
   // A file's scheme this hipp lacks is a newer file, not a typing error.

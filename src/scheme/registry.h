@@ -52,6 +52,10 @@ struct Resolved {
 
 // Throws hipp::Error: usage for an unknown name or bad setting; unsupported for a file's scheme
 // or model that this hipp does not have.
+// The distinct models of `resolved`, in order, comma-separated ("" when none has one): what a
+// summary names (hipp and hipp-smooth of one run share theirs).
+std::string model_names(const std::vector<Resolved>& resolved);
+
 Resolved resolve(const Request& request, int64_t height, int64_t width);
 std::unique_ptr<Scheme> make(const Resolved& resolved, torch::Device device = torch::kCPU);
 // A scheme at a given block without a model choice (tests, tools): resolve + make for a
