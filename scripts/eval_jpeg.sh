@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The measurements of docs/jpeg.md: photos stored as JPEG at quality 85 and 95, protected to
-# JPEG by hipp and by jpeg-scramble, at 128 and 256 px, on held-out scenes and CelebA test faces:
+# JPEG by hipp (keeping the original; its protected image at quality 60, the default, and at the
+# original's)
+# and by jpeg-scramble, at 128 and 256 px, on held-out scenes and CelebA test faces:
 # size against the user's JPEG, restoration against its decoded pixels, the thumbnail, and
 # restoration after a photo service's recompression at quality 85 and 75. Writes out/jpeg/.
 # LIMIT128 / LIMIT256 bound the images per set; needs ../shared/data.
@@ -21,10 +23,14 @@ for size in 128 256; do
   for q in 85 95; do
     build/hipp -q eval --format jpeg --quality $q --data $O/test256 $O/faces --size $size \
       --schemes hipp,jpeg-scramble --flow none --limit "$limit" --grid-rows 6 --out $O/eval$size-q$q
+    # The protected image at the original's quality (hipp protect --quality Q) instead of 60.
+    build/hipp -q eval --format jpeg --quality $q --protected-quality $q --data $O/test256 $O/faces --size $size \
+      --schemes hipp --flow none --limit "$limit" --grid-rows 6 --out $O/eval$size-q$q-pq
   done
 done
-# Every scheme once, for the comparison table (drpe and tpe-lsb are JPEG-domain by design).
-build/hipp -q eval --format jpeg --quality 90 --data $O/test256 $O/faces --size 128 \
+# Every scheme once, restored from its protected pixels rather than the kept original: how each
+# survives JPEG (drpe and tpe-lsb are JPEG-domain by design).
+build/hipp -q eval --format jpeg --from-pixels --quality 90 --data $O/test256 $O/faces --size 128 \
   --schemes hipp,jpeg-scramble,drpe,tpe-lsb,tpe-ideal,shuffle --flow none --limit "${LIMIT_ALL:-16}" --grid-rows 4 \
   --out $O/eval128-q90-all
 # The same photos protected to PNG, for the size a JPEG user saw before.

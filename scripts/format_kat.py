@@ -130,14 +130,15 @@ def nonce_with_first_byte_xor(nonce, x):
 
 # ---------------------------------------------------------------- the header (docs/format.md)
 
-FLAG_PASSPHRASE, FLAG_MODEL, FLAG_SIDE, FLAG_REPAIR, FLAG_PIXEL_TAG, FLAG_ORIGIN = 1, 2, 4, 8, 16, 32
+FLAG_PASSPHRASE, FLAG_MODEL, FLAG_SIDE, FLAG_REPAIR, FLAG_PIXEL_TAG, FLAG_ORIGIN, FLAG_ORIGINAL = 1, 2, 4, 8, 16, 32, 64
 
 
 def serialize_header(h, mac=None):
     model = bytes.fromhex(h.get("model_id", "00" * 16))
     flags = (FLAG_PASSPHRASE if "salt" in h else 0) | (FLAG_MODEL if any(model) else 0)
     side, repair = bytes.fromhex(h.get("side", "")), bytes.fromhex(h.get("repair", ""))
-    flags |= (FLAG_SIDE if side else 0) | (FLAG_REPAIR if repair else 0)
+    original = bytes.fromhex(h.get("original", ""))
+    flags |= (FLAG_SIDE if side else 0) | (FLAG_REPAIR if repair else 0) | (FLAG_ORIGINAL if original else 0)
     flags |= (FLAG_PIXEL_TAG if "pixel_tag" in h else 0) | (FLAG_ORIGIN if "origin" in h else 0)
     out = b"HIPP" + struct.pack("<BB", h["version"], flags)
     out += struct.pack("<B", len(h["scheme"])) + h["scheme"].encode()
@@ -146,7 +147,7 @@ def serialize_header(h, mac=None):
     out += struct.pack("<HII", h["block"], h["width"], h["height"])
     if "salt" in h:
         out += bytes.fromhex(h["salt"]) + struct.pack("<II", h["ops"], h["mem_kib"])
-    for field in (side, repair):
+    for field in (side, repair, original):
         if field:
             out += struct.pack("<I", len(field)) + field
     if "pixel_tag" in h:
@@ -244,7 +245,7 @@ MASTER = bytes(range(32))
 NONCE = bytes(range(0xA0, 0xB8))
 
 SUBKEY_LABELS = ["check", "mac", "pixels", "hipp/mix", "hipp/range", "hipp/edge", "hipp/repair",
-                 "jpeg-scramble/dc"]
+                 "jpeg-scramble/dc", "hipp/original"]
 
 # Every keystream domain pattern hipp uses, with the key and nonce it is used under.
 STREAMS = [
@@ -276,6 +277,11 @@ HEADERS = {
     # A protected JPEG (version 4): a pixel tag, so the MAC covers the header alone.
     "jpeg-v4-raw": {"version": 4, "scheme": "jpeg-scramble", "block": 16, "width": 5, "height": 3,
                     "side": "112233", "pixel_tag": None, "origin": [88, 2, 1]},
+    # A protected JPEG of a JPEG (version 5): the original kept (here a stand-in), no repair data.
+    "jpeg-v5-passphrase": {"version": 5, "scheme": "hipp", "model_id": "00112233445566778899aabbccddeeff",
+                           "block": 8, "width": 5, "height": 3, "salt": "f0e1d2c3b4a5968778695a4b3c2d1e0f",
+                           "ops": 2, "mem_kib": 65536, "side": "0a0b0c", "original": "ffd8ffe0c0ffee",
+                           "pixel_tag": None, "origin": [90, 2, 2]},
 }
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # docs/jpeg.md's folder check: real JPEG photos as a user has them (BSDS500's test photos,
 # 481x321, not resized), protected with `hipp protect` as a user would run it, three ways:
-# hipp (a protected JPEG, the default for JPEG photos), hipp --format png, and jpeg-scramble.
+# hipp (a protected JPEG, the default for JPEG photos: the original kept, the protected image at
+# quality 60), the same with the protected image at quality 90, hipp --format png, and jpeg-scramble.
 # Prints each way's total size against the originals', and the worst restoration (restored to
 # PNG, against the decoded original). N photos (default 20); needs ../shared/data.
 set -euo pipefail
@@ -9,11 +10,12 @@ cd "$(dirname "$0")/.."
 N=${N:-20}
 O=out/jpeg/folder
 rm -rf $O && mkdir -p $O/in
-ls ${DATA:-../shared/data/scenes}/bsds500/test/*.jpg | head -n "$N" | xargs -I{} cp {} $O/in/
+photos=(${DATA:-../shared/data/scenes}/bsds500/test/*.jpg)  # a glob, not `ls | head`: no SIGPIPE under pipefail
+cp "${photos[@]:0:$N}" $O/in/
 build/hipp -q keygen -o $O/k.key
 total() { cat "$@" | wc -c; }
 orig=$(total $O/in/*)
-for way in "hipp" "hipp-png --format png" "jpeg-scramble --scheme jpeg-scramble"; do
+for way in "hipp" "hipp-q90 --quality 90" "hipp-png --format png" "jpeg-scramble --scheme jpeg-scramble"; do
   set -- $way
   name=$1; shift
   /usr/bin/time -f "%e" -o $O/$name.seconds build/hipp -q protect $O/in -o $O/$name -k $O/k.key "$@"

@@ -118,8 +118,8 @@ TEST(Header, ParseRejectsMalformedBytes) {
   EXPECT_ERROR_HAS(parse_header(bad), "bad magic");
   EXPECT_ERROR_KIND(parse_header(bad), ErrorKind::damaged);
   bad = b;
-  bad[4] = 5;
-  EXPECT_ERROR_HAS(parse_header(bad), "unsupported hipp header version 5");
+  bad[4] = kHeaderVersion + 1;
+  EXPECT_ERROR_HAS(parse_header(bad), "unsupported hipp header version " + std::to_string(kHeaderVersion + 1));
   EXPECT_ERROR_KIND(parse_header(bad), ErrorKind::unsupported);
   bad[4] = 0;
   EXPECT_ERROR_HAS(parse_header(bad), "unsupported hipp header version 0");
@@ -193,6 +193,34 @@ TEST(Header, RepairDataRoundTripsAndOlderVersionsCannotCarryIt) {
     bad[at] = v;
     EXPECT_THROW(parse_header(bad), Error) << int(v);
   }
+}
+
+// Version 5: a protected JPEG of a JPEG carries the original instead of repair data.
+TEST(Header, AKeptOriginalRoundTripsInVersion5AndNeverBesideRepairData) {
+  Header with = raw_header();
+  with.side = {1, 2, 3};
+  with.original = {0xFF, 0xD8, 9, 9};
+  with.origin = Header::JpegOrigin{90, 2, 2};
+  EXPECT_EQ(version_for(with), 5);
+  with.version = 5;
+  auto b = serialize(with);
+  auto h = parse_header(b);
+  EXPECT_EQ(h.version, 5);
+  EXPECT_EQ(h.original, with.original);
+  EXPECT_EQ(h.side, with.side);
+  EXPECT_TRUE(h.repair.empty());
+  b[4] = 4;
+  EXPECT_ERROR_HAS(parse_header(b), "unknown flags");
+  with.version = 4;
+  EXPECT_ERROR_HAS(serialize(with), "hold no original");
+  with.version = 5;
+  with.repair = {4};
+  EXPECT_ERROR_HAS(serialize(with), "an original and repair data");
+  // Both flags set by hand: refused on reading too. The flags byte follows "HIPP" and the version.
+  with.repair.clear();
+  b = serialize(with);
+  b[5] |= 8;
+  EXPECT_ERROR_HAS(parse_header(b), "an original and repair data");
 }
 
 TEST(Header, OlderVersionsSerializeAsTheirWritersDid) {

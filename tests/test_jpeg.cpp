@@ -124,14 +124,44 @@ TEST(ProtectedJpeg, APngKeepsVersion3UnlessItRecordsAJpegOriginal) {
   EXPECT_EQ(parse_header(serialize(p.header)).origin->luma_h, 1);
 }
 
+TEST(ProtectedJpeg, HippKeepsAJpegPhotoAndGivesItBackAfterRecompression) {
+  auto input = image::encode_jpeg(photo(), image::JpegSettings{87, 2, 2});
+  service::Protector protector(keys::KeySource{keys::KeySource::Raw, test::filled<32>(5), ""}, torch::kCPU);
+  service::ProtectSettings s;
+  service::fit_to_input(s, input, "in.jpg", 0);
+  s.format.jpeg = true;
+  EXPECT_EQ(s.format.settings.quality, service::kKeptOriginalQuality);
+  EXPECT_EQ(s.format.settings.luma_h, 2) << "the original's sampling";
+  repair::RepairStats st;
+  auto file = protector.protect(image::decode(input, "in.jpg"), s, &st, input);
+  EXPECT_TRUE(st.original);
+  EXPECT_EQ(read_header(file, "p.jpg").version, 5);
+  EXPECT_TRUE(read_header(file, "p.jpg").repair.empty());
+  for (int q : {0, 85, 50}) {  // as written, then re-encoded by a photo service with the segments kept
+    auto f = q ? add_segments(image::encode_jpeg(image::decode(file, "p.jpg"), q), *find_segments(file)) : file;
+    auto r = protector.restore(f, "p.jpg");
+    EXPECT_TRUE(r.exact) << q;
+    EXPECT_EQ(r.jpeg, input) << q;
+    EXPECT_TRUE(torch::equal(r.rgb, image::decode(input, "in.jpg"))) << q;
+  }
+  // The kept original, damaged under a valid MAC, is refused rather than returned.
+  auto master = test::filled<32>(5);
+  auto p = read_protected(file, "p.jpg");
+  p.header.original = repair::crypt({1, 2, 3}, master, p.header.nonce, "hipp/original");
+  auto scheme = scheme::make("shuffle", 8);
+  EXPECT_ERROR_HAS(repair::restore_checked(*scheme, p, master, "p.jpg"), "the kept original is not a JPEG");
+}
+
 TEST(ProtectedJpeg, HippRestoresThroughTheJpegAtProtectsFloorsAndAfterRecompression) {
   auto input = image::encode_jpeg(photo(), image::JpegSettings{87, 2, 2});
   auto decoded = image::decode(input, "in.jpg");
   service::Protector protector(keys::KeySource{keys::KeySource::Raw, test::filled<32>(5), ""}, torch::kCPU);
   service::ProtectSettings s;
+  s.format.keep_original = false;  // restored from the protected pixels, as before format version 5
   service::fit_to_input(s, input, "in.jpg", 0);
   s.format.jpeg = true;
   EXPECT_EQ(s.format.settings.quality, 87);
+  EXPECT_EQ(s.format.settings.luma_h, 1) << "full chroma, for the restoration through the pixels";
   repair::RepairStats st;
   auto file = protector.protect(decoded, s, &st);
   auto r = protector.restore(file, "p.jpg");

@@ -130,7 +130,8 @@ TEST(RangeFit, ADetailScaleSoftensTheProtectedImageAndStillRestores) {
 }
 
 // Big images are fitted in bands of block rows (bounded memory); each block's arithmetic is the
-// same, so codes and scaled details must equal those of the whole-image path, bit for bit.
+// same, so codes and scaled details must equal those of the whole-image path, bit for bit, also
+// when scaled in place (as protect and restore do, to spare a copy of the photo).
 TEST(RangeFit, BandsOfABigImageGiveTheWholeImagesResult) {
   torch::manual_seed(5);
   auto y = (torch::rand({1, 3, 1024, 1536}) - 0.5) * 1.2;
@@ -141,4 +142,9 @@ TEST(RangeFit, BandsOfABigImageGiveTheWholeImagesResult) {
   auto whole = scale_details(y, codes, 8, false);  // gradients enabled: one piece
   torch::NoGradGuard ng;
   EXPECT_TRUE(torch::equal(scale_details(y, codes, 8, false), whole));
+  auto in_place = y.clone();
+  scale_details_(in_place, codes, 8, false);
+  EXPECT_TRUE(torch::equal(in_place, whole));
+  scale_details_(in_place, codes, 8, true);
+  EXPECT_TRUE(torch::equal(in_place, scale_details(whole, codes, 8, true)));
 }

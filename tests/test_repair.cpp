@@ -8,6 +8,7 @@
 #include "hipp/models.h"
 #include "image/image.h"
 #include "metrics/metrics.h"
+#include "repair/block_coding.h"
 #include "repair/checked.h"
 #include "scheme/scheme.h"
 #include "test_util.h"
@@ -50,6 +51,23 @@ double worst_block_psnr(const torch::Tensor& a, const torch::Tensor& b, int bloc
 }
 
 }  // namespace
+
+// The repair's block views (no per-pixel table) visit the pixels the schemes' BlockLayout lists,
+// block by block in the same order, cut-short edge blocks included.
+TEST(Repair, BlockViewsFollowTheSchemesBlockOrder) {
+  for (auto [h, w, block] : {std::tuple{64, 64, 16}, {37, 53, 16}, {8, 70, 32}, {5, 3, 8}}) {
+    scheme::BlockLayout layout(h, w, block);
+    repair::BlockGrid grid(h, w, block);
+    ASSERT_EQ(grid.blocks(), layout.blocks()) << h << "x" << w;
+    for (int64_t b = 0; b < grid.blocks(); ++b) {
+      auto v = grid.view(b);
+      ASSERT_EQ(v.n, layout.offsets[b + 1] - layout.offsets[b]);
+      for (int64_t j = 0; j < v.n; ++j) ASSERT_EQ(v.idx(j), layout.order[layout.offsets[b] + j]) << "block " << b;
+      const int64_t first = layout.order[layout.offsets[b]];
+      EXPECT_EQ(v.width, std::min<int64_t>(block, w - first % w));
+    }
+  }
+}
 
 TEST(Repair, AnExactRestorationNeedsNoResidual) {
   auto x = random_image(24, 40, 1);

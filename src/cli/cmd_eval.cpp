@@ -54,6 +54,12 @@ void add_eval_commands(CLI::App& app, Globals& g) {
       ->default_val("png")->check(CLI::IsMember({"png", "jpeg"}));
   cmd->add_option("--quality", o->quality, "JPEG mode: the originals' JPEG quality")->default_val(o->quality)
       ->check(CLI::Range(1, 100));
+  cmd->add_option("--protected-quality", o->protected_quality,
+                  "JPEG mode: the protected JPEGs' quality, as hipp protect --quality (0: as hipp protect picks it)")
+      ->default_val(0)->check(CLI::Range(0, 100));
+  cmd->add_flag("--from-pixels", [o](int64_t) { o->keep_original = false; },
+                "JPEG mode: protected JPEGs without the kept original, so restore runs through the protected pixels "
+                "and repair data (how each scheme survives JPEG; hipp protect keeps the original)");
   cmd->add_option("--limit", o->limit, "at most this many images from each --data entry (0: all)")->default_val(0);
   cmd->add_option("--grid-rows", o->grid_rows, "images shown in grid.png")->default_val(6);
   cmd->callback([o, schemes, known, format, cmd, &g] {

@@ -87,7 +87,10 @@ void add_key_commands(CLI::App& app, Globals& g) {
       if (h.origin)
         std::cout << "original:   JPEG, quality " << int(h.origin->quality) << ", "
                   << (h.origin->luma_h * h.origin->luma_v == 1 ? "4:4:4" : h.origin->luma_v == 1 ? "4:2:2" : "4:2:0")
-                  << " (restore writes it back so)\n";
+                  << (h.original.empty() ? " (restore writes it back so)"
+                                         : ", kept: " + std::to_string(h.original.size()) +
+                                               " bytes, encrypted (restore gives it back bit for bit)")
+                  << "\n";
       if (!h.side.empty())
         std::cout << "side data:  " << h.side.size() << " bytes, encrypted"
                   << (scheme::side_data_of(h.scheme).empty() ? "" : " (" + scheme::side_data_of(h.scheme) + ")") << "\n";

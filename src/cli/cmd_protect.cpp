@@ -1,6 +1,6 @@
 // hipp protect / restore: the product. One input file -> one output file; several inputs or a
 // folder -> an output folder with the names kept (folder_run.h: shards, resuming, failures).
-// JPEG stays JPEG: a JPEG photo is protected to a JPEG, restored to a JPEG at its own quality.
+// JPEG stays JPEG: a JPEG photo is protected to a JPEG that keeps it, and restored to that JPEG.
 // Every output is written atomically: an error (bad input, wrong key, altered file) leaves
 // nothing written for that image.
 #include <spdlog/spdlog.h>
@@ -36,22 +36,32 @@ void write_output(const std::string& path, const std::vector<uint8_t>& bytes) {
 
 // What the restoration check found over a run, for one closing line.
 struct RepairTally {
-  int64_t blocks = 0, repaired = 0, images_repaired = 0;
+  int64_t blocks = 0, repaired = 0, images_repaired = 0, checked = 0, kept = 0;
   double worst_before = INFINITY, worst_after = INFINITY;
   std::string floors;  // as applied, "40 dB / SSIM 0.99" (and the JPEG ones where they differed)
   void add(const repair::RepairStats& s, const repair::RepairOptions& o) {
+    if (s.original) {  // nothing to check: the file keeps the original JPEG
+      ++kept;
+      return;
+    }
+    ++checked;
     blocks += s.blocks, repaired += s.repaired, images_repaired += s.repaired > 0;
     worst_before = std::min(worst_before, s.worst_before), worst_after = std::min(worst_after, s.worst_after);
     auto f = fmt::format("{:g} dB / SSIM {:g}", o.min_psnr, o.min_ssim);
     if (floors.find(f) == std::string::npos) floors += (floors.empty() ? "" : " or ") + f;
   }
   std::string summary(const repair::RepairOptions& o) const {
+    std::string s = kept ? fmt::format("{} protected JPEG{} keep{} the original JPEG, encrypted: restore gives it back bit "
+                                       "for bit", kept, kept == 1 ? "" : "s", kept == 1 ? "s" : "")
+                         : "";
+    if (!checked) return s;
+    if (kept) s += "; ";
     auto db = [](double v) { return std::isinf(v) ? std::string("exact") : fmt::format("{:.1f} dB", v); };
-    if (o.lossless) return fmt::format("lossless: {} of {} blocks carry a residual; restoration is bit-exact", repaired, blocks);
-    return fmt::format("restoration check: {} of {} blocks ({:.2f}%, in {} image{}) repaired (floors {}); worst block "
-                       "{} before repair, {} after",
-                       repaired, blocks, blocks ? 100.0 * repaired / blocks : 0.0, images_repaired,
-                       images_repaired == 1 ? "" : "s", floors, db(worst_before), db(worst_after));
+    if (o.lossless) return s + fmt::format("lossless: {} of {} blocks carry a residual; restoration is bit-exact", repaired, blocks);
+    return s + fmt::format("restoration check: {} of {} blocks ({:.2f}%, in {} image{}) repaired (floors {}); worst block "
+                           "{} before repair, {} after",
+                           repaired, blocks, blocks ? 100.0 * repaired / blocks : 0.0, images_repaired,
+                           images_repaired == 1 ? "" : "s", floors, db(worst_before), db(worst_after));
   }
 };
 
@@ -277,8 +287,10 @@ void add_protect_commands(CLI::App& app, Globals& g) {
       ->default_val(pa->repair.min_ssim);
   add_format_options(p, *pa, "protected file's format: auto (JPEG for a JPEG photo or an output named .jpg, else "
                              "PNG), png (lossless) or jpeg",
-                     "protected JPEG's quality (default: the original JPEG's, estimated from its quantization "
-                     "tables; 90 for other originals; jpeg-scramble always keeps the original's own tables)");
+                     "protected JPEG's quality. Default for a JPEG photo: its own quality (estimated from its "
+                     "quantization tables) up to 60, since the file also keeps the photo itself, encrypted, and "
+                     "restore gives that back bit for bit; 90 for other originals; jpeg-scramble always keeps "
+                     "the original's own tables");
   p->add_flag("--lossless", pa->repair.lossless,
               "store every residual: restoration is bit-identical to the input (bigger file; restore needs no flag)");
   add_run_options(p, *pa);

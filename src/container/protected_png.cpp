@@ -15,7 +15,7 @@ namespace {
 constexpr uint8_t kPngSignature[8] = {137, 80, 78, 71, 13, 10, 26, 10};
 constexpr char kMagic[4] = {'H', 'I', 'P', 'P'};
 constexpr uint8_t kFlagPassphrase = 1, kFlagModel = 2, kFlagSide = 4, kFlagRepair = 8, kFlagPixelTag = 16,
-                  kFlagOrigin = 32;
+                  kFlagOrigin = 32, kFlagOriginal = 64;
 constexpr size_t kMaxSide = size_t{1} << 30;  // far above any image's side or repair data; bounds a damaged length
 // What the check tag authenticates: a constant, so the tag only proves knowledge of the key.
 constexpr char kCheckMessage[] = "hipp key check v1";
@@ -192,7 +192,7 @@ std::array<uint8_t, 16> pixel_tag_for(const torch::Tensor& rgb, const crypto::Ke
   return subkey_tag(master, nonce, "pixels", {{c.data_ptr<uint8_t>(), static_cast<size_t>(c.numel())}});
 }
 
-uint8_t version_for(const Header& h) { return h.pixel_tag || h.origin ? 4 : 3; }
+uint8_t version_for(const Header& h) { return !h.original.empty() ? 5 : h.pixel_tag || h.origin ? 4 : 3; }
 
 void check_writable(const Header& h) {
   if (all_zero(h.nonce)) throw Error("writing a protected file: the header's nonce is not set");
@@ -208,6 +208,8 @@ std::vector<uint8_t> serialize(const Header& h) {
   if (h.version < 2 && !h.side.empty()) throw Error("hipp header: version 1 holds no side data");
   if (h.version < 3 && !h.repair.empty()) throw Error("hipp header: versions 1 and 2 hold no repair data");
   if (h.version < 4 && (h.pixel_tag || h.origin)) throw Error("hipp header: versions 1 to 3 hold no JPEG fields");
+  if (h.version < 5 && !h.original.empty()) throw Error("hipp header: versions 1 to 4 hold no original");
+  if (!h.original.empty() && !h.repair.empty()) throw Error("hipp header: an original and repair data");
   if (!valid_scheme(h.scheme)) throw Error("hipp header: scheme must be 1-255 printable ASCII characters");
   const bool model = !all_zero(h.model_id);
   Writer w;
@@ -215,9 +217,11 @@ std::vector<uint8_t> serialize(const Header& h) {
   w.u8(h.version);
   if (h.side.size() > kMaxSide) throw Error(ErrorKind::too_large, "hipp header: side data too large");
   if (h.repair.size() > kMaxSide) throw Error(ErrorKind::too_large, "hipp header: repair data too large");
+  if (h.original.size() > kMaxSide) throw Error(ErrorKind::too_large, "hipp header: original too large");
   w.u8(static_cast<uint8_t>((h.passphrase ? kFlagPassphrase : 0) | (model ? kFlagModel : 0) |
                             (h.side.empty() ? 0 : kFlagSide) | (h.repair.empty() ? 0 : kFlagRepair) |
-                            (h.pixel_tag ? kFlagPixelTag : 0) | (h.origin ? kFlagOrigin : 0)));
+                            (h.pixel_tag ? kFlagPixelTag : 0) | (h.origin ? kFlagOrigin : 0) |
+                            (h.original.empty() ? 0 : kFlagOriginal)));
   w.u8(static_cast<uint8_t>(h.scheme.size()));
   w.bytes(h.scheme.data(), h.scheme.size());
   if (model) w.bytes(h.model_id);
@@ -229,7 +233,7 @@ std::vector<uint8_t> serialize(const Header& h) {
     w.u32(h.argon2.ops);
     w.u32(h.argon2.mem_kib);
   }
-  for (auto* field : {&h.side, &h.repair})
+  for (auto* field : {&h.side, &h.repair, &h.original})
     if (!field->empty()) {
       w.u32(static_cast<uint32_t>(field->size()));
       w.bytes(field->data(), field->size());
@@ -259,8 +263,10 @@ Header parse_header(const std::vector<uint8_t>& bytes) {
                 std::to_string(kHeaderVersion) + "; a newer hipp may read it)");
   uint8_t flags = r.u8();
   const uint8_t known = kFlagPassphrase | kFlagModel | (h.version >= 2 ? kFlagSide : 0) |
-                        (h.version >= 3 ? kFlagRepair : 0) | (h.version >= 4 ? kFlagPixelTag | kFlagOrigin : 0);
+                        (h.version >= 3 ? kFlagRepair : 0) | (h.version >= 4 ? kFlagPixelTag | kFlagOrigin : 0) |
+                        (h.version >= 5 ? kFlagOriginal : 0);
   if (flags & ~known) throw Error(ErrorKind::damaged, "damaged hipp header (unknown flags)");
+  if ((flags & kFlagRepair) && (flags & kFlagOriginal)) throw Error(ErrorKind::damaged, "damaged hipp header (an original and repair data)");
   h.passphrase = flags & kFlagPassphrase;
   uint8_t n = r.u8();
   r.need(n);
@@ -295,6 +301,7 @@ Header parse_header(const std::vector<uint8_t>& bytes) {
   };
   field(kFlagSide, h.side, "side data");
   field(kFlagRepair, h.repair, "repair data");
+  field(kFlagOriginal, h.original, "original");
   if (flags & kFlagPixelTag) r.bytes(h.pixel_tag.emplace());
   if (flags & kFlagOrigin) {
     auto& o = h.origin.emplace();

@@ -278,7 +278,8 @@ std::string run_evaluation(const EvalOptions& o) {
       user_file = image::encode_png(img);
     }
     service::ProtectSettings as_protect;
-    service::fit_to_input(as_protect, user_file, set.paths[i], 0);
+    as_protect.format.keep_original = o.keep_original;
+    service::fit_to_input(as_protect, user_file, set.paths[i], o.protected_quality);
     as_protect.format.jpeg = o.jpeg;
     auto jpg_orig = o.jpeg ? size_t{0} : image::encode_jpeg(img, 90).size();
     double bpd_orig = NAN;
@@ -324,7 +325,7 @@ std::string run_evaluation(const EvalOptions& o) {
           {"restore_ssim", metrics::ssim(img, restored)},
           {"restore_psnr", metrics::psnr(img, restored)},
           {"repair_rate", rs.rate()},
-          {"unrepaired_min_block_psnr", rs.worst_before},
+          {"unrepaired_min_block_psnr", rs.original ? NAN : rs.worst_before},  // no check ran
           {"thumb_psnr", metrics::thumbnail_psnr(img, prot, block)},
           {o.jpeg ? "jpeg_expansion" : "png_expansion", static_cast<double>(file.size()) / user_file.size()},
           {"protect_s", t_protect},
@@ -395,8 +396,12 @@ std::string run_evaluation(const EvalOptions& o) {
         (o.jpeg ? fmt::format("JPEG mode: each original is first stored as a JPEG at quality {} (4:2:0), whose decoded "
                               "pixels are what every metric compares with; jpeg_expansion: the protected JPEG (hipp "
                               "segments included) / that JPEG. requalityQ: restoration after the protected JPEG is "
-                              "re-encoded at quality Q (4:2:0) with its hipp segments kept. ",
-                              o.quality)
+                              "re-encoded at quality Q (4:2:0) with its hipp segments kept. {}",
+                              o.quality,
+                              o.keep_original ? "Pixel schemes' protected JPEGs keep the original JPEG, encrypted, "
+                                                "as hipp protect writes them (--from-pixels: restore from the pixels). "
+                                              : "--from-pixels: restore runs through the protected pixels and repair "
+                                                "data. ")
                 : std::string("Expansion: protected file bytes / original bytes in the same format (PNG: the "
                               "protected PNG with its hipp chunk; JPEG quality 90: both re-encoded). ")) +
         "Thumbnail PSNR: block averages of protected vs original. "

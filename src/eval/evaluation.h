@@ -27,6 +27,10 @@ struct EvalOptions {
   // decoded pixels are the original), protected to a JPEG, and also recompressed at 85 and 75.
   bool jpeg = false;
   int quality = 90;
+  // JPEG mode: the protected JPEG keeps the original, as `hipp protect` writes it; off, restore
+  // runs through the protected pixels and repair data (the schemes' own JPEG robustness).
+  bool keep_original = true;
+  int protected_quality = 0;  // JPEG mode: the protected JPEG's quality (0: as hipp protect picks it)
   int grid_rows = 6;
   std::string device = "cpu";
   bool quiet = false;

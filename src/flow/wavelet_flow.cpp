@@ -9,28 +9,36 @@ namespace hipp::flow {
 using nlohmann::json;
 
 std::pair<torch::Tensor, torch::Tensor> haar_split(const torch::Tensor& x) {
-  auto n = x.size(0), c = x.size(1);
-  auto s = squeeze2d(x);  // channel c*4 + (2*dy + dx)
-  s = s.view({n, c, 4, s.size(2), s.size(3)});
-  auto a = s.select(2, 0), b = s.select(2, 1), cc = s.select(2, 2), d = s.select(2, 3);
-  auto low = (a + b + cc + d) * 0.25;
-  auto h = (a - b + cc - d) * 0.25;
-  auto v = (a + b - cc - d) * 0.25;
-  auto dd = (a - b - cc + d) * 0.25;
-  return {low, torch::cat({h, v, dd}, 1)};
+  const int64_t n = x.size(0), c = x.size(1), h2 = x.size(2) / 2, w2 = x.size(3) / 2;
+  TORCH_CHECK(x.size(2) % 2 == 0 && x.size(3) % 2 == 0, "haar_split needs even height and width");
+  // The four pixels of each 2x2 cell read in place, each band written straight into its place,
+  // sums formed in place (the same operations in the same order): no full-size temporaries, and
+  // at most one quarter-size one (a 12 MP level would otherwise hold several hundred MB more).
+  auto at = x.view({n, c, h2, 2, w2, 2});
+  auto a = at.select(5, 0).select(3, 0), b = at.select(5, 1).select(3, 0);
+  auto cc = at.select(5, 0).select(3, 1), d = at.select(5, 1).select(3, 1);
+  auto low = a + b;
+  low.add_(cc).add_(d).mul_(0.25);
+  auto detail = torch::empty({n, 3 * c, h2, w2}, x.options());
+  auto band = [&](int64_t i, const torch::Tensor& t) { detail.slice(1, i * c, (i + 1) * c).copy_(t.mul_(0.25)); };
+  band(0, (a - b).add_(cc).sub_(d));
+  band(1, (a + b).sub_(cc).sub_(d));
+  band(2, (a - b).sub_(cc).add_(d));
+  return {low, detail};
 }
 
 torch::Tensor haar_merge(const torch::Tensor& low, const torch::Tensor& detail) {
   auto parts = detail.chunk(3, 1);
   auto &h = parts[0], &v = parts[1], &dd = parts[2];
   const int64_t n = low.size(0), c = low.size(1), lh = low.size(2), lw = low.size(3);
-  // Each quarter is written straight into its strided place: no full-size temporaries.
+  // Each quarter is written straight into its strided place, its sums formed in place (the same
+  // operations in the same order): no full-size temporaries and one quarter-size one at a time.
   auto out = torch::empty({n, c, 2 * lh, 2 * lw}, low.options());
   auto at = out.view({n, c, lh, 2, lw, 2});
-  at.select(5, 0).select(3, 0).copy_(low + h + v + dd);
-  at.select(5, 1).select(3, 0).copy_(low - h + v - dd);
-  at.select(5, 0).select(3, 1).copy_(low + h - v - dd);
-  at.select(5, 1).select(3, 1).copy_(low - h - v + dd);
+  at.select(5, 0).select(3, 0).copy_((low + h).add_(v).add_(dd));
+  at.select(5, 1).select(3, 0).copy_((low - h).add_(v).sub_(dd));
+  at.select(5, 0).select(3, 1).copy_((low + h).sub_(v).sub_(dd));
+  at.select(5, 1).select(3, 1).copy_((low - h).sub_(v).add_(dd));
   return out;
 }
 

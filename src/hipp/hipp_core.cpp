@@ -2,12 +2,14 @@
 
 namespace hipp::protect {
 
-torch::Tensor hipp_transform(flow::WaveletFlow& flow, Encoder* encoder, const torch::Tensor& x, int levels,
+torch::Tensor hipp_transform(flow::WaveletFlow& flow, Encoder* encoder, torch::Tensor x, int levels,
                              const LevelMix& mix, bool restoring, LevelLatents* trace) {
-  // Pyramid of the input: lows[k] is the image averaged over 2^k blocks.
-  std::vector<torch::Tensor> lows{x}, details;
+  // Pyramid of the input: lows[k] is the image averaged over 2^k blocks. lows[0] is not needed
+  // once split.
+  std::vector<torch::Tensor> lows{std::move(x)}, details;
   for (int k = 0; k < levels; ++k) {
     auto [low, detail] = flow::haar_split(lows.back());
+    if (k == 0) lows[0] = torch::Tensor();
     lows.push_back(low);
     details.push_back(detail);
   }
@@ -19,6 +21,7 @@ torch::Tensor hipp_transform(flow::WaveletFlow& flow, Encoder* encoder, const to
   if (trace) trace->in.assign(levels, {}), trace->out.assign(levels, {});
   for (int k = levels - 1; k >= 0; --k) {
     auto z = flow.detail_forward(k, details[k], lows[k + 1]).y;
+    details[k] = torch::Tensor();  // on a 12 MP photo each level's input side is hundreds of MB
     torch::Tensor y;
     if (!restoring) {
       y = mix(z, k, false);
@@ -28,9 +31,10 @@ torch::Tensor hipp_transform(flow::WaveletFlow& flow, Encoder* encoder, const to
       y = mix(z, k, true);
     }
     if (trace) trace->in[k] = z, trace->out[k] = y;
-    // Done with this level's input side: on a 12 MP photo each is hundreds of MB.
-    details[k] = torch::Tensor(), lows[k + 1] = torch::Tensor(), z = torch::Tensor();
-    out = flow::haar_merge(out, flow.detail_inverse(k, y, out));
+    lows[k + 1] = torch::Tensor(), z = torch::Tensor();
+    auto detail = flow.detail_inverse(k, y, out);
+    y = torch::Tensor();
+    out = flow::haar_merge(out, detail);
   }
   return out;
 }

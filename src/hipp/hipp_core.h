@@ -19,8 +19,9 @@ struct LevelLatents {
 
 // x: [N, C, H, W] in [-0.5, 0.5] (H, W multiples of 2^levels). Protects (restoring = false) or
 // restores the finest `levels` detail levels, coarse to fine; the low-pass at 2^levels is
-// kept. `encoder` may be null (no E). The result is not rounded.
-torch::Tensor hipp_transform(flow::WaveletFlow& flow, Encoder* encoder, const torch::Tensor& x, int levels,
+// kept. `encoder` may be null (no E). The result is not rounded. x is taken by value: moved in,
+// its memory goes once it is split (on a 12 MP photo, 145 MB at the peak).
+torch::Tensor hipp_transform(flow::WaveletFlow& flow, Encoder* encoder, torch::Tensor x, int levels,
                              const LevelMix& mix, bool restoring, LevelLatents* trace = nullptr);
 
 // Level-k latents of one thumbnail block as rows: [N, c, gh*t, gw*t] -> [N*gh*gw, c*t*t], blocks

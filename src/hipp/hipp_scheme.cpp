@@ -86,12 +86,12 @@ torch::Tensor HippScheme::protect_core(const torch::Tensor& rgb, const crypto::K
   auto mix_key = keys::derive_subkey(master, nonce, "hipp/mix");
   auto x = flow::preprocess(rgb.unsqueeze(0).to(device_), flow_->n_bits(), false);
   auto mix = level_mix(mix_key, nonce);
-  auto out = hipp_transform(*flow_, encoder_.get(), x, levels_, mix, false);
+  auto out = hipp_transform(*flow_, encoder_.get(), std::move(x), levels_, mix, false);
   if (side) side->clear();
   if (side && flow_->n_bits() == 8) {  // the fit's range is that of 8-bit levels
     auto codes = range_codes(out, block_, min_range_code_);
     *side = range_fit_bytes(codes[0], range_key(master, nonce), nonce);
-    out = scale_details(out, codes, block_, false);
+    scale_details_(out, codes, block_, false);
   }
   return flow::postprocess(out, flow_->n_bits()).squeeze(0).cpu();
 }
@@ -105,10 +105,10 @@ torch::Tensor HippScheme::restore_core(const torch::Tensor& rgb, const crypto::K
     if (flow_->n_bits() != 8) throw Error(ErrorKind::damaged, "damaged hipp file (range data for a flow that is not 8-bit)");
     auto codes = range_fit_codes(side, y.size(1), y.size(2) / block_, y.size(3) / block_, range_key(master, nonce), nonce)
                      .unsqueeze(0);
-    y = scale_details(y, codes, block_, true);
+    scale_details_(y, codes, block_, true);
   }
   auto mix = level_mix(mix_key, nonce);
-  auto out = hipp_transform(*flow_, encoder_.get(), y, levels_, mix, true);
+  auto out = hipp_transform(*flow_, encoder_.get(), std::move(y), levels_, mix, true);
   return flow::postprocess(out, flow_->n_bits()).squeeze(0).cpu();
 }
 

@@ -31,13 +31,13 @@ double code_scale(int code) { return std::pow(2.0, -0.5 * code); }
 namespace {
 // Runs f over bands of block rows of y (about 2^22 values each) when no gradient is needed,
 // each band's result written into its rows of the whole: the float64 temporaries of a 12 MP
-// photo would take gigabytes at once. Per block the arithmetic is the same either way.
+// photo would take gigabytes at once. Per block the arithmetic is the same either way. `out`,
+// if given, receives the bands (it may be y itself: each band is read whole before it is written).
 template <class F>
-torch::Tensor in_block_bands(const torch::Tensor& y, int block, F f) {
+torch::Tensor in_block_bands(const torch::Tensor& y, int block, F f, torch::Tensor out = {}) {
   const int64_t rows = y.size(2) / block;
   const int64_t band = std::max<int64_t>(1, (int64_t{1} << 22) / (y.size(0) * y.size(1) * y.size(3) * block));
-  if (torch::GradMode::is_enabled() || band >= rows) return f(y, 0, rows);
-  torch::Tensor out;
+  if (torch::GradMode::is_enabled() || (band >= rows && !out.defined())) return f(y, 0, rows);
   for (int64_t r0 = 0; r0 < rows; r0 += band) {
     const int64_t r1 = std::min(rows, r0 + band);
     auto r = f(y.slice(2, r0 * block, r1 * block), r0, r1);
@@ -68,15 +68,26 @@ torch::Tensor range_codes(const torch::Tensor& y, int block, int min_code) {
   });
 }
 
-torch::Tensor scale_details(const torch::Tensor& y, const torch::Tensor& codes, int block, bool undo) {
+namespace {
+auto detail_scaler(const torch::Tensor& y, const torch::Tensor& codes, int block, bool undo) {
   TORCH_CHECK(codes.dim() == 4 && codes.size(0) == y.size(0) && codes.size(1) == y.size(1) &&
                   codes.size(2) * block == y.size(2) && codes.size(3) * block == y.size(3),
               "range codes do not match the images");
-  return in_block_bands(y, block, [&](const torch::Tensor& band, int64_t r0, int64_t r1) {
+  return [&codes, &y, block, undo](const torch::Tensor& band, int64_t r0, int64_t r1) {
     auto factor = torch::pow(2.0, codes.slice(2, r0, r1).to(y.device(), torch::kFloat64) * (undo ? 0.5 : -0.5));
     auto mean = spread(block_mean(band, block), block);
     return mean + (band - mean) * spread(factor, block).to(y.scalar_type());
-  });
+  };
+}
+}  // namespace
+
+torch::Tensor scale_details(const torch::Tensor& y, const torch::Tensor& codes, int block, bool undo) {
+  return in_block_bands(y, block, detail_scaler(y, codes, block, undo));
+}
+
+void scale_details_(torch::Tensor& y, const torch::Tensor& codes, int block, bool undo) {
+  TORCH_CHECK(!torch::GradMode::is_enabled(), "scale_details_ works in place: no gradients");
+  in_block_bands(y, block, detail_scaler(y, codes, block, undo), y);
 }
 
 }  // namespace hipp::protect

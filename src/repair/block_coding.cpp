@@ -16,7 +16,7 @@ int quantum(int d, int step) { return d >= 0 ? (d + step / 2) / step : -((-d + s
 std::vector<int> block_symbols(const Planes& x, const Planes& base, const BlockView& v, int step, bool med) {
   std::vector<int> q(3 * v.n);
   for (int c = 0; c < 3; ++c)
-    for (int64_t j = 0; j < v.n; ++j) q[c * v.n + j] = quantum(x.at(c, v.idx[j]) - base.at(c, v.idx[j]), step);
+    for (int64_t j = 0; j < v.n; ++j) q[c * v.n + j] = quantum(x.at(c, v.idx(j)) - base.at(c, v.idx(j)), step);
   if (!med) return q;
   std::vector<int> e(q.size());
   for (int c = 0; c < 3; ++c)
@@ -43,6 +43,24 @@ int coarsest_step(const Planes& x, const Planes& base, const BlockView& v, const
 
 }  // namespace
 
+BlockGrid::BlockGrid(int64_t height, int64_t width, int block)
+    : height_(height), width_(width), block_(block), grid_h_((height + block - 1) / block), grid_w_((width + block - 1) / block) {
+  for (int shape = 0; shape < 4; ++shape) {
+    const int64_t cols = shape & 1 ? width - (grid_w_ - 1) * block : block;
+    const int64_t rows = shape & 2 ? height - (grid_h_ - 1) * block : block;
+    for (int64_t y = 0; y < rows; ++y)
+      for (int64_t x = 0; x < cols; ++x) rel_[shape].push_back(y * width + x);
+  }
+}
+
+BlockView BlockGrid::view(int64_t b) const {
+  const int64_t by = b / grid_w_, bx = b % grid_w_;
+  const int shape = (bx == grid_w_ - 1 ? 1 : 0) + (by == grid_h_ - 1 ? 2 : 0);
+  const int64_t cols = std::min(block_, width_ - bx * block_);
+  const auto& rel = rel_[shape];
+  return {by * block_ * width_ + bx * block_, rel.data(), static_cast<int64_t>(rel.size()), cols};
+}
+
 int med_prediction(const int* v, int64_t j, int64_t width) {
   const bool left = j % width != 0, up = j >= width;
   if (!up) return left ? v[j - 1] : 0;
@@ -57,7 +75,7 @@ std::vector<int> restored_values(const Planes& x, const Planes& base, const Bloc
   std::vector<int> out(3 * v.n);
   for (int c = 0; c < 3; ++c)
     for (int64_t j = 0; j < v.n; ++j) {
-      int xv = x.at(c, v.idx[j]), bv = base.at(c, v.idx[j]);
+      int xv = x.at(c, v.idx(j)), bv = base.at(c, v.idx(j));
       out[c * v.n + j] = step ? corrected(bv, quantum(xv - bv, step), step) : bv;
     }
   return out;
@@ -66,7 +84,7 @@ std::vector<int> restored_values(const Planes& x, const Planes& base, const Bloc
 double sse_of(const Planes& x, const BlockView& v, const std::vector<int>& y) {
   double sse = 0;
   for (int c = 0; c < 3; ++c)
-    for (int64_t j = 0; j < v.n; ++j) sse += double(y[c * v.n + j] - x.at(c, v.idx[j])) * (y[c * v.n + j] - x.at(c, v.idx[j]));
+    for (int64_t j = 0; j < v.n; ++j) sse += double(y[c * v.n + j] - x.at(c, v.idx(j))) * (y[c * v.n + j] - x.at(c, v.idx(j)));
   return sse;
 }
 
@@ -82,7 +100,7 @@ double ssim_of(const Planes& x, const BlockView& v, const std::vector<int>& y) {
         for (int64_t ly = wy; ly < std::min(rows, wy + 8); ++ly)
           for (int64_t lx = wx; lx < std::min(v.width, wx + 8); ++lx, ++m) {
             int64_t j = ly * v.width + lx;
-            double a = x.at(c, v.idx[j]), b = y[c * v.n + j];
+            double a = x.at(c, v.idx(j)), b = y[c * v.n + j];
             sx += a, sy += b, sxx += a * a, syy += b * b, sxy += a * b;
           }
         double mx = sx / m, my = sy / m;
@@ -113,7 +131,7 @@ Coding choose_coding(const Planes& x, const Planes& restored, const Planes& gues
       if (cost >= best_cost) continue;
       best_cost = cost;
       best.code = static_cast<uint8_t>(step | (smooth ? kSmooth : 0) | (med ? kMed : 0));
-      best.symbols = std::move(sym);
+      best.symbols.assign(sym.begin(), sym.end());  // within +-511: quanta of 8-bit differences
       best.values = restored_values(x, base, v, step);
     }
   }

@@ -21,10 +21,26 @@ struct Planes {
   uint8_t at(int c, int64_t i) const { return p[c * plane + i]; }
 };
 
-// One thumbnail block: its pixels' plane indices (row-major inside the block) and row width.
+// One thumbnail block: its pixels, row-major inside the block, as plane indices origin + rel[j];
+// n pixels in rows `width` wide.
 struct BlockView {
-  const int64_t* idx;
+  int64_t origin;
+  const int64_t* rel;
   int64_t n, width;
+  int64_t idx(int64_t j) const { return origin + rel[j]; }
+};
+
+// The thumbnail blocks of an H x W plane in raster order, edge blocks cut short, as BlockViews.
+// Blocks of one shape share their relative indices, so a 12 MP photo needs no per-pixel table.
+class BlockGrid {
+ public:
+  BlockGrid(int64_t height, int64_t width, int block);
+  int64_t blocks() const { return grid_h_ * grid_w_; }
+  BlockView view(int64_t b) const;
+
+ private:
+  int64_t height_, width_, block_, grid_h_, grid_w_;
+  std::vector<int64_t> rel_[4];  // by shape: + 1 for a cut-short last column, + 2 last row
 };
 
 // LOCO-I's median edge detector at position j of a row-major plane `width` wide, from the
@@ -52,11 +68,11 @@ struct Floor {
   bool met(const Planes& x, const BlockView& v, const std::vector<int>& y, bool with_ssim) const;
 };
 
-// How one repaired block is stored: its code byte and symbols.
+// How one repaired block is stored: its code byte and symbols (zigzagged to 16 bits when packed).
 struct Coding {
   uint8_t code = 0;  // 0: not repaired
-  std::vector<int> symbols;
-  std::vector<int> values;  // what the block restores to with it
+  std::vector<int16_t> symbols;
+  std::vector<int> values;  // what the block restores to with it (the planner drops it once applied)
 };
 
 // Corrects toward the restoration or toward the smooth guess (prediction.h), plainly or through

@@ -4,6 +4,35 @@
 #include "container/protected_jpeg.h"
 
 namespace hipp::repair {
+namespace {
+
+constexpr const char* kOriginalLabel = "hipp/original";
+
+// A version 5 file's original: the JPEG as the user had it, whatever became of the pixels.
+torch::Tensor kept_original(const container::Parsed& p, const crypto::Key& master, const std::string& where,
+                            std::vector<uint8_t>* restored_jpeg) {
+  auto jpeg = crypt(p.header.original, master, p.header.nonce, kOriginalLabel);
+  auto damaged = [&](const std::string& why) { return Error(ErrorKind::damaged, "damaged hipp file (the kept original " + why + ")"); };
+  if (!image::is_jpeg(jpeg)) throw damaged("is not a JPEG");
+  torch::Tensor rgb;
+  try {
+    rgb = image::decode(jpeg, where);
+  } catch (const Error&) {
+    throw damaged("does not decode");
+  }
+  if (rgb.size(1) != p.rgb.size(1) || rgb.size(2) != p.rgb.size(2)) throw damaged("is not the protected image's size");
+  if (restored_jpeg) *restored_jpeg = std::move(jpeg);
+  return rgb;
+}
+
+// What protect reports where no check ran: the block count alone.
+RepairStats unchecked(const torch::Tensor& rgb, int block) {
+  RepairStats st;
+  st.blocks = ((rgb.size(1) + block - 1) / block) * ((rgb.size(2) + block - 1) / block);
+  return st;
+}
+
+}  // namespace
 
 torch::Tensor protect_checked(const scheme::Scheme& scheme, const torch::Tensor& rgb, const crypto::Key& master,
                               container::Header& h, const RepairOptions& options, RepairStats* stats,
@@ -29,6 +58,7 @@ torch::Tensor restore_checked(const scheme::Scheme& scheme, const container::Par
     if (restored_jpeg) *restored_jpeg = std::move(jpeg);
     return rgb;
   }
+  if (!p.header.original.empty()) return kept_original(p, master, where, restored_jpeg);
   auto restored = scheme.restore(p.rgb, master, p.header.nonce, p.header.side);
   if (p.header.repair.empty()) return restored;
   return apply_repair(restored, crypt(p.header.repair, master, p.header.nonce), p.header.block, where);
@@ -49,10 +79,7 @@ std::vector<uint8_t> protect_jpeg_native(const scheme::Scheme& scheme, const cry
   auto back = image::decode(scheme.restore_jpeg(jpeg, master, h.nonce, h.side), "restored JPEG");
   if (!torch::equal(back, image::decode(original, "original")))
     throw Error(scheme.name() + ": the protected JPEG does not restore exactly (a bug: please report it)");
-  if (stats) {
-    *stats = {};
-    stats->blocks = ((back.size(1) + h.block - 1) / h.block) * ((back.size(2) + h.block - 1) / h.block);
-  }
+  if (stats) *stats = unchecked(back, h.block);
   return container::write_protected_jpeg(jpeg, seen, h, master);
 }
 
@@ -65,6 +92,16 @@ std::vector<uint8_t> protect_file(const scheme::Scheme& scheme, const torch::Ten
   if (!format.jpeg) {
     auto prot = protect_checked(scheme, rgb, master, h, options, stats);  // fills h's side and repair data first
     return container::write_protected_png(prot, h, master);
+  }
+  if (format.keeps(original)) {
+    // The photo itself, encrypted: restore gives it back bit for bit, recompressed or not, and
+    // it costs less than repairing HIPP's restoration through the JPEG (docs/jpeg.md).
+    h.side.clear(), h.repair.clear();
+    auto prot = scheme.protect(rgb, master, h.nonce, &h.side);
+    h.original = crypt(original, master, h.nonce, kOriginalLabel);
+    if (stats) *stats = unchecked(rgb, h.block), stats->original = true;
+    auto jpeg = image::encode_jpeg(prot, format.settings);
+    return container::write_protected_jpeg(jpeg, image::decode(jpeg, "protected JPEG"), h, master);
   }
   std::vector<uint8_t> jpeg;
   torch::Tensor seen;

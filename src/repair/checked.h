@@ -24,20 +24,27 @@ torch::Tensor protect_checked(const scheme::Scheme& scheme, const torch::Tensor&
                               const Transmit& transmit = {});
 
 // Restores a verified protected file: the scheme's restoration plus its repair data, if any. A
-// JPEG-native scheme restores the original JPEG itself, which `restored_jpeg` receives if given.
+// JPEG-native scheme restores the original JPEG itself, and a file that carries the original
+// (version 5) gives it back; `restored_jpeg` receives that JPEG if given.
 torch::Tensor restore_checked(const scheme::Scheme& scheme, const container::Parsed& p, const crypto::Key& master,
                               const std::string& where, std::vector<uint8_t>* restored_jpeg = nullptr);
 
-// The protected file's encoding: a lossless PNG, or a JPEG at these settings.
+// The protected file's encoding: a lossless PNG, or a JPEG at these settings. A protected JPEG
+// of a JPEG photo carries the photo itself, encrypted, unless keep_original is off (then restore
+// works from the protected pixels plus repair data, as before version 5: 3-7x the size).
 struct FileFormat {
   bool jpeg = false;
   image::JpegSettings settings;
+  bool keep_original = true;
+  // Whether a protected file of `input` keeps it: a JPEG photo protected to a JPEG.
+  bool keeps(const std::vector<uint8_t>& input) const { return jpeg && keep_original && image::is_jpeg(input); }
 };
 
 // protect_checked, then the file's bytes (container::write_protected_png or _jpeg): the
 // caller sets h's scheme, model, block, key fields, nonce and origin. A JPEG-native scheme
 // protects `original` (the input file, which must then be a JPEG, protected to a JPEG) and
-// checks that it restores bit for bit; the others protect `rgb`.
+// checks that it restores bit for bit; the others protect `rgb`. When format.keeps(original),
+// the header carries `original` encrypted instead of repair data, and no check is run.
 std::vector<uint8_t> protect_file(const scheme::Scheme& scheme, const torch::Tensor& rgb, const crypto::Key& master,
                                   container::Header h, const RepairOptions& options, const FileFormat& format,
                                   RepairStats* stats = nullptr, const std::vector<uint8_t>& original = {});

@@ -14,7 +14,6 @@
 #include "metrics/metrics.h"
 #include "repair/block_coding.h"
 #include "repair/prediction.h"
-#include "scheme/scheme.h"
 
 namespace hipp::repair {
 namespace {
@@ -120,12 +119,11 @@ class Planner {
  public:
   Planner(const torch::Tensor& x, const torch::Tensor& r, int block, const Floor& floor)
       : xt_(x), rt_(r), guess_t_(smooth_prediction(r, block)), x_(xt_), r_(rt_), guess_(guess_t_),
-        layout_(x.size(1), x.size(2), block), floor_(floor), corrected_(r.clone()) {
-    const int64_t blocks = layout_.blocks(), grid_w = (x.size(2) + block - 1) / block;
+        grid_(x.size(1), x.size(2), block), floor_(floor), corrected_(r.clone()) {
+    const int64_t blocks = grid_.blocks();
     codings_.resize(blocks), ssim_.resize(blocks), weight_.resize(blocks), psnr_.resize(blocks);
     for (int64_t b = 0; b < blocks; ++b) {
-      views_.push_back({layout_.order.data() + layout_.offsets[b], layout_.offsets[b + 1] - layout_.offsets[b],
-                        std::min<int64_t>(block, x.size(2) - (b % grid_w) * block)});
+      views_.push_back(grid_.view(b));
       auto as_is = restored_values(x_, r_, views_[b], 0);
       psnr_[b] = psnr_of(sse_of(x_, views_[b], as_is), 3 * views_[b].n);
       worst_before_ = std::min(worst_before_, psnr_[b]);
@@ -160,11 +158,14 @@ class Planner {
   void repair(int64_t b, const Floor& f) {
     const auto& v = views_[b];
     codings_[b] = choose_coding(x_, r_, guess_, v, f);
+    // The values live on in corrected_ only: kept for every block they would be 4 bytes a value.
+    const auto values = std::move(codings_[b].values);
+    codings_[b].values = {};
     uint8_t* px = corrected_.data_ptr<uint8_t>();
     for (int c = 0; c < 3; ++c)
-      for (int64_t j = 0; j < v.n; ++j) px[c * x_.plane + v.idx[j]] = static_cast<uint8_t>(codings_[b].values[c * v.n + j]);
-    psnr_[b] = psnr_of(sse_of(x_, v, codings_[b].values), 3 * v.n);
-    double s = ssim_of(x_, v, codings_[b].values);
+      for (int64_t j = 0; j < v.n; ++j) px[c * x_.plane + v.idx(j)] = static_cast<uint8_t>(values[c * v.n + j]);
+    psnr_[b] = psnr_of(sse_of(x_, v, values), 3 * v.n);
+    double s = ssim_of(x_, v, values);
     ssim_sum_ += weight_[b] * (s - ssim_[b]);
     ssim_[b] = s;
   }
@@ -192,7 +193,7 @@ class Planner {
 
   torch::Tensor xt_, rt_, guess_t_;
   Planes x_, r_, guess_;
-  scheme::BlockLayout layout_;
+  BlockGrid grid_;
   Floor floor_;
   torch::Tensor corrected_;  // the restoration with the repairs chosen so far
   std::vector<BlockView> views_;
@@ -201,9 +202,12 @@ class Planner {
   double ssim_sum_ = 0, weight_sum_ = 0, worst_before_ = INFINITY;
 };
 
-// The repaired blocks' indices, codes and symbols, zstd-compressed.
+// The repaired blocks' indices, codes and symbols, zstd-compressed: the indices and codes, then
+// every symbol's low bytes, then their high bytes, in one buffer of its exact size (at 12 MP
+// the symbols alone can be tens of MB).
 std::vector<uint8_t> packed_body(const std::vector<Coding>& codings) {
-  std::vector<uint8_t> body, lo, hi;
+  std::vector<uint8_t> body;
+  size_t symbols = 0;
   int64_t last = -1;
   for (int64_t b = 0; b < static_cast<int64_t>(codings.size()); ++b) {
     const auto& c = codings[b];
@@ -211,13 +215,15 @@ std::vector<uint8_t> packed_body(const std::vector<Coding>& codings) {
     put_leb(body, static_cast<uint64_t>(last < 0 ? b : b - last));
     body.push_back(c.code);
     last = b;
+    symbols += c.symbols.size();
+  }
+  size_t lo = body.size(), hi = lo + symbols;
+  body.resize(hi + symbols);
+  for (const auto& c : codings)
     for (int sym : c.symbols) {
       auto z = zigzag(sym);
-      lo.push_back(uint8_t(z)), hi.push_back(uint8_t(z >> 8));
+      body[lo++] = uint8_t(z), body[hi++] = uint8_t(z >> 8);
     }
-  }
-  body.insert(body.end(), lo.begin(), lo.end());
-  body.insert(body.end(), hi.begin(), hi.end());
   std::vector<uint8_t> packed(ZSTD_compressBound(body.size()));
   size_t n = ZSTD_compress(packed.data(), packed.size(), body.data(), body.size(),
                            body.size() <= kStrongUpTo ? kZstdStrong : kZstdFast);
@@ -269,12 +275,12 @@ torch::Tensor apply_repair(const torch::Tensor& restored, const std::vector<uint
                            const std::string& where) {
   auto head = read_head(payload);
   auto out = cpu_u8(restored).clone();
-  scheme::BlockLayout layout(out.size(1), out.size(2), block);
-  if (head.stats.blocks != layout.blocks()) damaged("made for another block grid");
+  BlockGrid grid(out.size(1), out.size(2), block);
+  if (head.stats.blocks != grid.blocks()) damaged("made for another block grid");
   const uint8_t* src = payload.data() + head.body_at;
   unsigned long long raw = ZSTD_getFrameContentSize(src, head.body_len);
   // The most any image of this size can need: an index and a step per block, two bytes per value.
-  const uint64_t most = 11 * static_cast<uint64_t>(layout.blocks()) + 2 * static_cast<uint64_t>(out.numel());
+  const uint64_t most = 11 * static_cast<uint64_t>(grid.blocks()) + 2 * static_cast<uint64_t>(out.numel());
   if (raw == ZSTD_CONTENTSIZE_ERROR || raw == ZSTD_CONTENTSIZE_UNKNOWN || raw > most) damaged("bad body");
   std::vector<uint8_t> body(raw);
   size_t got = ZSTD_decompress(body.data(), body.size(), src, head.body_len);
@@ -285,13 +291,13 @@ torch::Tensor apply_repair(const torch::Tensor& restored, const std::vector<uint
   int64_t values = 0;
   for (int64_t i = 0, b = 0; i < head.stats.repaired; ++i) {
     uint64_t gap = c.leb();
-    if ((i && gap == 0) || gap >= static_cast<uint64_t>(layout.blocks())) damaged("bad block index");
+    if ((i && gap == 0) || gap >= static_cast<uint64_t>(grid.blocks())) damaged("bad block index");
     b = i ? b + static_cast<int64_t>(gap) : static_cast<int64_t>(gap);
-    if (b >= layout.blocks()) damaged("bad block index");
+    if (b >= grid.blocks()) damaged("bad block index");
     int code = c.u8(), step = code & ~(kSmooth | kMed);
     if (step < 1 || step > kMaxStep) damaged("bad step");
     blocks.emplace_back(b, code);
-    values += 3 * (layout.offsets[b + 1] - layout.offsets[b]);
+    values += 3 * grid.view(b).n;
   }
   if (body.size() - c.pos != static_cast<size_t>(2 * values)) damaged("residual count");
   const uint8_t* lo = body.data() + c.pos;
@@ -305,19 +311,19 @@ torch::Tensor apply_repair(const torch::Tensor& restored, const std::vector<uint
     }
   uint8_t* px = out.data_ptr<uint8_t>();
   const uint8_t* g = guess.defined() ? guess.data_ptr<uint8_t>() : nullptr;
-  const int64_t plane = out.size(1) * out.size(2), grid_w = (out.size(2) + block - 1) / block;
+  const int64_t plane = out.size(1) * out.size(2);
   int64_t k = 0;
   std::vector<int> q;
   for (auto [b, code] : blocks) {
     const int step = code & ~(kSmooth | kMed);
-    const int64_t begin = layout.offsets[b], n = layout.offsets[b + 1] - begin;
-    const int64_t width = std::min<int64_t>(block, out.size(2) - (b % grid_w) * block);
+    const auto v = grid.view(b);
+    const int64_t n = v.n;
     q.assign(3 * n, 0);
     for (int ch = 0; ch < 3; ++ch)
       for (int64_t j = 0; j < n; ++j, ++k) {
-        int v = unzigzag(lo[k] | hi[k] << 8);
-        q[ch * n + j] = code & kMed ? v + med_prediction(&q[ch * n], j, width) : v;
-        const int64_t at = ch * plane + layout.order[begin + j];
+        int d = unzigzag(lo[k] | hi[k] << 8);
+        q[ch * n + j] = code & kMed ? d + med_prediction(&q[ch * n], j, v.width) : d;
+        const int64_t at = ch * plane + v.idx(j);
         px[at] = static_cast<uint8_t>(corrected(code & kSmooth ? g[at] : px[at], q[ch * n + j], step));
       }
   }
@@ -336,9 +342,10 @@ RepairOptions floors_for(RepairOptions asked, bool jpeg, bool psnr_set, bool ssi
   return asked;
 }
 
-std::vector<uint8_t> crypt(std::vector<uint8_t> bytes, const crypto::Key& master, const crypto::Nonce& nonce) {
+std::vector<uint8_t> crypt(std::vector<uint8_t> bytes, const crypto::Key& master, const crypto::Nonce& nonce,
+                           const char* label) {
   crypto::ensure_sodium();
-  auto key = keys::derive_subkey(master, nonce, "hipp/repair");
+  auto key = keys::derive_subkey(master, nonce, label);
   crypto_stream_xchacha20_xor(bytes.data(), bytes.data(), bytes.size(), nonce.data(), key.data());
   sodium_memzero(key.data(), key.size());
   return bytes;

@@ -49,6 +49,7 @@ struct RepairStats {
   double worst_before = INFINITY;  // lowest block PSNR of the scheme's own restoration, dB
   double worst_after = INFINITY;   // lowest block PSNR once repaired
   bool lossless = false;
+  bool original = false;  // no check ran: the file carries the original JPEG (checked.h)
   double rate() const { return blocks ? static_cast<double>(repaired) / blocks : 0.0; }
 };
 
@@ -70,7 +71,9 @@ torch::Tensor apply_repair(const torch::Tensor& restored, const std::vector<uint
 // The counts of a payload, without applying it (hipp info -k).
 RepairStats read_stats(const std::vector<uint8_t>& payload);
 
-// Encrypts or decrypts (the same XOR) with an XChaCha20 stream under the image's "hipp/repair" subkey.
-std::vector<uint8_t> crypt(std::vector<uint8_t> bytes, const crypto::Key& master, const crypto::Nonce& nonce);
+// Encrypts or decrypts (the same XOR) with an XChaCha20 stream under the image's "hipp/repair"
+// subkey, or another (a kept original's: "hipp/original").
+std::vector<uint8_t> crypt(std::vector<uint8_t> bytes, const crypto::Key& master, const crypto::Nonce& nonce,
+                           const char* label = "hipp/repair");
 
 }  // namespace hipp::repair

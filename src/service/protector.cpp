@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/error.h"
 #include "repair/checked.h"
 
@@ -23,10 +25,15 @@ void fit_to_input(ProtectSettings& s, const std::vector<uint8_t>& input, const s
     s.origin = image::jpeg_settings_of(input, name);
     from_input = s.origin->quality;
   }
-  s.format.settings.quality = quality ? quality : from_input;
-  // Full-resolution chroma: the protected details are colourful, and halving their chroma costs
-  // more in restoration (and repair data) than it saves in bytes (docs/jpeg.md).
-  s.format.settings.luma_h = s.format.settings.luma_v = 1;
+  // A protected JPEG that keeps its JPEG original is only looked at, never restored from: it
+  // takes at most quality 60 and the original's chroma sampling, which keeps the file nearer
+  // the photo's size (docs/jpeg.md). Otherwise the original's quality and full-resolution
+  // chroma: the protected details are colourful, and halving their chroma costs more in
+  // restoration (and repair data) than it saves in bytes.
+  const bool keeps = s.format.keep_original && s.origin;
+  s.format.settings.quality = quality ? quality : keeps ? std::min(from_input, kKeptOriginalQuality) : from_input;
+  s.format.settings.luma_h = keeps ? s.origin->luma_h : 1;
+  s.format.settings.luma_v = keeps ? s.origin->luma_v : 1;
 }
 
 // Schemes are cached by what they were resolved to; baselines run at their default settings,
@@ -85,7 +92,8 @@ Restored Protector::restore(const std::vector<uint8_t>& file, const std::string&
   auto p = container::read_protected(file, where);
   auto& master = master_for(p.header, where);
   Restored out;
-  out.exact = container::verify(p, master, where);
+  // A file that keeps its original restores it exactly whatever became of its pixels.
+  out.exact = container::verify(p, master, where) || !p.header.original.empty();
   out.origin = p.header.origin;
   scheme::Request q;
   q.name = p.header.scheme;

@@ -31,9 +31,13 @@ struct ProtectSettings {
   std::optional<container::Header::JpegOrigin> origin;  // the original was a JPEG: restore writes one back
 };
 
+// The protected JPEG's quality when it keeps its JPEG original, unless that original's is lower.
+inline constexpr int kKeptOriginalQuality = 60;
+
 // Fits `s` to the input file as the user has it: a JPEG original is recorded (restore writes a
 // JPEG back at its quality), and a protected JPEG takes `quality` (0: the original's, or 90 for
-// a PNG original).
+// a PNG original; when it keeps its JPEG original, at most kKeptOriginalQuality) and, when it
+// keeps its original, that original's chroma sampling.
 void fit_to_input(ProtectSettings& s, const std::vector<uint8_t>& input, const std::string& name, int quality);
 
 struct Restored {
