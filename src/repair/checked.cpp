@@ -17,7 +17,8 @@ torch::Tensor kept_original(const container::Parsed& p, const crypto::Key& maste
   torch::Tensor rgb;
   try {
     rgb = image::decode(jpeg, where);
-  } catch (const Error&) {
+  } catch (const Error& e) {
+    if (e.kind == ErrorKind::too_large) throw;  // over this run's --max-pixels: the user's to raise
     throw damaged("does not decode");
   }
   if (rgb.size(1) != p.rgb.size(1) || rgb.size(2) != p.rgb.size(2)) throw damaged("is not the protected image's size");
