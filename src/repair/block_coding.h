@@ -35,6 +35,10 @@ struct BlockView {
 class BlockGrid {
  public:
   BlockGrid(int64_t height, int64_t width, int block);
+  // How many blocks an H x W plane has, without building the views.
+  static int64_t count(int64_t height, int64_t width, int block) {
+    return ((height + block - 1) / block) * ((width + block - 1) / block);
+  }
   int64_t blocks() const { return grid_h_ * grid_w_; }
   BlockView view(int64_t b) const;
 

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "container/protected_jpeg.h"
+#include "repair/block_coding.h"
 
 namespace hipp::repair {
 namespace {
@@ -29,7 +30,7 @@ torch::Tensor kept_original(const container::Parsed& p, const crypto::Key& maste
 // What protect reports where no check ran: the block count alone.
 RepairStats unchecked(const torch::Tensor& rgb, int block) {
   RepairStats st;
-  st.blocks = ((rgb.size(1) + block - 1) / block) * ((rgb.size(2) + block - 1) / block);
+  st.blocks = BlockGrid::count(rgb.size(1), rgb.size(2), block);
   return st;
 }
 
