@@ -131,6 +131,7 @@ def nonce_with_first_byte_xor(nonce, x):
 # ---------------------------------------------------------------- the header (docs/format.md)
 
 FLAG_PASSPHRASE, FLAG_MODEL, FLAG_SIDE, FLAG_REPAIR, FLAG_PIXEL_TAG, FLAG_ORIGIN, FLAG_ORIGINAL = 1, 2, 4, 8, 16, 32, 64
+FLAG_ORIGINAL_JXL = 128
 
 
 def serialize_header(h, mac=None):
@@ -140,6 +141,7 @@ def serialize_header(h, mac=None):
     original = bytes.fromhex(h.get("original", ""))
     flags |= (FLAG_SIDE if side else 0) | (FLAG_REPAIR if repair else 0) | (FLAG_ORIGINAL if original else 0)
     flags |= (FLAG_PIXEL_TAG if "pixel_tag" in h else 0) | (FLAG_ORIGIN if "origin" in h else 0)
+    flags |= FLAG_ORIGINAL_JXL if h.get("original_jxl") else 0
     out = b"HIPP" + struct.pack("<BB", h["version"], flags)
     out += struct.pack("<B", len(h["scheme"])) + h["scheme"].encode()
     if any(model):
@@ -282,6 +284,10 @@ HEADERS = {
                            "block": 8, "width": 5, "height": 3, "salt": "f0e1d2c3b4a5968778695a4b3c2d1e0f",
                            "ops": 2, "mem_kib": 65536, "side": "0a0b0c", "original": "ffd8ffe0c0ffee",
                            "pixel_tag": None, "origin": [90, 2, 2]},
+    # Version 6: the kept original recompressed by JPEG XL (here a stand-in), under a raw key.
+    "jpeg-v6-raw": {"version": 6, "scheme": "hipp", "model_id": "00112233445566778899aabbccddeeff",
+                    "block": 16, "width": 5, "height": 3, "original": "ff0a0000000c4a584c20",
+                    "original_jxl": True, "pixel_tag": None, "origin": [85, 2, 2]},
 }
 
 

@@ -124,6 +124,7 @@ TEST(Header, ParseRejectsMalformedBytes) {
   bad[4] = 0;
   EXPECT_ERROR_HAS(parse_header(bad), "unsupported hipp header version 0");
   bad = b;
+  bad[4] = 5;  // version 6 defines all eight flag bits; version 5 not the last
   bad[5] |= 0x80;
   EXPECT_ERROR_HAS(parse_header(bad), "unknown flags");
   for (size_t n = 0; n < b.size(); ++n) {
@@ -221,6 +222,31 @@ TEST(Header, AKeptOriginalRoundTripsInVersion5AndNeverBesideRepairData) {
   b = serialize(with);
   b[5] |= 8;
   EXPECT_ERROR_HAS(parse_header(b), "an original and repair data");
+}
+
+// Version 6: the kept original recompressed by JPEG XL, a flag on the version 5 field.
+TEST(Header, AJpegXlOriginalIsVersion6AndNeedsTheOriginal) {
+  Header with = raw_header();
+  with.original = {7, 7, 7};
+  with.original_jxl = true;
+  EXPECT_EQ(version_for(with), 6);
+  with.version = 6;
+  auto b = serialize(with);
+  auto h = parse_header(b);
+  EXPECT_EQ(h.version, 6);
+  EXPECT_TRUE(h.original_jxl);
+  EXPECT_EQ(h.original, with.original);
+  b[4] = 5;  // the flag means nothing to version 5
+  EXPECT_ERROR_HAS(parse_header(b), "unknown flags");
+  with.version = 5;
+  EXPECT_ERROR_HAS(serialize(with), "hold no recompressed original");
+  with.version = 6;
+  with.original.clear();
+  EXPECT_ERROR_HAS(serialize(with), "without the original");
+  with.original_jxl = false;
+  b = serialize(with);
+  b[5] |= 128;  // the flags byte, set by hand
+  EXPECT_ERROR_HAS(parse_header(b), "without the original");
 }
 
 TEST(Header, OlderVersionsSerializeAsTheirWritersDid) {

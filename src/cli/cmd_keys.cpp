@@ -88,8 +88,9 @@ void add_key_commands(CLI::App& app, Globals& g) {
         std::cout << "original:   JPEG, quality " << int(h.origin->quality) << ", "
                   << (h.origin->luma_h * h.origin->luma_v == 1 ? "4:4:4" : h.origin->luma_v == 1 ? "4:2:2" : "4:2:0")
                   << (h.original.empty() ? " (restore writes it back so)"
-                                         : ", kept: " + std::to_string(h.original.size()) +
-                                               " bytes, encrypted (restore gives it back bit for bit)")
+                                         : ", kept: " + std::to_string(h.original.size()) + " bytes" +
+                                               (h.original_jxl ? " recompressed by JPEG XL" : "") +
+                                               ", encrypted (restore gives it back bit for bit)")
                   << "\n";
       if (!h.side.empty())
         std::cout << "side data:  " << h.side.size() << " bytes, encrypted"

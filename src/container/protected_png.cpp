@@ -15,7 +15,7 @@ namespace {
 constexpr uint8_t kPngSignature[8] = {137, 80, 78, 71, 13, 10, 26, 10};
 constexpr char kMagic[4] = {'H', 'I', 'P', 'P'};
 constexpr uint8_t kFlagPassphrase = 1, kFlagModel = 2, kFlagSide = 4, kFlagRepair = 8, kFlagPixelTag = 16,
-                  kFlagOrigin = 32, kFlagOriginal = 64;
+                  kFlagOrigin = 32, kFlagOriginal = 64, kFlagOriginalJxl = 128;
 constexpr size_t kMaxSide = size_t{1} << 30;  // far above any image's side or repair data; bounds a damaged length
 // What the check tag authenticates: a constant, so the tag only proves knowledge of the key.
 constexpr char kCheckMessage[] = "hipp key check v1";
@@ -192,7 +192,9 @@ std::array<uint8_t, 16> pixel_tag_for(const torch::Tensor& rgb, const crypto::Ke
   return subkey_tag(master, nonce, "pixels", {{c.data_ptr<uint8_t>(), static_cast<size_t>(c.numel())}});
 }
 
-uint8_t version_for(const Header& h) { return !h.original.empty() ? 5 : h.pixel_tag || h.origin ? 4 : 3; }
+uint8_t version_for(const Header& h) {
+  return h.original_jxl ? 6 : !h.original.empty() ? 5 : h.pixel_tag || h.origin ? 4 : 3;
+}
 
 void check_writable(const Header& h) {
   if (all_zero(h.nonce)) throw Error("writing a protected file: the header's nonce is not set");
@@ -209,6 +211,8 @@ std::vector<uint8_t> serialize(const Header& h) {
   if (h.version < 3 && !h.repair.empty()) throw Error("hipp header: versions 1 and 2 hold no repair data");
   if (h.version < 4 && (h.pixel_tag || h.origin)) throw Error("hipp header: versions 1 to 3 hold no JPEG fields");
   if (h.version < 5 && !h.original.empty()) throw Error("hipp header: versions 1 to 4 hold no original");
+  if (h.version < 6 && h.original_jxl) throw Error("hipp header: versions 1 to 5 hold no recompressed original");
+  if (h.original_jxl && h.original.empty()) throw Error("hipp header: a recompressed original without the original");
   if (!h.original.empty() && !h.repair.empty()) throw Error("hipp header: an original and repair data");
   if (!valid_scheme(h.scheme)) throw Error("hipp header: scheme must be 1-255 printable ASCII characters");
   const bool model = !all_zero(h.model_id);
@@ -221,7 +225,7 @@ std::vector<uint8_t> serialize(const Header& h) {
   w.u8(static_cast<uint8_t>((h.passphrase ? kFlagPassphrase : 0) | (model ? kFlagModel : 0) |
                             (h.side.empty() ? 0 : kFlagSide) | (h.repair.empty() ? 0 : kFlagRepair) |
                             (h.pixel_tag ? kFlagPixelTag : 0) | (h.origin ? kFlagOrigin : 0) |
-                            (h.original.empty() ? 0 : kFlagOriginal)));
+                            (h.original.empty() ? 0 : kFlagOriginal) | (h.original_jxl ? kFlagOriginalJxl : 0)));
   w.u8(static_cast<uint8_t>(h.scheme.size()));
   w.bytes(h.scheme.data(), h.scheme.size());
   if (model) w.bytes(h.model_id);
@@ -264,10 +268,13 @@ Header parse_header(const std::vector<uint8_t>& bytes) {
   uint8_t flags = r.u8();
   const uint8_t known = kFlagPassphrase | kFlagModel | (h.version >= 2 ? kFlagSide : 0) |
                         (h.version >= 3 ? kFlagRepair : 0) | (h.version >= 4 ? kFlagPixelTag | kFlagOrigin : 0) |
-                        (h.version >= 5 ? kFlagOriginal : 0);
+                        (h.version >= 5 ? kFlagOriginal : 0) | (h.version >= 6 ? kFlagOriginalJxl : 0);
   if (flags & ~known) throw Error(ErrorKind::damaged, "damaged hipp header (unknown flags)");
   if ((flags & kFlagRepair) && (flags & kFlagOriginal)) throw Error(ErrorKind::damaged, "damaged hipp header (an original and repair data)");
+  if ((flags & kFlagOriginalJxl) && !(flags & kFlagOriginal))
+    throw Error(ErrorKind::damaged, "damaged hipp header (a recompressed original without the original)");
   h.passphrase = flags & kFlagPassphrase;
+  h.original_jxl = flags & kFlagOriginalJxl;
   uint8_t n = r.u8();
   r.need(n);
   h.scheme.assign(reinterpret_cast<const char*>(&bytes[r.pos]), n);

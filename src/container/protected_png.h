@@ -22,10 +22,10 @@ namespace hipp::container {
 // Version 2 added the scheme's side data (HIPP's range fit), version 3 the repair data
 // (repair/repair.h), version 4 protected JPEGs (protected_jpeg.h: a tag over the decoded
 // pixels, the MAC then over the header alone) and the original's JPEG settings, version 5 the
-// original JPEG itself, encrypted (a protected JPEG of a JPEG); files of every earlier version
-// still restore. A writer uses the lowest version that holds its fields, so a
+// original JPEG itself, encrypted (a protected JPEG of a JPEG), version 6 that original
+// recompressed losslessly by JPEG XL; files of every earlier version still restore. A writer uses the lowest version that holds its fields, so a
 // protected PNG of a PNG is still version 3 and older hipp releases read it.
-inline constexpr uint8_t kHeaderVersion = 5;
+inline constexpr uint8_t kHeaderVersion = 6;
 inline constexpr char kChunkType[5] = "hiPp";  // ancillary, private, safe-to-copy
 
 struct Header {
@@ -41,6 +41,9 @@ struct Header {
   std::vector<uint8_t> repair;         // what restoring the pixels still misses (repair/repair.h), encrypted
   // Version 5, instead of repair data: the original JPEG file, encrypted (repair/checked.h).
   std::vector<uint8_t> original;
+  // Version 6: `original` holds the JPEG recompressed by JPEG XL (image/jpeg_xl.h), which
+  // gives back the same bytes, before encryption.
+  bool original_jxl = false;
   // Version 4. Set when the pixels are stored lossily (a JPEG): a keyed tag of the pixels as
   // hipp's decoder gives them, so that restore can tell a file as written from one re-encoded
   // since; the MAC then covers the header alone.
@@ -55,7 +58,7 @@ struct Header {
 
 // Binary layout, little-endian:
 //   "HIPP" | version u8 | flags u8 (bit0 passphrase, bit1 model present, bit2 side data,
-//   bit3 repair data) | scheme len u8 + bytes | [model_id 16 if bit1] | block u16 | width u32
+//   bit3 repair data, bit7 the original recompressed by JPEG XL) | scheme len u8 + bytes | [model_id 16 if bit1] | block u16 | width u32
 //   | height u32 | [salt 16 | argon2 ops u32 | argon2 mem_kib u32, if bit0]
 //   | [side len u32 + bytes, if bit2] | [repair len u32 + bytes, if bit3]
 //   | [original len u32 + bytes, if bit6] | [pixel tag 16, if bit4]
@@ -64,9 +67,9 @@ struct Header {
 // For scheme "hipp" with a model: 93 bytes with a raw key, 117 with a passphrase, plus 4 and
 // the side data (96 bytes for a 64x64 image at block 8); without a model 16 fewer (the chunk
 // adds 12 bytes of length, type and CRC). Version 2 is the same without bit3, version 1 also
-// without bit2; version 4 added bits 4 and 5, version 5 bit 6 (never with bit 3). serialize writes h.version (1 to kHeaderVersion:
-// the MAC of an older file is over its own version's bytes) and refuses fields that version
-// cannot hold.
+// without bit2; version 4 added bits 4 and 5, version 5 bit 6 (never with bit 3), version 6
+// bit 7 (only with bit 6). serialize writes h.version (1 to kHeaderVersion: the MAC of an older
+// file is over its own version's bytes) and refuses fields that version cannot hold.
 std::vector<uint8_t> serialize(const Header& h);
 // Throws hipp::Error (no file name) on a bad magic, unsupported version or malformed layout.
 Header parse_header(const std::vector<uint8_t>& bytes);

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "container/protected_jpeg.h"
+#include "image/jpeg_xl.h"
 #include "repair/block_coding.h"
 
 namespace hipp::repair {
@@ -9,11 +10,19 @@ namespace {
 
 constexpr const char* kOriginalLabel = "hipp/original";
 
-// A version 5 file's original: the JPEG as the user had it, whatever became of the pixels.
+// A version 5 or 6 file's original: the JPEG as the user had it, whatever became of the pixels.
 torch::Tensor kept_original(const container::Parsed& p, const crypto::Key& master, const std::string& where,
                             std::vector<uint8_t>* restored_jpeg) {
   auto jpeg = crypt(p.header.original, master, p.header.nonce, kOriginalLabel);
   auto damaged = [&](const std::string& why) { return Error(ErrorKind::damaged, "damaged hipp file (the kept original " + why + ")"); };
+  if (p.header.original_jxl) {
+    try {
+      jpeg = image::jpeg_xl_unpack(jpeg);
+    } catch (const Error& e) {
+      if (e.kind == ErrorKind::unsupported) throw;  // a build without libjxl
+      throw damaged("is " + std::string(e.what()));
+    }
+  }
   if (!image::is_jpeg(jpeg)) throw damaged("is not a JPEG");
   torch::Tensor rgb;
   try {
@@ -97,10 +106,14 @@ std::vector<uint8_t> protect_file(const scheme::Scheme& scheme, const torch::Ten
   }
   if (format.keeps(original)) {
     // The photo itself, encrypted: restore gives it back bit for bit, recompressed or not, and
-    // it costs less than repairing HIPP's restoration through the JPEG (docs/jpeg.md).
+    // it costs less than repairing HIPP's restoration through the JPEG (docs/jpeg.md). Restore
+    // reads only the original, so the scheme's side data is not stored.
     h.side.clear(), h.repair.clear();
     auto prot = scheme.protect(rgb, master, h.nonce, &h.side);
-    h.original = crypt(original, master, h.nonce, kOriginalLabel);
+    h.side.clear();
+    auto packed = image::jpeg_xl_pack(original);
+    h.original_jxl = packed.has_value();
+    h.original = crypt(packed ? *packed : original, master, h.nonce, kOriginalLabel);
     if (stats) *stats = unchecked(rgb, h.block), stats->original = true;
     auto jpeg = image::encode_jpeg(prot, format.settings);
     return container::write_protected_jpeg(jpeg, image::decode(jpeg, "protected JPEG"), h, master);
