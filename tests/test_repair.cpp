@@ -52,20 +52,24 @@ double worst_block_psnr(const torch::Tensor& a, const torch::Tensor& b, int bloc
 
 }  // namespace
 
-// The repair's block views (no per-pixel table) visit the pixels the schemes' BlockLayout lists,
-// block by block in the same order, cut-short edge blocks included.
-TEST(Repair, BlockViewsFollowTheSchemesBlockOrder) {
+// The block views visit each block's pixels row-major, blocks in raster order, cut-short edge
+// blocks included: the order shuffle, tpe-ideal and the repair data all depend on.
+TEST(BlockGrid, ViewsListEachBlocksPixelsRowMajorInRasterOrder) {
   for (auto [h, w, block] : {std::tuple{64, 64, 16}, {37, 53, 16}, {8, 70, 32}, {5, 3, 8}}) {
-    scheme::BlockLayout layout(h, w, block);
-    repair::BlockGrid grid(h, w, block);
-    ASSERT_EQ(grid.blocks(), layout.blocks()) << h << "x" << w;
-    for (int64_t b = 0; b < grid.blocks(); ++b) {
-      auto v = grid.view(b);
-      ASSERT_EQ(v.n, layout.offsets[b + 1] - layout.offsets[b]);
-      for (int64_t j = 0; j < v.n; ++j) ASSERT_EQ(v.idx(j), layout.order[layout.offsets[b] + j]) << "block " << b;
-      const int64_t first = layout.order[layout.offsets[b]];
-      EXPECT_EQ(v.width, std::min<int64_t>(block, w - first % w));
-    }
+    scheme::BlockGrid grid(h, w, block);
+    ASSERT_EQ(grid.blocks(), scheme::BlockGrid::count(h, w, block));
+    int64_t b = 0;
+    for (int by = 0; by < h; by += block)
+      for (int bx = 0; bx < w; bx += block, ++b) {
+        auto v = grid.view(b);
+        int64_t j = 0;
+        for (int y = by; y < std::min(by + block, h); ++y)
+          for (int x = bx; x < std::min(bx + block, w); ++x, ++j)
+            ASSERT_EQ(v.idx(j), int64_t{y} * w + x) << h << "x" << w << " block " << b;
+        EXPECT_EQ(v.n, j);
+        EXPECT_EQ(v.width, std::min(block, w - bx));
+      }
+    EXPECT_EQ(b, grid.blocks());
   }
 }
 

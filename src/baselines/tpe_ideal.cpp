@@ -35,12 +35,29 @@ torch::Tensor TpeIdeal::apply(const torch::Tensor& rgb, const crypto::Key& key, 
   auto img = scheme::checked_copy(rgb);
   const int64_t hw = img.size(1) * img.size(2);
   uint8_t* px = img.data_ptr<uint8_t>();
-  scheme::BlockLayout layout(img.size(1), img.size(2), block_);
+  const scheme::BlockGrid grid(img.size(1), img.size(2), block_);
+  // Block b's run in the working copy starts at offsets[b].
+  std::vector<int64_t> offsets{0};
+  for (int64_t b = 0; b < grid.blocks(); ++b) offsets.push_back(offsets.back() + grid.view(b).n);
+  // Moves every channel between the image and the block-major working copy.
+  auto transfer = [&](uint8_t* buf, bool gather) {
+    for (int c = 0; c < 3; ++c)
+      for (int64_t b = 0; b < grid.blocks(); ++b) {
+        const auto v = grid.view(b);
+        uint8_t* run = buf + c * hw + offsets[b];
+        for (int64_t j = 0; j < v.n; ++j) {
+          uint8_t& pixel = px[c * hw + v.idx(j)];
+          if (gather)
+            run[j] = pixel;
+          else
+            pixel = run[j];
+        }
+      }
+  };
 
   // Block-major working copy: each channel's block is a contiguous run in its current order.
   std::vector<uint8_t> buf(static_cast<size_t>(3 * hw)), scratch;
-  for (int c = 0; c < 3; ++c)
-    for (int64_t k = 0; k < hw; ++k) buf[c * hw + k] = px[c * hw + layout.order[k]];
+  transfer(buf.data(), true);
 
   for (int step = 0; step < rounds_; ++step) {
     const int round = inverse ? rounds_ - 1 - step : step;
@@ -49,9 +66,9 @@ torch::Tensor TpeIdeal::apply(const torch::Tensor& rgb, const crypto::Key& key, 
     crypto::KeyStream pairs(key, nonce, "tpe-ideal/pairs/" + std::to_string(round));
     crypto::KeyStream perms(key, nonce, "tpe-ideal/perm/" + std::to_string(round));
     for (int c = 0; c < 3; ++c)
-      for (int64_t b = 0; b < layout.blocks(); ++b) {
-        uint8_t* v = buf.data() + c * hw + layout.offsets[b];
-        const int64_t n = layout.offsets[b + 1] - layout.offsets[b];
+      for (int64_t b = 0; b < grid.blocks(); ++b) {
+        uint8_t* v = buf.data() + c * hw + offsets[b];
+        const int64_t n = offsets[b + 1] - offsets[b];
         auto perm = perms.permutation(n);
         scratch.assign(v, v + n);
         if (inverse)  // undo "v[i] = old[perm[i]]" first, then the pair step
@@ -71,8 +88,7 @@ torch::Tensor TpeIdeal::apply(const torch::Tensor& rgb, const crypto::Key& key, 
       }
   }
 
-  for (int c = 0; c < 3; ++c)
-    for (int64_t k = 0; k < hw; ++k) px[c * hw + layout.order[k]] = buf[c * hw + k];
+  transfer(buf.data(), false);
   return img;
 }
 

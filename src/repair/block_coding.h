@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "scheme/scheme.h"
+
 namespace hipp::repair {
 
 // A block's code byte: the step in bits 0-5, then how its residual is stored.
@@ -21,31 +23,9 @@ struct Planes {
   uint8_t at(int c, int64_t i) const { return p[c * plane + i]; }
 };
 
-// One thumbnail block: its pixels, row-major inside the block, as plane indices origin + rel[j];
-// n pixels in rows `width` wide.
-struct BlockView {
-  int64_t origin;
-  const int64_t* rel;
-  int64_t n, width;
-  int64_t idx(int64_t j) const { return origin + rel[j]; }
-};
-
-// The thumbnail blocks of an H x W plane in raster order, edge blocks cut short, as BlockViews.
-// Blocks of one shape share their relative indices, so a 12 MP photo needs no per-pixel table.
-class BlockGrid {
- public:
-  BlockGrid(int64_t height, int64_t width, int block);
-  // How many blocks an H x W plane has, without building the views.
-  static int64_t count(int64_t height, int64_t width, int block) {
-    return ((height + block - 1) / block) * ((width + block - 1) / block);
-  }
-  int64_t blocks() const { return grid_h_ * grid_w_; }
-  BlockView view(int64_t b) const;
-
- private:
-  int64_t height_, width_, block_, grid_h_, grid_w_;
-  std::vector<int64_t> rel_[4];  // by shape: + 1 for a cut-short last column, + 2 last row
-};
+// The thumbnail blocks both sides iterate in: the schemes' block geometry.
+using scheme::BlockGrid;
+using scheme::BlockView;
 
 // LOCO-I's median edge detector at position j of a row-major plane `width` wide, from the
 // values before it (left a, up b, up-left c; missing neighbours fall back to the others, or 0).

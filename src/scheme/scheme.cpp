@@ -14,15 +14,22 @@ std::vector<uint8_t> Scheme::restore_jpeg(const std::vector<uint8_t>&, const cry
   throw Error(name() + " restores pixels, not JPEG coefficients");
 }
 
-BlockLayout::BlockLayout(int64_t height, int64_t width, int block) {
-  order.reserve(static_cast<size_t>(height * width));
-  offsets.push_back(0);
-  for (int64_t by = 0; by < height; by += block)
-    for (int64_t bx = 0; bx < width; bx += block) {
-      for (int64_t y = by; y < std::min<int64_t>(by + block, height); ++y)
-        for (int64_t x = bx; x < std::min<int64_t>(bx + block, width); ++x) order.push_back(y * width + x);
-      offsets.push_back(static_cast<int64_t>(order.size()));
-    }
+BlockGrid::BlockGrid(int64_t height, int64_t width, int block)
+    : height_(height), width_(width), block_(block), grid_h_((height + block - 1) / block), grid_w_((width + block - 1) / block) {
+  for (int shape = 0; shape < 4; ++shape) {
+    const int64_t cols = shape & 1 ? width - (grid_w_ - 1) * block : block;
+    const int64_t rows = shape & 2 ? height - (grid_h_ - 1) * block : block;
+    for (int64_t y = 0; y < rows; ++y)
+      for (int64_t x = 0; x < cols; ++x) rel_[shape].push_back(y * width + x);
+  }
+}
+
+BlockView BlockGrid::view(int64_t b) const {
+  const int64_t by = b / grid_w_, bx = b % grid_w_;
+  const int shape = (bx == grid_w_ - 1 ? 1 : 0) + (by == grid_h_ - 1 ? 2 : 0);
+  const int64_t cols = std::min(block_, width_ - bx * block_);
+  const auto& rel = rel_[shape];
+  return {by * block_ * width_ + bx * block_, rel.data(), static_cast<int64_t>(rel.size()), cols};
 }
 
 int thumbnail_block(int64_t height, int64_t width, int min_block, int max_blocks) {

@@ -45,14 +45,30 @@ struct SchemeParams {
   int lsb_bits = 2;       // tpe-lsb: bit planes of the DC sum correction (the authors' default)
 };
 
-// The pixels of an H x W image grouped by thumbnail block: `order` lists pixel indices
-// (y*W + x) block after block (row-major inside and across blocks), block b spanning
-// order[offsets[b] .. offsets[b+1]). Edge blocks cut short are simply smaller.
-struct BlockLayout {
-  std::vector<int64_t> order;
-  std::vector<int64_t> offsets;
-  BlockLayout(int64_t height, int64_t width, int block);
-  int64_t blocks() const { return static_cast<int64_t>(offsets.size()) - 1; }
+// One thumbnail block of an H x W plane: its n pixels, row-major inside the block in rows
+// `width` wide, at plane indices (y*W + x) origin + rel[j].
+struct BlockView {
+  int64_t origin;
+  const int64_t* rel;
+  int64_t n, width;
+  int64_t idx(int64_t j) const { return origin + rel[j]; }
+};
+
+// The thumbnail blocks of an H x W plane in raster order, edge blocks cut short, as BlockViews.
+// Blocks of one shape share their relative indices, so a 12 MP photo needs no per-pixel table.
+class BlockGrid {
+ public:
+  BlockGrid(int64_t height, int64_t width, int block);
+  // How many blocks an H x W plane has, without building the views.
+  static int64_t count(int64_t height, int64_t width, int block) {
+    return ((height + block - 1) / block) * ((width + block - 1) / block);
+  }
+  int64_t blocks() const { return grid_h_ * grid_w_; }
+  BlockView view(int64_t b) const;
+
+ private:
+  int64_t height_, width_, block_, grid_h_, grid_w_;
+  std::vector<int64_t> rel_[4];  // by shape: + 1 for a cut-short last column, + 2 last row
 };
 
 // The kept thumbnail's longest side, in blocks, unless asked otherwise: a 12 MP photo with

@@ -21,14 +21,14 @@ torch::Tensor Shuffle::apply(const torch::Tensor& rgb, const crypto::Key& key, c
   const int64_t hw = in.size(1) * in.size(2);
   const uint8_t* src = in.data_ptr<uint8_t>();
   uint8_t* dst = out.data_ptr<uint8_t>();
-  BlockLayout layout(in.size(1), in.size(2), block_);
+  BlockGrid grid(in.size(1), in.size(2), block_);
   crypto::KeyStream ks(key, nonce, "shuffle");
-  for (int64_t b = 0; b < layout.blocks(); ++b) {
-    const int64_t* pos = layout.order.data() + layout.offsets[b];
-    auto perm = ks.permutation(layout.offsets[b + 1] - layout.offsets[b]);
-    // Protect moves the pixel at pos[perm[i]] to pos[i]; restore moves it back.
+  for (int64_t b = 0; b < grid.blocks(); ++b) {
+    const auto v = grid.view(b);
+    auto perm = ks.permutation(v.n);
+    // Protect moves the block's pixel perm[i] to its pixel i; restore moves it back.
     for (size_t i = 0; i < perm.size(); ++i) {
-      int64_t to = pos[i], from = pos[perm[i]];
+      int64_t to = v.idx(static_cast<int64_t>(i)), from = v.idx(perm[i]);
       if (inverse) std::swap(to, from);
       for (int c = 0; c < 3; ++c) dst[c * hw + to] = src[c * hw + from];
     }
