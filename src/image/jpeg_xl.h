@@ -1,7 +1,7 @@
 #pragma once
 // Lossless recompression of a JPEG file by JPEG XL (libjxl): the same DCT coefficients coded
-// with a stronger entropy coder, 10-25% smaller, decoded back to the very same bytes. How a
-// protected JPEG keeps its original since format version 6 (docs/format.md).
+// with a stronger entropy coder, smaller (docs/jpeg.md), decoded back to the very same bytes.
+// How a protected JPEG keeps its original since format version 6 (docs/format.md).
 #include <cstdint>
 #include <optional>
 #include <vector>
