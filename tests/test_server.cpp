@@ -109,6 +109,33 @@ TEST(Server, ProtectsRestoresAndDescribes) {
   EXPECT_TRUE(torch::equal(decode(exact_hipp->body), img));
 }
 
+// A JPEG body with format=jpeg: a protected JPEG that keeps the photo, whose /restore?format=jpeg
+// is that very JPEG and /info says what it keeps.
+TEST(Server, AJpegStaysAJpegAndComesBackByteForByte) {
+  torch::set_num_threads(2);
+  Running s(1);
+  auto img = image::center_crop_resize(image::load(test::fixture("scenes/forest.jpg")), 96, 1.0);
+  auto jpeg = image::encode_jpeg(img, image::JpegSettings{90, 2, 2});
+  const std::string body(jpeg.begin(), jpeg.end());
+  auto prot = s.client.Post("/protect?format=jpeg", body, "image/jpeg");
+  ASSERT_EQ(prot->status, 200) << prot->body;
+  EXPECT_EQ(prot->get_header_value("Content-Type"), "image/jpeg");
+  auto i = json::parse(s.client.Post("/info", prot->body, "image/jpeg")->body);
+  EXPECT_EQ(i["version"], 6);
+  EXPECT_TRUE(i["original_jpeg_xl"]);
+  EXPECT_GT(i["original_bytes"], 0);
+  EXPECT_EQ(i["side_bytes"], 0);
+  auto back = s.client.Post("/restore?format=jpeg", prot->body, "image/jpeg");
+  ASSERT_EQ(back->status, 200) << back->body;
+  EXPECT_EQ(back->get_header_value("Content-Type"), "image/jpeg");
+  EXPECT_EQ(back->get_header_value("X-Hipp-Restoration"), "exact");
+  EXPECT_EQ(back->body, body);
+  auto png = s.client.Post("/restore", prot->body, "image/jpeg");
+  ASSERT_EQ(png->status, 200) << png->body;
+  EXPECT_TRUE(torch::equal(decode(png->body), image::decode(jpeg, "in.jpg")));
+  EXPECT_EQ(s.client.Post("/restore?format=gif", prot->body, "image/jpeg")->status, 400);
+}
+
 TEST(Server, ErrorsAreJsonWithTheRightStatus) {
   Running s(2), other(3);
   auto img = image::center_crop_resize(image::load(test::fixture("faces/sample6_face.png")), 32, 1.0);

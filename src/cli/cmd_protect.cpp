@@ -181,12 +181,7 @@ bool original_was_jpeg(const std::string& path) {
 }
 
 std::vector<uint8_t> encode_restored(const service::Restored& r, const RestoreArgs& a, const std::string& out) {
-  if (!a.jpeg_out(out)) return image::encode_png(r.rgb);
-  if (!r.jpeg.empty() && !a.quality) return r.jpeg;  // the original JPEG's own coefficients: no generation loss
-  image::JpegSettings js;  // a PNG original asked back as JPEG: quality 90, 4:2:0
-  if (r.origin) js = *r.origin;
-  if (a.quality) js.quality = a.quality;
-  return image::encode_jpeg(r.rgb, js);
+  return a.jpeg_out(out) ? service::restored_jpeg(r, a.quality) : image::encode_png(r.rgb);
 }
 
 void run_restore(const RestoreArgs& a, const Globals& g) {

@@ -161,16 +161,23 @@ void install_routes(httplib::Server& http, const ServeOptions& o, service::Prote
     res.set_content(std::string(bytes.begin(), bytes.end()), s.format.jpeg ? "image/jpeg" : "image/png");
   }));
   http.Post("/restore", guarded(o, &pool, [](const httplib::Request& req, httplib::Response& res, Work& w) {
+    // PNG unless asked: format=jpeg gives the original JPEG itself where the file kept it.
+    const bool jpeg = req.has_param("format") && req.get_param_value("format") == "jpeg";
+    if (req.has_param("format") && !jpeg && req.get_param_value("format") != "png")
+      throw Error(ErrorKind::usage, "query parameter format must be png or jpeg");
     auto r = w.protector->restore(body_bytes(req), "request body");
     // A protected JPEG re-encoded since protection restores approximately: say so.
     res.set_header("X-Hipp-Restoration", r.exact ? "exact" : "approximate");
-    send_png(res, image::encode_png(r.rgb));
+    if (!jpeg) return send_png(res, image::encode_png(r.rgb));
+    auto bytes = service::restored_jpeg(r);
+    res.set_content(std::string(bytes.begin(), bytes.end()), "image/jpeg");
   }));
   http.Post("/info", guarded(o, nullptr, [](const httplib::Request& req, httplib::Response& res, Work&) {
     auto h = container::read_header(body_bytes(req), "request body");
     res.set_content(text(json{{"version", h.version}, {"scheme", h.scheme}, {"model_id", protect::hex(h.model_id)},
                          {"block", h.block}, {"width", h.width}, {"height", h.height},
                          {"side_bytes", h.side.size()}, {"repair_bytes", h.repair.size()},
+                         {"original_bytes", h.original.size()}, {"original_jpeg_xl", h.original_jxl},
                          {"key", h.passphrase ? "passphrase" : "raw"}, {"lossy_pixels", h.pixel_tag.has_value()},
                          {"original_jpeg_quality", h.origin ? json(h.origin->quality) : json(nullptr)}}),
                     "application/json");

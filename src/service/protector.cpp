@@ -87,6 +87,14 @@ bool Protector::verifies(const std::vector<uint8_t>& png) {
   }
 }
 
+std::vector<uint8_t> restored_jpeg(const Restored& r, int quality) {
+  if (!r.jpeg.empty() && !quality) return r.jpeg;
+  image::JpegSettings js;
+  if (r.origin) js = *r.origin;
+  if (quality) js.quality = quality;
+  return image::encode_jpeg(r.rgb, js);
+}
+
 Restored Protector::restore(const std::vector<uint8_t>& file, const std::string& where) {
   std::lock_guard<std::mutex> lock(mu_);
   auto p = container::read_protected(file, where);

@@ -44,8 +44,13 @@ struct Restored {
   torch::Tensor rgb;  // uint8 [3,H,W]
   std::optional<container::Header::JpegOrigin> origin;
   bool exact = true;  // false: a JPEG re-encoded since protection, restored approximately
-  std::vector<uint8_t> jpeg;  // JPEG-native schemes: the original JPEG itself (its coefficients exactly)
+  std::vector<uint8_t> jpeg;  // a kept original, or a JPEG-native scheme's: the original JPEG itself
 };
+
+// The restored photo as a JPEG: with `quality` 0, the original file itself where there is one
+// (Restored::jpeg: no generation loss); else the pixels encoded at `quality`, or at the
+// original JPEG's quality and sampling, or at 90 with 4:2:0 for a PNG original.
+std::vector<uint8_t> restored_jpeg(const Restored& r, int quality = 0);
 
 class Protector {
  public:
