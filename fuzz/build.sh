@@ -78,7 +78,7 @@ core=build/libhipp_core.a
 if [ -f "$core" ]; then
   echo "fuzz/build.sh: $out/fuzz_http"
   spawn harness "$out/fuzz_http" fuzz/fuzz_http.cpp src/server/server.cpp -- "$core" "${LIBS[@]}" \
-    $(pkg-config --libs cpp-httplib) -lprotobuf
+    $(pkg-config --libs cpp-httplib libjxl) -lprotobuf
 else
   echo "fuzz/build.sh: no $core (run scripts/build.sh first): fuzz_http not built"
 fi
