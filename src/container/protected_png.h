@@ -23,8 +23,9 @@ namespace hipp::container {
 // (repair/repair.h), version 4 protected JPEGs (protected_jpeg.h: a tag over the decoded
 // pixels, the MAC then over the header alone) and the original's JPEG settings, version 5 the
 // original JPEG itself, encrypted (a protected JPEG of a JPEG), version 6 that original
-// recompressed losslessly by JPEG XL; files of every earlier version still restore. A writer uses the lowest version that holds its fields, so a
-// protected PNG of a PNG is still version 3 and older hipp releases read it.
+// recompressed losslessly by JPEG XL; files of every earlier version still restore. A writer
+// uses the lowest version that holds its fields, so a protected PNG of a PNG is still version 3
+// and older hipp releases read it.
 inline constexpr uint8_t kHeaderVersion = 6;
 inline constexpr char kChunkType[5] = "hiPp";  // ancillary, private, safe-to-copy
 
@@ -58,8 +59,8 @@ struct Header {
 
 // Binary layout, little-endian:
 //   "HIPP" | version u8 | flags u8 (bit0 passphrase, bit1 model present, bit2 side data,
-//   bit3 repair data, bit7 the original recompressed by JPEG XL) | scheme len u8 + bytes | [model_id 16 if bit1] | block u16 | width u32
-//   | height u32 | [salt 16 | argon2 ops u32 | argon2 mem_kib u32, if bit0]
+//   bit3 repair data, bit7 the original recompressed by JPEG XL) | scheme len u8 + bytes
+//   | [model_id 16 if bit1] | block u16 | width u32 | height u32 | [salt 16 | argon2 ops u32 | argon2 mem_kib u32, if bit0]
 //   | [side len u32 + bytes, if bit2] | [repair len u32 + bytes, if bit3]
 //   | [original len u32 + bytes, if bit6] | [pixel tag 16, if bit4]
 //   | [JPEG origin: quality u8 | luma h u8 | luma v u8, if bit5]

@@ -8,9 +8,6 @@
 
 namespace hipp::image {
 
-// Whether this build can do it: the portable build (the GPU machine) has no libjxl.
-bool jpeg_xl_available();
-
 // `jpeg` recompressed, or nothing where this build or libjxl cannot (a JPEG it does not model,
 // such as an arithmetic-coded one) or where decoding the result does not give `jpeg` back bit
 // for bit: every result is decoded and compared before it is returned.

@@ -69,8 +69,6 @@ std::optional<std::vector<uint8_t>> decode(const std::vector<uint8_t>& jxl) {
 
 }  // namespace
 
-bool jpeg_xl_available() { return true; }
-
 std::optional<std::vector<uint8_t>> jpeg_xl_pack(const std::vector<uint8_t>& jpeg) {
   auto jxl = encode(jpeg);
   if (!jxl || jxl->size() >= jpeg.size()) return std::nullopt;

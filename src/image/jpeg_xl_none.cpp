@@ -5,8 +5,6 @@
 
 namespace hipp::image {
 
-bool jpeg_xl_available() { return false; }
-
 std::optional<std::vector<uint8_t>> jpeg_xl_pack(const std::vector<uint8_t>&) { return std::nullopt; }
 
 std::vector<uint8_t> jpeg_xl_unpack(const std::vector<uint8_t>&) {

@@ -101,6 +101,14 @@ T number_param(const httplib::Request& req, const char* name, T absent) {
   }
 }
 
+// Whether the request asks for JPEG (format=jpeg) rather than PNG, the default.
+bool wants_jpeg(const httplib::Request& req) {
+  if (!req.has_param("format")) return false;
+  const auto format = req.get_param_value("format");
+  if (format != "png" && format != "jpeg") throw Error(ErrorKind::usage, "query parameter format must be png or jpeg");
+  return format == "jpeg";
+}
+
 }  // namespace
 
 bool is_loopback(const std::string& host) {
@@ -153,18 +161,14 @@ void install_routes(httplib::Server& http, const ServeOptions& o, service::Prote
     const int quality = number_param(req, "quality", 0);
     if (quality < 0 || quality > 100) throw Error(ErrorKind::usage, "query parameter quality must be 1..100");
     service::fit_to_input(s, body, "request body", quality);
-    s.format.jpeg = req.has_param("format") && req.get_param_value("format") == "jpeg";
-    if (req.has_param("format") && !s.format.jpeg && req.get_param_value("format") != "png")
-      throw Error(ErrorKind::usage, "query parameter format must be png or jpeg");
+    s.format.jpeg = wants_jpeg(req);
     s.repair = repair::floors_for(s.repair, s.format.jpeg, req.has_param("min_psnr"), req.has_param("min_ssim"));
     auto bytes = w.protector->protect(image::decode(body, "request body"), s, nullptr, body);
     res.set_content(std::string(bytes.begin(), bytes.end()), s.format.jpeg ? "image/jpeg" : "image/png");
   }));
   http.Post("/restore", guarded(o, &pool, [](const httplib::Request& req, httplib::Response& res, Work& w) {
     // PNG unless asked: format=jpeg gives the original JPEG itself where the file kept it.
-    const bool jpeg = req.has_param("format") && req.get_param_value("format") == "jpeg";
-    if (req.has_param("format") && !jpeg && req.get_param_value("format") != "png")
-      throw Error(ErrorKind::usage, "query parameter format must be png or jpeg");
+    const bool jpeg = wants_jpeg(req);
     auto r = w.protector->restore(body_bytes(req), "request body");
     // A protected JPEG re-encoded since protection restores approximately: say so.
     res.set_header("X-Hipp-Restoration", r.exact ? "exact" : "approximate");
