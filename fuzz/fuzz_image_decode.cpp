@@ -1,5 +1,6 @@
 // libFuzzer: image decoding (PNG and JPEG through libpng and libjpeg-turbo, other formats
-// through OpenCV), with the pixel limit checked from the header first.
+// through OpenCV), with the pixel limit checked from the header first, and the segment walk
+// that finds a JPEG's EXIF orientation and end.
 #include <cstdint>
 #include <vector>
 
@@ -19,8 +20,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return true;
   }();
   (void)once;
+  std::vector<uint8_t> bytes(data, data + size);
+  (void)hipp::image::jpeg_extras(bytes);
   try {
-    hipp::image::decode(std::vector<uint8_t>(data, data + size), "fuzz");
+    hipp::image::decode(bytes, "fuzz");
   } catch (const hipp::Error&) {
   }
   return 0;

@@ -184,6 +184,55 @@ TEST(Image, DecodesEveryLayoutAsOpenCvDoes) {
   EXPECT_TRUE(torch::equal(opencv_decode(image::encode_jpeg(t, 95)), image::decode(image::encode_jpeg(t, 95), "q95")));
 }
 
+// Cameras store the sensor's rows and an EXIF tag saying how to turn them: hipp shows the photo
+// as viewers do (OpenCV's colour reader included), and leaves it as stored where asked.
+TEST(Image, TurnsAJpegAsItsExifOrientationSays) {
+  torch::manual_seed(6);
+  auto rgb = torch::randint(0, 256, {3, 19, 23}, torch::kUInt8);
+  auto jpeg = image::encode_jpeg(rgb, image::JpegSettings{95, 1, 1});
+  auto stored = image::decode(jpeg, "stored");
+  EXPECT_EQ(image::jpeg_extras(jpeg).orientation, 1);
+  for (int o = 1; o <= 8; ++o)
+    for (bool motorola : {true, false}) {
+      auto tagged = test::with_exif_orientation(jpeg, o, motorola);
+      EXPECT_EQ(image::jpeg_extras(tagged).orientation, o);
+      cv::Mat shown = cv::imdecode(tagged, cv::IMREAD_COLOR);
+      cv::cvtColor(shown, shown, cv::COLOR_BGR2RGB);
+      auto opencv = torch::from_blob(shown.data, {shown.rows, shown.cols, 3}, torch::kUInt8).permute({2, 0, 1});
+      EXPECT_TRUE(torch::equal(image::decode(tagged, "tagged"), opencv)) << o << motorola;
+      EXPECT_TRUE(torch::equal(image::decode(tagged, "tagged", image::Orientation::as_stored), stored)) << o;
+    }
+  EXPECT_EQ(image::decode(test::with_exif_orientation(jpeg, 6), "6").sizes(), torch::IntArrayRef({3, 23, 19}));
+  EXPECT_TRUE(torch::equal(image::decode(test::with_exif_orientation(jpeg, 9), "9"), stored)) << "no such orientation";
+  auto cut_tag = test::with_exif_orientation(jpeg, 6);
+  cut_tag[19] = 200;  // the first IFD's offset (SOI, marker, length, "Exif\0\0", 4 TIFF bytes in) past the segment
+  EXPECT_EQ(image::jpeg_extras(cut_tag).orientation, 1);
+  EXPECT_TRUE(torch::equal(image::decode(cut_tag, "cut tag"), stored));
+}
+
+// Data after a JPEG's end (a motion photo's video, an HDR gain map's second image) is no damage;
+// a file that ends inside its image is, wherever it was cut.
+TEST(Image, AJpegWithDataAfterItsEndDecodesAndACutOneDoesNot) {
+  torch::manual_seed(7);
+  auto rgb = torch::randint(0, 256, {3, 40, 56}, torch::kUInt8);
+  for (auto jpeg : {image::encode_jpeg(rgb, 90),
+                    cv_encode(".jpg", cv::Mat(40, 56, CV_8UC3, rgb.permute({1, 2, 0}).contiguous().data_ptr<uint8_t>()),
+                              {cv::IMWRITE_JPEG_PROGRESSIVE, 1, cv::IMWRITE_JPEG_RST_INTERVAL, 2})}) {
+    EXPECT_EQ(image::jpeg_extras(jpeg).trailing_bytes, 0u);
+    auto motion = jpeg;
+    auto video = test::read_bytes(fixture("scenes/sea.jpg"));  // a whole second JPEG, as a gain map
+    motion.insert(motion.end(), video.begin(), video.end());
+    EXPECT_EQ(image::jpeg_extras(motion).trailing_bytes, video.size());
+    EXPECT_TRUE(torch::equal(image::decode(motion, "motion"), image::decode(jpeg, "jpeg")));
+    for (size_t keep : {size_t{40}, jpeg.size() / 2, jpeg.size() - 2}) {
+      std::vector<uint8_t> cut(jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(keep));
+      SCOPED_TRACE(keep);
+      EXPECT_ERROR_HAS(image::decode(cut, "cut"), "cut: truncated JPEG");
+      EXPECT_EQ(image::jpeg_extras(cut).trailing_bytes, 0u);
+    }
+  }
+}
+
 TEST(Image, BadInputsFailWithTheFileName) {
   test::TempDir dir;
   auto expect_error = [](const std::string& path, const std::string& part) {

@@ -54,6 +54,36 @@ std::vector<uint8_t> arithmetic_coded(const std::vector<uint8_t>& jpeg) {
   return out;
 }
 
+// `rgb` as a JPEG with luma sampling h x v over chroma (4, 1: 4:1:1), or as CMYK (its channels
+// and a fourth of 255 - red).
+std::vector<uint8_t> written_by_libjpeg(const torch::Tensor& rgb, int h, int v, bool cmyk) {
+  auto hwc = rgb.permute({1, 2, 0}).contiguous();
+  if (cmyk) hwc = torch::cat({hwc, 255 - hwc.slice(2, 0, 1)}, 2).contiguous();
+  jpeg_compress_struct c;
+  jpeg_error_mgr e;
+  c.err = jpeg_std_error(&e);
+  jpeg_create_compress(&c);
+  unsigned char* buffer = nullptr;
+  unsigned long size = 0;
+  jpeg_mem_dest(&c, &buffer, &size);
+  c.image_width = static_cast<JDIMENSION>(hwc.size(1));
+  c.image_height = static_cast<JDIMENSION>(hwc.size(0));
+  c.input_components = cmyk ? 4 : 3;
+  c.in_color_space = cmyk ? JCS_CMYK : JCS_RGB;
+  jpeg_set_defaults(&c);
+  c.comp_info[0].h_samp_factor = h, c.comp_info[0].v_samp_factor = v;
+  jpeg_start_compress(&c, TRUE);
+  while (c.next_scanline < c.image_height) {
+    JSAMPROW row = hwc[c.next_scanline].data_ptr<uint8_t>();
+    jpeg_write_scanlines(&c, &row, 1);
+  }
+  jpeg_finish_compress(&c);
+  std::vector<uint8_t> out(buffer, buffer + size);
+  jpeg_destroy_compress(&c);
+  free(buffer);
+  return out;
+}
+
 Header header_for(const std::string& scheme, int block) {
   Header h;
   h.scheme = scheme;
@@ -218,6 +248,62 @@ TEST(JpegXl, AJpegItCannotRecompressIsKeptAsItIs) {
   EXPECT_EQ(h.version, 5);
   EXPECT_FALSE(h.original_jxl);
   EXPECT_EQ(protector.restore(file, "p.jpg").jpeg, input);
+}
+
+// A phone photo as phones write them: turned by an EXIF tag, with a video after its image. The
+// protected image stands as the photo is shown (its thumbnail too), and restore gives the file back.
+TEST(ProtectedJpeg, APhotoTurnedByExifWithAVideoAfterItStandsAsShownAndComesBackWhole) {
+  auto plain = image::encode_jpeg(image::resize(photo(), 96, 64), image::JpegSettings{90, 2, 2});
+  auto input = test::with_exif_orientation(plain, 6);
+  auto video = random_bytes(3000, 4);
+  input.insert(input.end(), video.begin(), video.end());
+  auto shown = image::decode(input, "in.jpg");
+  ASSERT_EQ(shown.sizes(), torch::IntArrayRef({3, 96, 64}));
+  service::Protector protector(keys::KeySource{keys::KeySource::Raw, test::filled<32>(5), ""}, torch::kCPU);
+  service::ProtectSettings s;
+  service::fit_to_input(s, input, "in.jpg", 0);
+  s.format.jpeg = true;
+  auto file = protector.protect(shown, s, nullptr, input);
+  auto prot = image::decode(file, "p.jpg");
+  ASSERT_EQ(prot.sizes(), shown.sizes()) << "the protected image stands as the photo is shown";
+  EXPECT_GT(metrics::psnr(image::thumbnail(prot, 16), image::thumbnail(shown, 16)), 35.0);
+  auto r = protector.restore(file, "p.jpg");
+  EXPECT_EQ(r.jpeg, input) << "tag and video included";
+  EXPECT_TRUE(torch::equal(r.rgb, shown));
+
+  // Before hipp turned photos, the protected image stood as stored: such files still restore.
+  auto master = test::filled<32>(5);
+  auto scheme = scheme::make("shuffle", 16);
+  auto h = header_for("shuffle", 16);
+  h.origin = Header::JpegOrigin{90, 2, 2};
+  auto stored = image::decode(input, "in.jpg", image::Orientation::as_stored);
+  auto old = repair::protect_file(*scheme, stored, master, h, {}, {true, image::JpegSettings{60, 2, 2}}, nullptr, input);
+  std::vector<uint8_t> back;
+  auto rgb = repair::restore_checked(*scheme, read_protected(old, "old.jpg"), master, "old.jpg", &back);
+  EXPECT_EQ(back, input);
+  EXPECT_TRUE(torch::equal(rgb, shown));
+
+  // jpeg-scramble gives back the coefficients alone, so it refuses what it would lose.
+  auto scramble = scheme::make("jpeg-scramble", 16);
+  auto hs = header_for("jpeg-scramble", 16);
+  EXPECT_ERROR_KIND(repair::protect_file(*scramble, shown, master, hs, {}, {true, {}}, nullptr, input), ErrorKind::unsupported);
+  EXPECT_ERROR_HAS(repair::protect_file(*scramble, shown, master, hs, {}, {true, {}}, nullptr, test::with_exif_orientation(plain, 3)),
+                   "an EXIF orientation");
+  auto motion = plain;
+  motion.insert(motion.end(), video.begin(), video.end());
+  EXPECT_ERROR_HAS(repair::protect_file(*scramble, shown, master, hs, {}, {true, {}}, nullptr, motion),
+                   "3000 bytes after its image");
+}
+
+// What libjxl cannot recompress is not handed to it: it would print its reasons on stderr.
+TEST(JpegXl, LeavesWhatItCannotRecompressWithoutAWord) {
+  auto rgb = photo();
+  for (auto jpeg : {arithmetic_coded(image::encode_jpeg(rgb, 90)), written_by_libjpeg(rgb, 4, 1, false),
+                    written_by_libjpeg(rgb, 2, 2, true)}) {
+    testing::internal::CaptureStderr();
+    EXPECT_FALSE(image::jpeg_xl_pack(jpeg));
+    EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  }
 }
 
 TEST(ProtectedJpeg, HippRestoresThroughTheJpegAtProtectsFloorsAndAfterRecompression) {

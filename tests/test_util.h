@@ -39,6 +39,28 @@ inline std::string read_bytes(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// `jpeg` with an APP1 segment after its SOI recording EXIF orientation `o` (TIFF data in
+// Motorola or Intel byte order), as a camera writes it.
+inline std::vector<uint8_t> with_exif_orientation(const std::vector<uint8_t>& jpeg, int o, bool motorola = true) {
+  std::vector<uint8_t> tiff = motorola ? std::vector<uint8_t>{'M', 'M', 0, 42, 0, 0, 0, 8}
+                                       : std::vector<uint8_t>{'I', 'I', 42, 0, 8, 0, 0, 0};
+  auto put16 = [&](int v) {
+    motorola ? tiff.insert(tiff.end(), {uint8_t(v >> 8), uint8_t(v)}) : tiff.insert(tiff.end(), {uint8_t(v), uint8_t(v >> 8)});
+  };
+  auto put32 = [&](int v) { motorola ? (put16(v >> 16), put16(v & 0xFFFF)) : (put16(v & 0xFFFF), put16(v >> 16)); };
+  put16(2);                                                             // entries: another tag, then the orientation
+  put16(0x010F), put16(2), put32(4), tiff.insert(tiff.end(), {'a', 'b', 'c', 0});  // Make: ASCII, 4, inline
+  put16(0x0112), put16(3), put32(1), put16(o), put16(0);                           // Orientation: SHORT, 1
+  put32(0);                                                                         // no next IFD
+  std::vector<uint8_t> app1 = {0xFF, 0xE1, 0, 0, 'E', 'x', 'i', 'f', 0, 0};
+  app1.insert(app1.end(), tiff.begin(), tiff.end());
+  app1[2] = uint8_t((app1.size() - 2) >> 8), app1[3] = uint8_t(app1.size() - 2);
+  std::vector<uint8_t> out(jpeg.begin(), jpeg.begin() + 2);
+  out.insert(out.end(), app1.begin(), app1.end());
+  out.insert(out.end(), jpeg.begin() + 2, jpeg.end());
+  return out;
+}
+
 struct RunResult {
   int code;
   std::string output;  // stdout and stderr together

@@ -18,15 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// libjpeg decodes a cut-off JPEG into a grey-filled image with only a warning, so look for
-// the end-of-image marker ourselves. Some writers pad after it, so search the tail.
-bool jpeg_complete(const std::vector<uint8_t>& b) {
-  size_t from = b.size() > 64 ? b.size() - 64 : 0;
-  for (size_t i = b.size() - 1; i > from; --i)
-    if (b[i - 1] == 0xFF && b[i] == 0xD9) return true;
-  return false;
-}
-
 bool is_png(const std::vector<uint8_t>& b) {
   static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
   return b.size() >= 8 && std::equal(kSig, kSig + 8, b.begin());
@@ -73,6 +64,34 @@ std::pair<uint32_t, uint32_t> jpeg_size(const std::vector<uint8_t>& b) {
   return {0, 0};
 }
 
+// Where a JPEG's image ends: past the end-of-image marker that follows its last scan, walking
+// the segments and skipping each scan's entropy-coded data (where 0xFF is followed by 0x00 or
+// a restart marker); 0 if the walk finds no end.
+size_t jpeg_image_end(const std::vector<uint8_t>& b, int& orientation) {
+  size_t i = 2;
+  while (i + 2 <= b.size()) {
+    if (b[i] != 0xFF) return 0;
+    const uint8_t m = b[i + 1];
+    if (m == 0xFF) {  // fill byte
+      ++i;
+      continue;
+    }
+    if (m == 0xD9) return i + 2;
+    if (m >= 0xD0 && m <= 0xD7) {  // a restart marker between scans' data
+      i += 2;
+      continue;
+    }
+    if (i + 4 > b.size()) return 0;
+    const size_t len = size_t(b[i + 2]) << 8 | b[i + 3];
+    if (len < 2 || i + 2 + len > b.size()) return 0;
+    if (m == 0xE1 && orientation == 1) orientation = codec::exif_orientation(&b[i + 4], len - 2);
+    i += 2 + len;
+    if (m != 0xDA) continue;
+    while (i + 1 < b.size() && !(b[i] == 0xFF && b[i + 1] != 0x00 && !(b[i + 1] >= 0xD0 && b[i + 1] <= 0xD7))) ++i;
+  }
+  return 0;
+}
+
 std::string megapixels(uint64_t n) {
   if (n < 100000) return std::to_string(n) + " pixels";
   char buf[32];
@@ -99,6 +118,13 @@ std::pair<uint32_t, uint32_t> header_size(const std::vector<uint8_t>& b) {
   return {0, 0};
 }
 
+JpegExtras jpeg_extras(const std::vector<uint8_t>& jpeg) {
+  JpegExtras x;
+  const size_t end = jpeg_image_end(jpeg, x.orientation);
+  if (end) x.trailing_bytes = jpeg.size() - end;
+  return x;
+}
+
 bool is_jpeg(const std::vector<uint8_t>& b) {
   return b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
 }
@@ -108,9 +134,8 @@ void require_rgb(const torch::Tensor& rgb, const std::string& who) {
     throw Error(who + ": expected a uint8 RGB image [3,H,W]");
 }
 
-torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name) {
+torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name, Orientation orientation) {
   if (bytes.empty()) throw Error(name + ": empty file");
-  if (is_jpeg(bytes) && !jpeg_complete(bytes)) throw Error(ErrorKind::damaged, name + ": truncated JPEG (no end-of-image marker)");
   if (is_png(bytes) && !png_complete(bytes)) throw Error(ErrorKind::damaged, name + ": truncated PNG (no end chunk)");
   auto [w, h] = header_size(bytes);
   check_pixels(w, h, name);
@@ -120,7 +145,7 @@ torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name)
                               : codec::decode_other(bytes, name, c);
   check_pixels(static_cast<uint64_t>(rgb.size(2)), static_cast<uint64_t>(rgb.size(1)), name);  // other formats
   say(c, name);
-  return rgb;
+  return orientation == Orientation::apply ? codec::apply_orientation(rgb, c.orientation) : rgb;
 }
 
 torch::Tensor load(const std::string& path) { return decode(read_file(path), path); }

@@ -9,13 +9,19 @@
 
 namespace hipp::image {
 
-// Loads PNG and JPEG (and, in the full build, anything else OpenCV reads) as 8-bit RGB. Grayscale and RGBA are converted
-// with a warning. Throws hipp::Error naming the file when it is missing, empty, truncated
+// Loads PNG and JPEG (and, in the full build, anything else OpenCV reads) as 8-bit RGB, turned
+// as a JPEG's EXIF orientation says. Grayscale and RGBA are converted with a warning. Throws hipp::Error naming the file when it is missing, empty, truncated
 // or not an image.
 torch::Tensor load(const std::string& path);
 
+// What decode does with the orientation a JPEG's EXIF data records (cameras store the sensor's
+// rows and a tag saying how to turn them): apply it, as viewers do, so that a protected image
+// and its thumbnail stand as the photo does; or leave the pixels as stored, for what works on
+// the JPEG's own blocks (the JPEG-native schemes).
+enum class Orientation { apply, as_stored };
 // Decodes an in-memory encoded image; `name` only labels errors.
-torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name);
+torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name,
+                     Orientation orientation = Orientation::apply);
 
 // The most pixels (width x height) a decoded image may have, process-wide. PNG and JPEG are
 // checked from their header before anything is decoded, so a small file that claims a huge
@@ -29,6 +35,15 @@ void check_pixels(uint64_t width, uint64_t height, const std::string& name);
 // Width and height from a PNG's IHDR or a JPEG's frame header, without decoding; {0, 0} for
 // other formats or a header that cannot be read (the decoder then says what is wrong).
 std::pair<uint32_t, uint32_t> header_size(const std::vector<uint8_t>& bytes);
+
+// What a JPEG file holds beside its image that only the file itself keeps: the EXIF
+// orientation (1: none) and the bytes after its end-of-image marker (a motion photo's video,
+// an HDR gain map's second image). From a walk over its segments; nothing is decoded.
+struct JpegExtras {
+  int orientation = 1;
+  size_t trailing_bytes = 0;
+};
+JpegExtras jpeg_extras(const std::vector<uint8_t>& jpeg);
 
 // Throws hipp::Error (prefixed with `who`) unless `rgb` is a uint8 [3,H,W] image tensor.
 void require_rgb(const torch::Tensor& rgb, const std::string& who);

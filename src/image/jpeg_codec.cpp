@@ -24,7 +24,10 @@ bool read_header(jpeg_decompress_struct& d, Failure& f, const std::vector<uint8_
   if (setjmp(f.jump)) return false;
   jpeg_create_decompress(&d);
   jpeg_mem_src(&d, bytes.data(), static_cast<unsigned long>(bytes.size()));
+  jpeg_save_markers(&d, JPEG_APP0 + 1, 0xFFFF);
   jpeg_read_header(&d, TRUE);
+  for (auto* m = d.marker_list; m; m = m->next)
+    if (m->marker == JPEG_APP0 + 1 && c.orientation == 1) c.orientation = exif_orientation(m->data, m->data_length);
   c.gray = d.jpeg_color_space == JCS_GRAYSCALE;
   c.cmyk = d.jpeg_color_space == JCS_CMYK || d.jpeg_color_space == JCS_YCCK;
   d.out_color_space = c.cmyk ? JCS_CMYK : JCS_RGB;  // libjpeg has no CMYK-to-RGB conversion
@@ -84,6 +87,9 @@ bool read_tables(jpeg_decompress_struct& d, Failure& f, const std::vector<uint8_
   jpeg_mem_src(&d, bytes.data(), static_cast<unsigned long>(bytes.size()));
   jpeg_read_header(&d, TRUE);
   t.components = d.num_components;
+  t.arithmetic = d.arith_code;
+  t.precision = d.data_precision;
+  for (int c = 0; c < d.num_components; ++c) t.sampling.emplace_back(d.comp_info[c].h_samp_factor, d.comp_info[c].v_samp_factor);
   std::vector<int> seen;
   for (int c = 0; c < d.num_components; ++c) {
     int no = d.comp_info[c].quant_tbl_no;
@@ -142,15 +148,15 @@ torch::Tensor decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& 
   Failure f;
   d.err = &f.mgr;
   DecompressGuard guard{d};
-  if (!read_header(d, f, bytes, converted)) throw Error(name + ": not a readable image (JPEG: " + f.message + ")");
+  auto fail = [&] { return jpeg_error(f, name); };
+  if (!read_header(d, f, bytes, converted)) throw fail();
   // The size libjpeg will decode, which a segment walk (image::header_size) can miss: libjpeg
   // skips garbage between segments (found by fuzz/fuzz_image_decode.cpp).
   check_pixels(d.image_width, d.image_height, name);
-  if (!start(d, f)) throw Error(name + ": not a readable image (JPEG: " + f.message + ")");
+  if (!start(d, f)) throw fail();
   const int channels = converted.cmyk ? 4 : 3;
   auto hwc = torch::empty({int64_t{d.output_height}, int64_t{d.output_width}, channels}, torch::kUInt8);
-  if (!read_rows(d, f, hwc.data_ptr<uint8_t>(), channels))
-    throw Error(name + ": not a readable image (JPEG: " + f.message + ")");
+  if (!read_rows(d, f, hwc.data_ptr<uint8_t>(), channels) || f.cut_off) throw fail();
   if (converted.cmyk) hwc = cmyk_to_rgb(hwc);
   return hwc.permute({2, 0, 1}).contiguous();
 }
@@ -175,7 +181,7 @@ JpegTables read_jpeg_tables(const std::vector<uint8_t>& bytes, const std::string
   d.err = &f.mgr;
   DecompressGuard guard{d};
   JpegTables t;
-  if (!read_tables(d, f, bytes, t)) throw Error(name + ": not a readable image (JPEG: " + f.message + ")");
+  if (!read_tables(d, f, bytes, t)) throw jpeg_error(f, name);
   return t;
 }
 

@@ -101,10 +101,10 @@ std::vector<uint8_t> transcode_jpeg(const std::vector<uint8_t>& jpeg, const std:
   unsigned long size = 0;
   Guard guard{d, e, buffer};
   jvirt_barray_ptr* arrays = nullptr;
-  auto fail = [&] { return Error(name + ": not a readable JPEG (" + f.message + ")"); };
+  auto fail = [&] { return jpeg_error(f, name); };
   if (!read_header(d, f, jpeg)) throw fail();
   check_pixels(d.image_width, d.image_height, name);  // before libjpeg allocates the coefficient arrays
-  if (!read_arrays(d, f, arrays)) throw fail();
+  if (!read_arrays(d, f, arrays) || f.cut_off) throw fail();
   if (d.jpeg_color_space != JCS_YCbCr && d.jpeg_color_space != JCS_GRAYSCALE)
     throw Error(ErrorKind::unsupported, name + ": a CMYK or otherwise unusual JPEG, which JPEG-native schemes do not handle (use --scheme hipp)");
   std::vector<CoefficientPlane> planes;

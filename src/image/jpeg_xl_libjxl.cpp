@@ -4,12 +4,34 @@
 #include <jxl/decode_cxx.h>
 #include <jxl/encode_cxx.h>
 
+#include <algorithm>
+
 #include "common/error.h"
+#include "image/codecs.h"
 #include "image/jpeg_xl.h"
 
 namespace hipp::image {
 
 namespace {
+
+// What libjxl 0.7 can recompress: Huffman-coded 8-bit JPEGs of one or three components, each
+// at full or half the resolution of the finest one across and down. Handed anything else it
+// fails, after printing its reasons on stderr, so it is not asked.
+bool recompressible(const std::vector<uint8_t>& jpeg) {
+  codec::JpegTables t;
+  try {
+    t = codec::read_jpeg_tables(jpeg, "JPEG");
+  } catch (const Error&) {
+    return false;
+  }
+  if (t.arithmetic || t.precision != 8 || (t.components != 1 && t.components != 3)) return false;
+  int max_h = 1, max_v = 1;
+  for (auto [h, v] : t.sampling) max_h = std::max(max_h, h), max_v = std::max(max_v, v);
+  auto half_or_full = [](int finest, int f) { return f == finest || 2 * f == finest; };
+  for (auto [h, v] : t.sampling)
+    if (!half_or_full(max_h, h) || !half_or_full(max_v, v)) return false;
+  return true;
+}
 
 std::optional<std::vector<uint8_t>> encode(const std::vector<uint8_t>& jpeg) {
   auto enc = JxlEncoderMake(nullptr);
@@ -70,6 +92,7 @@ std::optional<std::vector<uint8_t>> decode(const std::vector<uint8_t>& jxl) {
 }  // namespace
 
 std::optional<std::vector<uint8_t>> jpeg_xl_pack(const std::vector<uint8_t>& jpeg) {
+  if (!recompressible(jpeg)) return std::nullopt;
   auto jxl = encode(jpeg);
   if (!jxl || jxl->size() >= jpeg.size()) return std::nullopt;
   auto back = decode(*jxl);

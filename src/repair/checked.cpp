@@ -31,7 +31,10 @@ torch::Tensor kept_original(const container::Parsed& p, const crypto::Key& maste
     if (e.kind == ErrorKind::too_large) throw;  // over this run's --max-pixels: the user's to raise
     throw damaged("does not decode");
   }
-  if (rgb.size(1) != p.rgb.size(1) || rgb.size(2) != p.rgb.size(2)) throw damaged("is not the protected image's size");
+  // Its size as shown or, for files protected before hipp turned photos as their EXIF says, as stored.
+  auto [stored_w, stored_h] = image::header_size(jpeg);
+  auto fits = [&](int64_t h, int64_t w) { return h == p.rgb.size(1) && w == p.rgb.size(2); };
+  if (!fits(rgb.size(1), rgb.size(2)) && !fits(stored_h, stored_w)) throw damaged("is not the protected image's size");
   if (restored_jpeg) *restored_jpeg = std::move(jpeg);
   return rgb;
 }
@@ -84,11 +87,20 @@ std::vector<uint8_t> protect_jpeg_native(const scheme::Scheme& scheme, const cry
                                          const std::vector<uint8_t>& original) {
   if (!image::is_jpeg(original)) throw Error(ErrorKind::usage, scheme.name() + " protects JPEG photos only (this one is not a JPEG)");
   if (!format.jpeg) throw Error(ErrorKind::usage, scheme.name() + " writes protected JPEGs only (not --format png)");
+  // Its restoration is the JPEG's coefficients, rewritten: what else the file holds is lost.
+  auto extras = image::jpeg_extras(original);
+  if (extras.orientation != 1 || extras.trailing_bytes)
+    throw Error(ErrorKind::unsupported,
+                scheme.name() + " gives back a JPEG's image alone, and this one also holds " +
+                    (extras.orientation != 1 ? "an EXIF orientation, which its restored image would lose"
+                                             : std::to_string(extras.trailing_bytes) +
+                                                   " bytes after its image (a motion photo's video, say)") +
+                    ": use --scheme hipp, which keeps the whole file");
   h.repair.clear();
   auto jpeg = scheme.protect_jpeg(original, master, h.nonce, &h.side);
   auto seen = image::decode(jpeg, "protected JPEG");
   auto back = image::decode(scheme.restore_jpeg(jpeg, master, h.nonce, h.side), "restored JPEG");
-  if (!torch::equal(back, image::decode(original, "original")))
+  if (!torch::equal(back, image::decode(original, "original", image::Orientation::as_stored)))
     throw Error(scheme.name() + ": the protected JPEG does not restore exactly (a bug: please report it)");
   if (stats) *stats = unchecked(back, h.block);
   return container::write_protected_jpeg(jpeg, seen, h, master);
