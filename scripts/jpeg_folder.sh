@@ -5,6 +5,8 @@
 # quality 60), the same with the protected image at quality 90, hipp --format png, and jpeg-scramble.
 # Prints each way's total size against the originals', and the worst restoration (restored to
 # PNG, against the decoded original). N photos (default 20); needs ../shared/data.
+# QUALITY=Q first stores the same photos at quality Q (4:2:0) with hipp's own encoder: an exact
+# round trip (shuffle, protected to PNG) restored to JPEGs at Q.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-20}
@@ -13,6 +15,11 @@ rm -rf $O && mkdir -p $O/in
 photos=(${DATA:-../shared/data/scenes}/bsds500/test/*.jpg)  # a glob, not `ls | head`: no SIGPIPE under pipefail
 cp "${photos[@]:0:$N}" $O/in/
 build/hipp -q keygen -o $O/k.key
+if [ -n "${QUALITY:-}" ]; then
+  build/hipp -q protect $O/in -o $O/exact --format png --scheme shuffle -k $O/k.key
+  rm $O/in/*
+  build/hipp -q restore $O/exact -o $O/in --format jpeg --quality "$QUALITY" -k $O/k.key
+fi
 total() { cat "$@" | wc -c; }
 orig=$(total $O/in/*)
 for way in "hipp" "hipp-q90 --quality 90" "hipp-png --format png" "jpeg-scramble --scheme jpeg-scramble"; do

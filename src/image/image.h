@@ -10,8 +10,8 @@
 namespace hipp::image {
 
 // Loads PNG and JPEG (and, in the full build, anything else OpenCV reads) as 8-bit RGB, turned
-// as a JPEG's EXIF orientation says. Grayscale and RGBA are converted with a warning. Throws hipp::Error naming the file when it is missing, empty, truncated
-// or not an image.
+// as a JPEG's EXIF orientation says. Grayscale and RGBA are converted with a warning. Throws
+// hipp::Error naming the file when it is missing, empty, truncated or not an image.
 torch::Tensor load(const std::string& path);
 
 // What decode does with the orientation a JPEG's EXIF data records (cameras store the sensor's
