@@ -260,6 +260,9 @@ TEST(Image, BadInputsFailWithTheFileName) {
   test::write_bytes(dir / "bad.png", std::string(png.begin(), png.end()));
   expect_error(dir / "bad.png", "not a readable image");
   expect_error(dir.path.string(), "directory");
+  test::write_bytes(dir / "phone.heic", std::string("\0\0\0\x18" "ftypheic\0\0\0\0mif1heic", 24));
+  EXPECT_ERROR_KIND(image::load(dir / "phone.heic"), ErrorKind::unsupported);
+  expect_error(dir / "phone.heic", "a HEIF image (HEIC, AVIF)");
 }
 
 // A small file that claims a huge image is refused from its header, before the decoder allocates.

@@ -92,6 +92,14 @@ size_t jpeg_image_end(const std::vector<uint8_t>& b, int& orientation) {
   return 0;
 }
 
+// An ISO media file whose brand says HEIF (HEIC from phones, AVIF): hipp reads none yet, and
+// says so rather than "not a readable image".
+bool is_heif(const std::vector<uint8_t>& b) {
+  if (b.size() < 12 || !std::equal(b.begin() + 4, b.begin() + 8, "ftyp")) return false;
+  static const char* kBrands[] = {"heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1", "avif", "avis"};
+  return std::any_of(std::begin(kBrands), std::end(kBrands), [&](const char* k) { return std::equal(k, k + 4, b.begin() + 8); });
+}
+
 std::string megapixels(uint64_t n) {
   if (n < 100000) return std::to_string(n) + " pixels";
   char buf[32];
@@ -137,6 +145,8 @@ void require_rgb(const torch::Tensor& rgb, const std::string& who) {
 torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name, Orientation orientation) {
   if (bytes.empty()) throw Error(name + ": empty file");
   if (is_png(bytes) && !png_complete(bytes)) throw Error(ErrorKind::damaged, name + ": truncated PNG (no end chunk)");
+  if (is_heif(bytes))
+    throw Error(ErrorKind::unsupported, name + ": a HEIF image (HEIC, AVIF), which this hipp does not read: convert it to JPEG first");
   auto [w, h] = header_size(bytes);
   check_pixels(w, h, name);
   codec::Converted c;
