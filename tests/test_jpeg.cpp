@@ -295,6 +295,28 @@ TEST(ProtectedJpeg, APhotoTurnedByExifWithAVideoAfterItStandsAsShownAndComesBack
                    "3000 bytes after its image");
 }
 
+// A black-and-white photo's protected JPEG is black and white too (HIPP's colour would be
+// noise there), one component, thumbnail kept; restore still gives back the file.
+TEST(ProtectedJpeg, ABlackAndWhitePhotoGetsABlackAndWhiteProtectedImage) {
+  service::Protector protector(keys::KeySource{keys::KeySource::Raw, test::filled<32>(5), ""}, torch::kCPU);
+  for (bool grey : {true, false}) {
+    auto rgb = grey ? image::to_grey(photo()) : photo();
+    ASSERT_EQ(image::is_grey(rgb), grey);
+    auto input = grey ? image::encode_grey_jpeg(rgb, 90) : image::encode_jpeg(rgb, 90);
+    service::ProtectSettings s;
+    service::fit_to_input(s, input, "in.jpg", 0);
+    s.format.jpeg = true;
+    auto file = protector.protect(image::decode(input, "in.jpg"), s, nullptr, input);
+    auto prot = image::decode(file, "p.jpg");
+    EXPECT_EQ(image::is_grey(prot), grey);
+    EXPECT_GT(metrics::psnr(image::thumbnail(prot, 16), image::thumbnail(image::decode(input, "in.jpg"), 16)), 35.0);
+    EXPECT_EQ(protector.restore(file, "p.jpg").jpeg, input);
+  }
+  auto rgb = torch::tensor({10, 11, 12, 200, 0, 1}, torch::kUInt8).reshape({3, 1, 2});
+  EXPECT_TRUE(torch::equal(image::to_grey(rgb)[2], torch::tensor({{7, 71}}, torch::kUInt8)));  // 22 / 3, 212 / 3, rounded
+  EXPECT_ERROR_HAS(image::encode_grey_jpeg(rgb, 90), "has colour");
+}
+
 // What libjxl cannot recompress is not handed to it: it would print its reasons on stderr.
 TEST(JpegXl, LeavesWhatItCannotRecompressWithoutAWord) {
   auto rgb = photo();

@@ -10,9 +10,10 @@
 
 namespace hipp::image::codec {
 
-// What a decoder had to change to give 8-bit RGB, so the caller can say so once.
+// What a decoder had to give up to give 8-bit RGB, so the caller can say so once (grey needs no
+// word: three equal channels lose nothing).
 struct Converted {
-  bool gray = false, alpha = false, deep = false, cmyk = false;
+  bool alpha = false, deep = false, cmyk = false;
   int orientation = 1;  // a JPEG's EXIF orientation, not yet applied to the pixels
 };
 
@@ -27,8 +28,9 @@ torch::Tensor apply_orientation(const torch::Tensor& rgb, int orientation);
 
 // zlib `level` 0-9 and `strategy` (Z_DEFAULT_STRATEGY, Z_FILTERED, ...), all row filters tried.
 std::vector<uint8_t> encode_png(const torch::Tensor& rgb, int level, int strategy);
-// Baseline JPEG with optimized Huffman tables (image.h's JpegSettings).
-std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality, int luma_h, int luma_v);
+// Baseline JPEG with optimized Huffman tables (image.h's JpegSettings); `grey`: one component,
+// the first channel's.
+std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality, int luma_h, int luma_v, bool grey = false);
 // The quantization and sampling of a JPEG, from its header only.
 struct JpegTables {
   std::vector<std::vector<uint16_t>> quant;  // per table used by a component, natural order

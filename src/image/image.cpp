@@ -33,7 +33,6 @@ bool png_complete(const std::vector<uint8_t>& b) {
 
 void say(const codec::Converted& c, const std::string& name) {
   if (c.deep) spdlog::warn("{}: 16-bit image converted to 8 bits", name);
-  if (c.gray) spdlog::warn("{}: grayscale image converted to RGB", name);
   if (c.alpha) spdlog::warn("{}: alpha channel dropped (RGBA converted to RGB)", name);
   if (c.cmyk) spdlog::warn("{}: CMYK image converted to RGB", name);
 }
@@ -174,6 +173,23 @@ std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, const JpegSettings& s
     throw Error("JPEG quality must be 1..100 and sampling factors 1 or 2, got quality " + std::to_string(s.quality) +
                 ", " + std::to_string(s.luma_h) + "x" + std::to_string(s.luma_v));
   return codec::encode_jpeg(rgb, s.quality, s.luma_h, s.luma_v);
+}
+
+bool is_grey(const torch::Tensor& rgb) {
+  require_rgb(rgb, "is_grey");
+  return torch::equal(rgb[0], rgb[1]) && torch::equal(rgb[1], rgb[2]);
+}
+
+torch::Tensor to_grey(const torch::Tensor& rgb) {
+  require_rgb(rgb, "to_grey");
+  auto sum = rgb.to(torch::kInt32).sum(0, true);
+  return torch::floor_divide(sum + 1, 3).to(torch::kUInt8).expand({3, -1, -1}).contiguous();  // rounded mean
+}
+
+std::vector<uint8_t> encode_grey_jpeg(const torch::Tensor& rgb, int quality) {
+  if (!is_grey(rgb)) throw Error("encode_grey_jpeg: the image has colour");
+  if (quality < 1 || quality > 100) throw Error("JPEG quality must be 1..100, got " + std::to_string(quality));
+  return codec::encode_jpeg(rgb, quality, 1, 1, true);
 }
 
 std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality) {

@@ -10,8 +10,9 @@
 namespace hipp::image {
 
 // Loads PNG and JPEG (and, in the full build, anything else OpenCV reads) as 8-bit RGB, turned
-// as a JPEG's EXIF orientation says. Grayscale and RGBA are converted with a warning. Throws
-// hipp::Error naming the file when it is missing, empty, truncated or not an image.
+// as a JPEG's EXIF orientation says. Grey is expanded to three equal channels; CMYK, 16-bit and
+// RGBA are converted with a warning. Throws hipp::Error naming the file when it is missing,
+// empty, truncated or not an image.
 torch::Tensor load(const std::string& path);
 
 // What decode does with the orientation a JPEG's EXIF data records (cameras store the sensor's
@@ -71,6 +72,12 @@ struct JpegSettings {
 // Baseline JPEG with optimized Huffman tables (smaller, the same pixels).
 std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, const JpegSettings& settings);
 std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality);  // 4:2:0
+// A grey image: its three channels equal everywhere (as decoded from a grey JPEG or PNG).
+bool is_grey(const torch::Tensor& rgb);
+// The rounded mean of the channels, in all three.
+torch::Tensor to_grey(const torch::Tensor& rgb);
+// A grey image (is_grey) as a one-component JPEG: no chroma to store or to tint it.
+std::vector<uint8_t> encode_grey_jpeg(const torch::Tensor& rgb, int quality);
 // The settings that reproduce a JPEG's own: the IJG quality whose tables are nearest its
 // quantization tables (summed absolute difference; cameras' own tables land on the nearest),
 // and its sampling. Reads the header only; throws hipp::Error naming `name` if it is no JPEG.

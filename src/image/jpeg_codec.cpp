@@ -28,7 +28,6 @@ bool read_header(jpeg_decompress_struct& d, Failure& f, const std::vector<uint8_
   jpeg_read_header(&d, TRUE);
   for (auto* m = d.marker_list; m; m = m->next)
     if (m->marker == JPEG_APP0 + 1 && c.orientation == 1) c.orientation = exif_orientation(m->data, m->data_length);
-  c.gray = d.jpeg_color_space == JCS_GRAYSCALE;
   c.cmyk = d.jpeg_color_space == JCS_CMYK || d.jpeg_color_space == JCS_YCCK;
   d.out_color_space = c.cmyk ? JCS_CMYK : JCS_RGB;  // libjpeg has no CMYK-to-RGB conversion
   return true;
@@ -50,23 +49,22 @@ bool read_rows(jpeg_decompress_struct& d, Failure& f, uint8_t* out, int channels
   return true;
 }
 
-bool write_rows(jpeg_compress_struct& e, Failure& f, const uint8_t* hwc, int width, int height, int quality,
-                int luma_h, int luma_v, unsigned char** buffer, unsigned long* size) {
+bool write_rows(jpeg_compress_struct& e, Failure& f, const uint8_t* hwc, int width, int height, int channels,
+                int quality, int luma_h, int luma_v, unsigned char** buffer, unsigned long* size) {
   if (setjmp(f.jump)) return false;
   jpeg_create_compress(&e);
   jpeg_mem_dest(&e, buffer, size);
   e.image_width = static_cast<JDIMENSION>(width);
   e.image_height = static_cast<JDIMENSION>(height);
-  e.input_components = 3;
-  e.in_color_space = JCS_RGB;
+  e.input_components = channels;
+  e.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_set_defaults(&e);
   jpeg_set_quality(&e, quality, TRUE);
-  e.comp_info[0].h_samp_factor = luma_h;
-  e.comp_info[0].v_samp_factor = luma_v;
+  if (channels == 3) e.comp_info[0].h_samp_factor = luma_h, e.comp_info[0].v_samp_factor = luma_v;
   e.optimize_coding = TRUE;
   jpeg_start_compress(&e, TRUE);
   while (e.next_scanline < e.image_height) {
-    auto row = const_cast<JSAMPROW>(hwc + size_t{e.next_scanline} * width * 3);
+    auto row = const_cast<JSAMPROW>(hwc + size_t{e.next_scanline} * width * channels);
     jpeg_write_scanlines(&e, &row, 1);
   }
   jpeg_finish_compress(&e);
@@ -161,16 +159,16 @@ torch::Tensor decode_jpeg(const std::vector<uint8_t>& bytes, const std::string& 
   return hwc.permute({2, 0, 1}).contiguous();
 }
 
-std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality, int luma_h, int luma_v) {
-  auto hwc = rgb.permute({1, 2, 0}).contiguous().cpu();
+std::vector<uint8_t> encode_jpeg(const torch::Tensor& rgb, int quality, int luma_h, int luma_v, bool grey) {
+  auto hwc = (grey ? rgb.slice(0, 0, 1) : rgb).permute({1, 2, 0}).contiguous().cpu();
   jpeg_compress_struct e{};
   Failure f;
   e.err = &f.mgr;
   unsigned char* buffer = nullptr;
   unsigned long size = 0;
   CompressGuard guard{e, buffer};
-  if (!write_rows(e, f, hwc.data_ptr<uint8_t>(), static_cast<int>(hwc.size(1)), static_cast<int>(hwc.size(0)), quality,
-                  luma_h, luma_v, &buffer, &size))
+  if (!write_rows(e, f, hwc.data_ptr<uint8_t>(), static_cast<int>(hwc.size(1)), static_cast<int>(hwc.size(0)),
+                  static_cast<int>(hwc.size(2)), quality, luma_h, luma_v, &buffer, &size))
     throw Error(std::string("JPEG encoding failed: ") + f.message);
   return std::vector<uint8_t>(buffer, buffer + size);
 }

@@ -50,7 +50,6 @@ torch::Tensor decode_other(const std::vector<uint8_t>& bytes, const std::string&
   switch (m.channels()) {
     case 3: bgr = m; break;
     case 1:
-      converted.gray = true;
       cv::cvtColor(m, bgr, cv::COLOR_GRAY2BGR);
       break;
     case 4:

@@ -58,7 +58,6 @@ bool read_header(Session& s, Converted& c, uint32_t& width, uint32_t& height) {
   }
   if (type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(s.png);
   if (type == PNG_COLOR_TYPE_GRAY || type == PNG_COLOR_TYPE_GRAY_ALPHA) {
-    c.gray = true;
     if (depth < 8) png_set_expand_gray_1_2_4_to_8(s.png);
     png_set_gray_to_rgb(s.png);
   }

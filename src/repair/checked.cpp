@@ -127,7 +127,11 @@ std::vector<uint8_t> protect_file(const scheme::Scheme& scheme, const torch::Ten
     h.original_jxl = packed.has_value();
     h.original = crypt(packed ? *packed : original, master, h.nonce, kOriginalLabel);
     if (stats) *stats = unchecked(rgb, h.block), stats->original = true;
-    auto jpeg = image::encode_jpeg(prot, format.settings);
+    // A black-and-white photo gets a black-and-white protected image: HIPP's colour there would
+    // be noise. Nothing restores from these pixels, so they need not stay HIPP's own.
+    const bool grey = image::is_grey(rgb);
+    auto jpeg = grey ? image::encode_grey_jpeg(image::to_grey(prot), format.settings.quality)
+                     : image::encode_jpeg(prot, format.settings);
     return container::write_protected_jpeg(jpeg, image::decode(jpeg, "protected JPEG"), h, master);
   }
   std::vector<uint8_t> jpeg;
