@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The measurements of docs/jpeg.md: photos stored as JPEG at quality 85 and 95, protected to
-# JPEG by hipp (keeping the original; its protected image at quality 60, the default, and at the
-# original's)
-# and by jpeg-scramble, at 128 and 256 px, on held-out scenes and CelebA test faces:
+# JPEG by hipp (keeping the original; its protected image at quality 60 or lower to keep the file
+# within 1.3x, the default, at 60 whatever the size, and at the original's) and by jpeg-scramble, at 128 and 256 px, on held-out scenes and CelebA test faces:
 # size against the user's JPEG, restoration against its decoded pixels, the thumbnail, and
 # restoration after a photo service's recompression at quality 85 and 75. Writes out/jpeg/.
 # LIMIT128 / LIMIT256 bound the images per set; needs ../shared/data.
@@ -27,6 +26,13 @@ for size in 128 256; do
     build/hipp -q eval --format jpeg --quality $q --protected-quality $q --data $O/test256 $O/faces --size $size \
       --schemes hipp --flow none --limit "$limit" --grid-rows 6 --out $O/eval$size-q$q-pq
   done
+done
+# Stored at 85, the protected image at quality 60 whatever the size (--max-expansion 0): what the
+# size limit costs in naturalness (BRISQUE).
+for size in 128 256; do
+  limit=$([ $size = 128 ] && echo "${LIMIT128:-50}" || echo "${LIMIT256:-30}")
+  build/hipp -q eval --format jpeg --quality 85 --max-expansion 0 --data $O/test256 $O/faces --size $size \
+    --schemes hipp --flow none --limit "$limit" --grid-rows 0 --out $O/eval$size-q85-nolimit
 done
 # Every scheme once, restored from its protected pixels rather than the kept original: how each
 # survives JPEG (drpe and tpe-lsb are JPEG-domain by design).

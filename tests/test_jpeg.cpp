@@ -186,6 +186,33 @@ TEST(ProtectedJpeg, APngKeepsVersion3UnlessItRecordsAJpegOriginal) {
   EXPECT_EQ(parse_header(serialize(p.header)).origin->luma_h, 1);
 }
 
+// A protected JPEG that keeps its photo gives up the protected image's quality, not size: the
+// highest quality whose file stays within max_expansion of the photo, never below the lowest.
+TEST(ProtectedJpeg, ItsProtectedImageGivesUpQualityToStayNearThePhotosSize) {
+  auto input = image::encode_jpeg(photo(), image::JpegSettings{85, 2, 2});
+  service::Protector protector(keys::KeySource{keys::KeySource::Raw, test::filled<32>(5), ""}, torch::kCPU);
+  auto protect = [&](int quality, double max_expansion) {
+    service::ProtectSettings s;
+    service::fit_to_input(s, input, "in.jpg", quality, max_expansion);
+    s.format.jpeg = true;
+    return protector.protect(image::decode(input, "in.jpg"), s, nullptr, input);
+  };
+  auto quality = [](const std::vector<uint8_t>& f) { return image::jpeg_settings_of(f, "p.jpg").quality; };
+  auto ratio = [&](const std::vector<uint8_t>& f) { return static_cast<double>(f.size()) / input.size(); };
+  auto unlimited = protect(0, 0);
+  EXPECT_EQ(quality(unlimited), service::kKeptOriginalQuality);
+  auto lowest = protect(repair::kLowestFittedQuality, 0);
+  ASSERT_LT(ratio(lowest) + 0.1, ratio(unlimited));
+  const double halfway = (ratio(lowest) + ratio(unlimited)) / 2;
+  auto fitted = protect(0, halfway);
+  EXPECT_LE(ratio(fitted), halfway);
+  EXPECT_GT(quality(fitted), repair::kLowestFittedQuality);
+  EXPECT_LT(quality(fitted), service::kKeptOriginalQuality);
+  EXPECT_EQ(protector.restore(fitted, "p.jpg").jpeg, input) << "the photo comes back whatever the quality";
+  EXPECT_EQ(quality(protect(0, 0.5)), repair::kLowestFittedQuality) << "no quality fits: the lowest";
+  EXPECT_EQ(quality(protect(70, 1.0)), 70) << "a quality asked for is kept";
+}
+
 TEST(ProtectedJpeg, HippKeepsAJpegPhotoAndGivesItBackAfterRecompression) {
   auto input = image::encode_jpeg(photo(), image::JpegSettings{87, 2, 2});
   service::Protector protector(keys::KeySource{keys::KeySource::Raw, test::filled<32>(5), ""}, torch::kCPU);

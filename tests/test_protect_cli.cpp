@@ -10,6 +10,7 @@
 #include "face/face_net.h"
 #include "image/image.h"
 #include "metrics/metrics.h"
+#include "repair/checked.h"
 #include "test_util.h"
 
 using namespace hipp;
@@ -116,11 +117,20 @@ TEST_F(ProtectCli, AJpegPhotoStaysAJpegAtItsQuality) {
   ASSERT_EQ(run_hipp("-q protect " + q(p("in.jpg")) + " -o " + q(p("prot.jpg")) + key).code, 0);
   auto prot = hipp::read_file(p("prot.jpg"));
   ASSERT_TRUE(image::is_jpeg(prot));
-  EXPECT_EQ(image::jpeg_settings_of(prot, "prot.jpg").quality, 60) << "at most 60: the file keeps the photo itself";
+  // At most 60, since the file keeps the photo itself, and lower to keep the file within 1.3x the photo.
+  const auto in_size = hipp::read_file(p("in.jpg")).size();
+  const int pq = image::jpeg_settings_of(prot, "prot.jpg").quality;
+  EXPECT_LE(pq, 60);
+  EXPECT_TRUE(prot.size() <= 1.3 * in_size || pq == repair::kLowestFittedQuality) << pq << " " << prot.size();
+  ASSERT_EQ(run_hipp("-q protect " + q(p("in.jpg")) + " -o " + q(p("prot60.jpg")) + key + " --max-expansion 0").code, 0);
+  EXPECT_EQ(image::jpeg_settings_of(hipp::read_file(p("prot60.jpg")), "prot60.jpg").quality, 60);
+  expect_failure("protect " + q(p("in.jpg")) + " -o " + q(p("x.jpg")) + key + " --max-expansion -1", "--max-expansion", 2);
   EXPECT_EQ(image::jpeg_settings_of(prot, "prot.jpg").luma_h, 2) << "the original's chroma sampling";
   auto info = run_hipp("info " + q(p("prot.jpg")));
-  for (auto s : {"hipp protected JPEG, header version 6", "original:   JPEG, quality 88, 4:2:0, kept: ",
-                 " recompressed by JPEG XL, encrypted"})
+  for (const auto& s : std::vector<std::string>{"hipp protected JPEG, header version 6",
+                                                "protected:  JPEG, quality " + std::to_string(pq) + "\n",
+                                                "original:   JPEG, quality 88, 4:2:0, kept: ",
+                                                " recompressed by JPEG XL, encrypted"})
     EXPECT_NE(info.output.find(s), std::string::npos) << info.output;
   // The protected JPEG keeps the original: restore gives back its very bytes, or its pixels as PNG,
   // also after a photo service re-encoded the protected JPEG with the hipp segments kept.
@@ -420,11 +430,13 @@ TEST(EvalCli, JpegModeComparesJpegWithJpegAndRecompresses) {
   std::ifstream csv(dir.path / "ev" / "per_image.csv");
   const auto header = first_line(csv);
   EXPECT_EQ(header, "image,scheme,restore_ssim,restore_psnr,repair_rate,unrepaired_min_block_psnr,thumb_psnr,"
-                    "jpeg_expansion,requality85_ssim,requality85_psnr,requality75_ssim,requality75_psnr,protect_s,"
+                    "jpeg_expansion,protected_quality,requality85_ssim,requality85_psnr,requality75_ssim,requality75_psnr,protect_s,"
                     "restore_s,wrongkey_ssim,protected_ssim,original_bpd,protected_bpd,original_brisque,"
                     "protected_brisque,original_face_detected,protected_face_detected,original_face_found,"
                     "protected_face_found,identity_match,identity_distance");
-  EXPECT_NE(r.output.find("| JPEG expansion | max | thumbnail PSNR min | recompressed q85 SSIM"), std::string::npos)
+  EXPECT_NE(r.output.find("| JPEG expansion | max | thumbnail PSNR min | recompressed q85 SSIM mean | p5 | min | "
+                          "protected quality mean | min |"),
+            std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find(test::fixture("scenes") + " | jpeg-scramble | 2 | inf | inf | inf | 1.0000"), std::string::npos)
       << r.output;

@@ -130,6 +130,10 @@ TEST(Server, AJpegStaysAJpegAndComesBackByteForByte) {
   EXPECT_EQ(back->get_header_value("Content-Type"), "image/jpeg");
   EXPECT_EQ(back->get_header_value("X-Hipp-Restoration"), "exact");
   EXPECT_EQ(back->body, body);
+  // max_expansion=0: the protected image at quality 60 whatever the file's size (as the CLI).
+  auto at60 = s.client.Post("/protect?format=jpeg&max_expansion=0", body, "image/jpeg");
+  ASSERT_EQ(at60->status, 200) << at60->body;
+  EXPECT_EQ(image::jpeg_settings_of(std::vector<uint8_t>(at60->body.begin(), at60->body.end()), "p").quality, 60);
   auto png = s.client.Post("/restore", prot->body, "image/jpeg");
   ASSERT_EQ(png->status, 200) << png->body;
   EXPECT_TRUE(torch::equal(decode(png->body), image::decode(jpeg, "in.jpg")));
@@ -175,6 +179,9 @@ TEST(Server, ErrorsAreJsonWithTheRightStatus) {
   EXPECT_NE(latin1->body.find("\"kind\":\"usage\""), std::string::npos) << latin1->body;
   EXPECT_EQ(s.client.Post("/protect?block=x", bytes_of(img), "image/png")->status, 400);
   EXPECT_EQ(s.client.Post("/protect?detail_scale=x", bytes_of(img), "image/png")->status, 400);
+  auto expansion = s.client.Post("/protect?max_expansion=-1", bytes_of(img), "image/png");
+  EXPECT_EQ(expansion->status, 400);
+  EXPECT_NE(error_of(expansion).find("max_expansion must be 0..100"), std::string::npos) << error_of(expansion);
   auto floor = s.client.Post("/protect?min_psnr=0", bytes_of(img), "image/png");
   EXPECT_EQ(floor->status, 400);
   EXPECT_NE(error_of(floor).find("restoration floor"), std::string::npos) << error_of(floor);

@@ -57,6 +57,9 @@ void add_eval_commands(CLI::App& app, Globals& g) {
   cmd->add_option("--protected-quality", o->protected_quality,
                   "JPEG mode: the protected JPEGs' quality, as hipp protect --quality (0: as hipp protect picks it)")
       ->default_val(0)->check(CLI::Range(0, 100));
+  cmd->add_option("--max-expansion", o->max_expansion,
+                  "JPEG mode: as hipp protect --max-expansion (default: hipp protect's)")
+      ->check(CLI::Range(0.0, 100.0));
   cmd->add_flag("--from-pixels", [o](int64_t) { o->keep_original = false; },
                 "JPEG mode: protected JPEGs without the kept original, so restore runs through the protected pixels "
                 "and repair data (how each scheme survives JPEG; hipp protect keeps the original)");

@@ -84,6 +84,8 @@ void add_key_commands(CLI::App& app, Globals& g) {
                 << "\n"
                 << "block:      " << h.block << "\n"
                 << "size:       " << h.width << "x" << h.height << "\n";
+      if (h.pixel_tag)  // the image everyone sees: its quality, as its tables say
+        std::cout << "protected:  JPEG, quality " << image::jpeg_settings_of(bytes, *in).quality << "\n";
       if (h.origin)
         std::cout << "original:   JPEG, quality " << int(h.origin->quality) << ", "
                   << (h.origin->luma_h * h.origin->luma_v == 1 ? "4:4:4" : h.origin->luma_v == 1 ? "4:2:2" : "4:2:0")

@@ -121,6 +121,7 @@ struct ProtectArgs : RunArgs, FormatArgs {
   std::string model, scheme = "hipp";
   int block = 0, thumbnail = scheme::kDefaultThumbnail;
   double detail_scale = 1;
+  double max_expansion = service::kKeptOriginalMaxExpansion;
   std::string content = "auto";
   repair::RepairOptions repair;
   bool psnr_given = false, ssim_given = false;  // else a protected JPEG gets the JPEG floors
@@ -159,7 +160,7 @@ void run_protect(const ProtectArgs& a, const Globals& g) {
         repair::RepairStats st;
         auto bytes = read_file(j.in);
         auto s = settings;
-        service::fit_to_input(s, bytes, j.in, a.quality);
+        service::fit_to_input(s, bytes, j.in, a.quality, a.max_expansion);
         s.format.jpeg = a.jpeg_out(j.out);
         s.repair = repair::floors_for(a.repair, s.format.jpeg, a.psnr_given, a.ssim_given);
         write_output(j.out, protector.protect(image::decode(bytes, j.in), s, &st, bytes));
@@ -283,9 +284,16 @@ void add_protect_commands(CLI::App& app, Globals& g) {
   add_format_options(p, *pa, "protected file's format: auto (JPEG for a JPEG photo or an output named .jpg, else "
                              "PNG), png (lossless) or jpeg",
                      "protected JPEG's quality. Default for a JPEG photo: its own quality (estimated from its "
-                     "quantization tables) up to 60, since the file also keeps the photo itself, encrypted, and "
-                     "restore gives that back bit for bit; 90 for other originals; jpeg-scramble always keeps "
-                     "the original's own tables");
+                     "quantization tables) up to 60, lowered as --max-expansion asks, since the file also keeps "
+                     "the photo itself, encrypted, and restore gives that back bit for bit; 90 for other "
+                     "originals; jpeg-scramble always keeps the original's own tables");
+  p->add_option("--max-expansion", pa->max_expansion,
+                "a protected JPEG that keeps its JPEG photo: the largest file, as a multiple of the photo's size, "
+                "that lowering the protected image's quality (down to " +
+                    std::to_string(repair::kLowestFittedQuality) +
+                    ") may reach; the file is bigger only where even that quality is too big (small photos "
+                    "stored at quality 85 or below). 0: no limit. Ignored with --quality")
+      ->default_val(pa->max_expansion)->check(CLI::Range(0.0, 100.0));
   p->add_flag("--lossless", pa->repair.lossless,
               "store every residual: restoration is bit-identical to the input (bigger file; restore needs no flag)");
   add_run_options(p, *pa);

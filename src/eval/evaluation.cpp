@@ -39,7 +39,7 @@ constexpr int kRequalities[] = {85, 75};
 std::vector<std::string> columns(bool jpeg) {
   std::vector<std::string> c = {"restore_ssim", "restore_psnr", "repair_rate", "unrepaired_min_block_psnr", "thumb_psnr"};
   if (jpeg) {
-    c.push_back("jpeg_expansion");
+    c.insert(c.end(), {"jpeg_expansion", "protected_quality"});
     for (int q : kRequalities) c.insert(c.end(), {fmt::format("requality{}_ssim", q), fmt::format("requality{}_psnr", q)});
   } else {
     c.insert(c.end(), {"png_expansion", "jpeg90_expansion"});
@@ -138,8 +138,8 @@ using Values = std::map<std::string, std::map<std::string, std::vector<double>>>
 std::string per_set_section(const EvalOptions& o, const std::vector<int>& set_of, Values& values, json& summary) {
   std::string md = o.jpeg ? "\n| set | scheme | images | restore PSNR mean | p5 | min | restore SSIM mean | p5 | min | "
                             "repaired blocks | JPEG expansion | max | thumbnail PSNR min | recompressed q85 SSIM "
-                            "mean | p5 | min |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-                            "---:|---:|\n"
+                            "mean | p5 | min | protected quality mean | min |\n|---|---|---:|---:|---:|---:|---:|---:|---:|"
+                            "---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
                           : "\n| set | scheme | images | restore PSNR mean | p5 | min | restore SSIM mean | p5 | min | "
                             "repaired blocks | PNG expansion |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (size_t d = 0; d < o.data.size(); ++d)
@@ -162,13 +162,15 @@ std::string per_set_section(const EvalOptions& o, const std::vector<int>& set_of
       md += "| " + o.data[d] + " | " + name + " | " + std::to_string(psnr.size()) + " | " + p.md(2) + " | " + q.md(4) +
             " | " + fmt_num(100 * rate, 2) + "% | " + fmt_num(expansion.mean, 3);
       if (o.jpeg) {  // the JPEG bars are per image: the worst expansion, thumbnail and recompression
-        const Spread thumb(pick("thumb_psnr")), re85(pick("requality85_ssim"));
+        const Spread thumb(pick("thumb_psnr")), re85(pick("requality85_ssim")), pq(pick("protected_quality"));
         auto sizes = pick(exp_col);
         const double largest = *std::max_element(sizes.begin(), sizes.end());
         js["jpeg_expansion_max"] = json_num(largest);
         js["thumb_psnr"] = thumb.json();
         js["requality85_ssim"] = re85.json();
-        md += " | " + fmt_num(largest, 3) + " | " + fmt_num(thumb.min, 2) + " | " + re85.md(4);
+        js["protected_quality"] = pq.json();
+        md += " | " + fmt_num(largest, 3) + " | " + fmt_num(thumb.min, 2) + " | " + re85.md(4) + " | " +
+              fmt_num(pq.mean, 1) + " | " + fmt_num(pq.min, 0);
       }
       md += " |\n";
     }
@@ -279,7 +281,10 @@ std::string run_evaluation(const EvalOptions& o) {
     }
     service::ProtectSettings as_protect;
     as_protect.format.keep_original = o.keep_original;
-    service::fit_to_input(as_protect, user_file, set.paths[i], o.protected_quality);
+    if (o.max_expansion < 0)
+      service::fit_to_input(as_protect, user_file, set.paths[i], o.protected_quality);
+    else
+      service::fit_to_input(as_protect, user_file, set.paths[i], o.protected_quality, o.max_expansion);
     as_protect.format.jpeg = o.jpeg;
     auto jpg_orig = o.jpeg ? size_t{0} : image::encode_jpeg(img, 90).size();
     double bpd_orig = NAN;
@@ -328,6 +333,7 @@ std::string run_evaluation(const EvalOptions& o) {
           {"unrepaired_min_block_psnr", rs.original ? NAN : rs.worst_before},  // no check ran
           {"thumb_psnr", metrics::thumbnail_psnr(img, prot, block)},
           {o.jpeg ? "jpeg_expansion" : "png_expansion", static_cast<double>(file.size()) / user_file.size()},
+          {"protected_quality", o.jpeg ? image::jpeg_settings_of(file, "protected JPEG").quality : NAN},
           {"protect_s", t_protect},
           {"restore_s", t_restore},
           {"wrongkey_ssim", metrics::ssim(img, wrong_restored)},
@@ -396,7 +402,8 @@ std::string run_evaluation(const EvalOptions& o) {
         (o.jpeg ? fmt::format("JPEG mode: each original is first stored as a JPEG at quality {} (4:2:0), whose decoded "
                               "pixels are what every metric compares with; jpeg_expansion: the protected JPEG (hipp "
                               "segments included) / that JPEG. requalityQ: restoration after the protected JPEG is "
-                              "re-encoded at quality Q (4:2:0) with its hipp segments kept. {}",
+                              "re-encoded at quality Q (4:2:0) with its hipp segments kept. protected_quality: the IJG "
+                              "quality nearest the protected JPEG's tables. {}",
                               o.quality,
                               o.keep_original ? "Pixel schemes' protected JPEGs keep the original JPEG, encrypted, "
                                                 "as hipp protect writes them (--from-pixels: restore from the pixels). "

@@ -31,6 +31,7 @@ struct EvalOptions {
   // runs through the protected pixels and repair data (the schemes' own JPEG robustness).
   bool keep_original = true;
   int protected_quality = 0;  // JPEG mode: the protected JPEG's quality (0: as hipp protect picks it)
+  double max_expansion = -1;  // JPEG mode: as hipp protect --max-expansion (negative: its default)
   int grid_rows = 6;
   std::string device = "cpu";
   bool quiet = false;

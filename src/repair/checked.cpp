@@ -106,6 +106,38 @@ std::vector<uint8_t> protect_jpeg_native(const scheme::Scheme& scheme, const cry
   return container::write_protected_jpeg(jpeg, seen, h, master);
 }
 
+// A file that keeps its original, its protected image at format.settings.quality or, where
+// that file would outgrow format.max_expansion times the original's size, at the highest
+// quality down to kLowestFittedQuality whose file fits (or at that lowest one). The header's
+// size does not depend on the pixels, so only the JPEG is encoded again.
+std::vector<uint8_t> write_kept(const torch::Tensor& prot, bool grey, const container::Header& h,
+                                const crypto::Key& master, const FileFormat& format, size_t original_size) {
+  auto encode = [&](int quality) {
+    auto settings = format.settings;
+    settings.quality = quality;
+    return grey ? image::encode_grey_jpeg(prot, quality) : image::encode_jpeg(prot, settings);
+  };
+  auto write = [&](const std::vector<uint8_t>& jpeg) {
+    return container::write_protected_jpeg(jpeg, image::decode(jpeg, "protected JPEG"), h, master);
+  };
+  const int top = format.settings.quality;
+  auto jpeg = encode(top);
+  auto file = write(jpeg);
+  const double cap = format.max_expansion * static_cast<double>(original_size);
+  if (format.max_expansion <= 0 || file.size() <= cap || top <= kLowestFittedQuality) return file;
+  const double budget = cap - static_cast<double>(file.size() - jpeg.size());
+  std::vector<uint8_t> best;
+  for (int lo = kLowestFittedQuality, hi = top - 1; lo <= hi;) {  // sizes fall with quality
+    int mid = lo + (hi - lo) / 2;
+    auto j = encode(mid);
+    if (static_cast<double>(j.size()) <= budget)
+      best = std::move(j), lo = mid + 1;
+    else
+      hi = mid - 1;
+  }
+  return write(best.empty() ? encode(kLowestFittedQuality) : best);
+}
+
 }  // namespace
 
 std::vector<uint8_t> protect_file(const scheme::Scheme& scheme, const torch::Tensor& rgb, const crypto::Key& master,
@@ -129,10 +161,8 @@ std::vector<uint8_t> protect_file(const scheme::Scheme& scheme, const torch::Ten
     if (stats) *stats = unchecked(rgb, h.block), stats->original = true;
     // A black-and-white photo gets a black-and-white protected image: HIPP's colour there would
     // be noise. Nothing restores from these pixels, so they need not stay HIPP's own.
-    const bool grey = image::is_grey(rgb);
-    auto jpeg = grey ? image::encode_grey_jpeg(image::to_grey(prot), format.settings.quality)
-                     : image::encode_jpeg(prot, format.settings);
-    return container::write_protected_jpeg(jpeg, image::decode(jpeg, "protected JPEG"), h, master);
+    return write_kept(image::is_grey(rgb) ? image::to_grey(prot) : prot, image::is_grey(rgb), h, master, format,
+                      original.size());
   }
   std::vector<uint8_t> jpeg;
   torch::Tensor seen;

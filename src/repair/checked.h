@@ -36,9 +36,16 @@ struct FileFormat {
   bool jpeg = false;
   image::JpegSettings settings;
   bool keep_original = true;
+  // With a kept original: the largest file, as a multiple of the original's size, that lowering
+  // the protected image's quality from settings.quality (down to kLowestFittedQuality) may
+  // reach; 0: settings.quality as it is.
+  double max_expansion = 0;
   // Whether a protected file of `input` keeps it: a JPEG photo protected to a JPEG.
   bool keeps(const std::vector<uint8_t>& input) const { return jpeg && keep_original && image::is_jpeg(input); }
 };
+
+// The lowest quality max_expansion lowers a protected image to: below it JPEG's blocks show.
+inline constexpr int kLowestFittedQuality = 30;
 
 // protect_checked, then the file's bytes (container::write_protected_png or _jpeg): the
 // caller sets h's scheme, model, block, key fields, nonce and origin. A JPEG-native scheme

@@ -160,7 +160,10 @@ void install_routes(httplib::Server& http, const ServeOptions& o, service::Prote
     const auto body = body_bytes(req);
     const int quality = number_param(req, "quality", 0);
     if (quality < 0 || quality > 100) throw Error(ErrorKind::usage, "query parameter quality must be 1..100");
-    service::fit_to_input(s, body, "request body", quality);
+    const double max_expansion = number_param(req, "max_expansion", service::kKeptOriginalMaxExpansion);
+    if (!(max_expansion >= 0 && max_expansion <= 100))
+      throw Error(ErrorKind::usage, "query parameter max_expansion must be 0..100");
+    service::fit_to_input(s, body, "request body", quality, max_expansion);
     s.format.jpeg = wants_jpeg(req);
     s.repair = repair::floors_for(s.repair, s.format.jpeg, req.has_param("min_psnr"), req.has_param("min_ssim"));
     auto bytes = w.protector->protect(image::decode(body, "request body"), s, nullptr, body);

@@ -18,7 +18,8 @@ Protector::Protector(keys::KeySource key, torch::Device device) : key_(std::move
   }
 }
 
-void fit_to_input(ProtectSettings& s, const std::vector<uint8_t>& input, const std::string& name, int quality) {
+void fit_to_input(ProtectSettings& s, const std::vector<uint8_t>& input, const std::string& name, int quality,
+                  double max_expansion) {
   s.origin.reset();
   int from_input = 90;
   if (image::is_jpeg(input)) {
@@ -32,6 +33,7 @@ void fit_to_input(ProtectSettings& s, const std::vector<uint8_t>& input, const s
   // restoration (and repair data) than it saves in bytes.
   const bool keeps = s.format.keep_original && s.origin;
   s.format.settings.quality = quality ? quality : keeps ? std::min(from_input, kKeptOriginalQuality) : from_input;
+  s.format.max_expansion = keeps && !quality ? max_expansion : 0;  // a quality asked for is kept
   s.format.settings.luma_h = keeps ? s.origin->luma_h : 1;
   s.format.settings.luma_v = keeps ? s.origin->luma_v : 1;
 }

@@ -31,14 +31,18 @@ struct ProtectSettings {
   std::optional<container::Header::JpegOrigin> origin;  // the original was a JPEG: restore writes one back
 };
 
-// The protected JPEG's quality when it keeps its JPEG original, unless that original's is lower.
+// The protected JPEG's quality when it keeps its JPEG original, unless that original's is lower,
+// and the largest such file as a multiple of the original's size that lowering that quality
+// (down to repair::kLowestFittedQuality) may reach: the photo's size, give or take (docs/jpeg.md).
 inline constexpr int kKeptOriginalQuality = 60;
+inline constexpr double kKeptOriginalMaxExpansion = 1.3;
 
 // Fits `s` to the input file as the user has it: a JPEG original is recorded (restore writes a
 // JPEG back at its quality), and a protected JPEG takes `quality` (0: the original's, or 90 for
-// a PNG original; when it keeps its JPEG original, at most kKeptOriginalQuality) and, when it
-// keeps its original, that original's chroma sampling.
-void fit_to_input(ProtectSettings& s, const std::vector<uint8_t>& input, const std::string& name, int quality);
+// a PNG original; when it keeps its JPEG original, at most kKeptOriginalQuality, lowered as
+// `max_expansion` asks) and, when it keeps its original, that original's chroma sampling.
+void fit_to_input(ProtectSettings& s, const std::vector<uint8_t>& input, const std::string& name, int quality,
+                  double max_expansion = kKeptOriginalMaxExpansion);
 
 struct Restored {
   torch::Tensor rgb;  // uint8 [3,H,W]
