@@ -1,10 +1,12 @@
 // Protected JPEGs (container/protected_jpeg.h): the input's quality read back from its tables,
 // the header split over APP11 segments and found again, a file as written told from one
 // re-encoded since, and restoration through the JPEG round trip meeting protect's floors.
+#include <algorithm>
 #include <cstdio>
 // jpeglib.h needs FILE and size_t declared first.
 #include <jpeglib.h>
 
+#include "common/files.h"
 #include "container/protected_jpeg.h"
 #include "image/image.h"
 #include "image/jpeg_xl.h"
@@ -51,6 +53,46 @@ std::vector<uint8_t> arithmetic_coded(const std::vector<uint8_t>& jpeg) {
   jpeg_destroy_compress(&c);
   jpeg_destroy_decompress(&d);
   free(buffer);
+  return out;
+}
+
+// `jpeg` carrying `profile` as ICC APP2 segments after its JFIF segment, chunked as ICC.1 B.4
+// says (and libjpeg writes): "ICC_PROFILE\0", the chunk's number from 1, the count, the chunk.
+std::vector<uint8_t> with_icc_profile(const std::vector<uint8_t>& jpeg, const std::vector<uint8_t>& profile) {
+  constexpr size_t kChunk = 65519;
+  const size_t n = (profile.size() + kChunk - 1) / kChunk;
+  std::vector<uint8_t> segments;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t len = std::min(kChunk, profile.size() - i * kChunk), total = 2 + 12 + 2 + len;
+    segments.insert(segments.end(), {0xFF, 0xE2, static_cast<uint8_t>(total >> 8), static_cast<uint8_t>(total & 0xFF)});
+    const char id[] = "ICC_PROFILE";
+    segments.insert(segments.end(), id, id + sizeof id);
+    segments.insert(segments.end(), {static_cast<uint8_t>(i + 1), static_cast<uint8_t>(n)});
+    auto from = profile.begin() + static_cast<std::ptrdiff_t>(i * kChunk);
+    segments.insert(segments.end(), from, from + static_cast<std::ptrdiff_t>(len));
+  }
+  const size_t after_jfif = 4 + (size_t(jpeg[4]) << 8 | jpeg[5]);
+  std::vector<uint8_t> out(jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(after_jfif));
+  out.insert(out.end(), segments.begin(), segments.end());
+  out.insert(out.end(), jpeg.begin() + static_cast<std::ptrdiff_t>(after_jfif), jpeg.end());
+  return out;
+}
+
+// The ICC profile libjpeg reads from `jpeg` (empty: none).
+std::vector<uint8_t> icc_profile_of(const std::vector<uint8_t>& jpeg) {
+  jpeg_decompress_struct d;
+  jpeg_error_mgr e;
+  d.err = jpeg_std_error(&e);
+  jpeg_create_decompress(&d);
+  jpeg_mem_src(&d, jpeg.data(), static_cast<unsigned long>(jpeg.size()));
+  jpeg_save_markers(&d, JPEG_APP0 + 2, 0xFFFF);
+  jpeg_read_header(&d, TRUE);
+  JOCTET* data = nullptr;
+  unsigned int size = 0;
+  std::vector<uint8_t> out;
+  if (jpeg_read_icc_profile(&d, &data, &size)) out.assign(data, data + size);
+  free(data);
+  jpeg_destroy_decompress(&d);
   return out;
 }
 
@@ -324,6 +366,32 @@ TEST(ProtectedJpeg, APhotoTurnedByExifWithAVideoAfterItStandsAsShownAndComesBack
 
 // A black-and-white photo's protected JPEG is black and white too (HIPP's colour would be
 // noise there), one component, thumbnail kept; restore still gives back the file.
+// The protected image is in the photo's colours: it carries the photo's colour profile, unless
+// the profile is for other components than its own (a CMYK photo's, read as RGB).
+TEST(ProtectedJpeg, CarriesThePhotosColourProfileWhereItFits) {
+  const auto srgb = hipp::read_file(test::fixture("icc/srgb.icc"));
+  service::Protector protector(keys::KeySource{keys::KeySource::Raw, test::filled<32>(5), ""}, torch::kCPU);
+  for (bool cmyk : {false, true}) {
+    auto profile = srgb;
+    if (cmyk) std::copy_n("CMYK", 4, profile.begin() + 16);
+    auto input = with_icc_profile(cmyk ? written_by_libjpeg(photo(), 2, 2, true) : image::encode_jpeg(photo(), 90), profile);
+    ASSERT_EQ(icc_profile_of(input), profile);
+    EXPECT_EQ(image::jpeg_extras(input).icc_space, cmyk ? "CMYK" : "RGB ");
+    service::ProtectSettings s;
+    service::fit_to_input(s, input, "in.jpg", 0);
+    s.format.jpeg = true;
+    auto file = protector.protect(image::decode(input, "in.jpg"), s, nullptr, input);
+    EXPECT_EQ(icc_profile_of(file), cmyk ? std::vector<uint8_t>{} : profile);
+    EXPECT_EQ(read_header(file, "p.jpg").original_jxl, !cmyk) << "libjxl recompresses it, profile and all";
+    EXPECT_EQ(protector.restore(file, "p.jpg").jpeg, input);
+  }
+  // A profile over two segments, as found in the file.
+  auto big = random_bytes(70000, 3);
+  auto extras = image::jpeg_extras(with_icc_profile(image::encode_jpeg(photo(), 90), big));
+  EXPECT_EQ(extras.icc_segments.size(), big.size() + 2 * (4 + 14));
+  EXPECT_EQ(extras.icc_space, std::string(big.begin() + 16, big.begin() + 20));
+}
+
 TEST(ProtectedJpeg, ABlackAndWhitePhotoGetsABlackAndWhiteProtectedImage) {
   service::Protector protector(keys::KeySource{keys::KeySource::Raw, test::filled<32>(5), ""}, torch::kCPU);
   for (bool grey : {true, false}) {

@@ -66,7 +66,19 @@ std::pair<uint32_t, uint32_t> jpeg_size(const std::vector<uint8_t>& b) {
 // Where a JPEG's image ends: past the end-of-image marker that follows its last scan, walking
 // the segments and skipping each scan's entropy-coded data (where 0xFF is followed by 0x00 or
 // a restart marker); 0 if the walk finds no end.
-size_t jpeg_image_end(const std::vector<uint8_t>& b, int& orientation) {
+// An APP2 segment of an ICC profile (ICC.1, B.4): "ICC_PROFILE\0", its chunk's number from 1
+// and the chunk count, then the chunk; the first chunk opens with the profile's header, whose
+// bytes 16-19 name its colour space.
+constexpr char kIcc[] = "ICC_PROFILE";  // with its terminating zero: 12 bytes
+void note_icc(const uint8_t* segment, size_t len, JpegExtras& x) {
+  const uint8_t* body = segment + 4;
+  if (len < 2 + sizeof kIcc + 2 || !std::equal(kIcc, kIcc + sizeof kIcc, body)) return;
+  x.icc_segments.insert(x.icc_segments.end(), segment, segment + 2 + len);
+  const uint8_t* chunk = body + sizeof kIcc + 2;
+  if (body[sizeof kIcc] == 1 && segment + 2 + len >= chunk + 20) x.icc_space.assign(chunk + 16, chunk + 20);
+}
+
+size_t jpeg_image_end(const std::vector<uint8_t>& b, JpegExtras& x) {
   size_t i = 2;
   while (i + 2 <= b.size()) {
     if (b[i] != 0xFF) return 0;
@@ -83,7 +95,8 @@ size_t jpeg_image_end(const std::vector<uint8_t>& b, int& orientation) {
     if (i + 4 > b.size()) return 0;
     const size_t len = size_t(b[i + 2]) << 8 | b[i + 3];
     if (len < 2 || i + 2 + len > b.size()) return 0;
-    if (m == 0xE1 && orientation == 1) orientation = codec::exif_orientation(&b[i + 4], len - 2);
+    if (m == 0xE1 && x.orientation == 1) x.orientation = codec::exif_orientation(&b[i + 4], len - 2);
+    if (m == 0xE2) note_icc(&b[i], len, x);
     i += 2 + len;
     if (m != 0xDA) continue;
     while (i + 1 < b.size() && !(b[i] == 0xFF && b[i + 1] != 0x00 && !(b[i + 1] >= 0xD0 && b[i + 1] <= 0xD7))) ++i;
@@ -127,9 +140,20 @@ std::pair<uint32_t, uint32_t> header_size(const std::vector<uint8_t>& b) {
 
 JpegExtras jpeg_extras(const std::vector<uint8_t>& jpeg) {
   JpegExtras x;
-  const size_t end = jpeg_image_end(jpeg, x.orientation);
+  const size_t end = jpeg_image_end(jpeg, x);
   if (end) x.trailing_bytes = jpeg.size() - end;
   return x;
+}
+
+std::vector<uint8_t> insert_segments(const std::vector<uint8_t>& jpeg, const std::vector<uint8_t>& segments) {
+  if (!is_jpeg(jpeg)) throw Error("insert_segments: not a JPEG");
+  size_t at = 2;
+  if (jpeg.size() >= 6 && jpeg[2] == 0xFF && jpeg[3] == 0xE0) at += 2 + (size_t(jpeg[4]) << 8 | jpeg[5]);
+  if (at > jpeg.size()) throw Error("insert_segments: a damaged JFIF segment");
+  std::vector<uint8_t> out(jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(at));
+  out.insert(out.end(), segments.begin(), segments.end());
+  out.insert(out.end(), jpeg.begin() + static_cast<std::ptrdiff_t>(at), jpeg.end());
+  return out;
 }
 
 bool is_jpeg(const std::vector<uint8_t>& b) {

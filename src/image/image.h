@@ -38,13 +38,19 @@ void check_pixels(uint64_t width, uint64_t height, const std::string& name);
 std::pair<uint32_t, uint32_t> header_size(const std::vector<uint8_t>& bytes);
 
 // What a JPEG file holds beside its image that only the file itself keeps: the EXIF
-// orientation (1: none) and the bytes after its end-of-image marker (a motion photo's video,
-// an HDR gain map's second image). From a walk over its segments; nothing is decoded.
+// orientation (1: none), the bytes after its end-of-image marker (a motion photo's video, an
+// HDR gain map's second image), and its ICC colour profile: the APP2 segments that carry it,
+// whole, and the profile's colour space ("RGB ", "GRAY", "CMYK"; empty without one). From a
+// walk over its segments; nothing is decoded.
 struct JpegExtras {
   int orientation = 1;
   size_t trailing_bytes = 0;
+  std::vector<uint8_t> icc_segments;
+  std::string icc_space;
 };
 JpegExtras jpeg_extras(const std::vector<uint8_t>& jpeg);
+// `jpeg` with `segments` (whole marker segments) after its start and its JFIF segment.
+std::vector<uint8_t> insert_segments(const std::vector<uint8_t>& jpeg, const std::vector<uint8_t>& segments);
 
 // Throws hipp::Error (prefixed with `who`) unless `rgb` is a uint8 [3,H,W] image tensor.
 void require_rgb(const torch::Tensor& rgb, const std::string& who);

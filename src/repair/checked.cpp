@@ -111,11 +111,19 @@ std::vector<uint8_t> protect_jpeg_native(const scheme::Scheme& scheme, const cry
 // quality down to kLowestFittedQuality whose file fits (or at that lowest one). The header's
 // size does not depend on the pixels, so only the JPEG is encoded again.
 std::vector<uint8_t> write_kept(const torch::Tensor& prot, bool grey, const container::Header& h,
-                                const crypto::Key& master, const FileFormat& format, size_t original_size) {
+                                const crypto::Key& master, const FileFormat& format,
+                                const std::vector<uint8_t>& original) {
+  // The protected image is in the photo's colours, so it carries the photo's colour profile
+  // (a phone's Display P3, say) where that profile fits its components; else viewers would
+  // show its thumbnail in other colours than the photo's.
+  auto extras = image::jpeg_extras(original);
+  std::vector<uint8_t> icc;
+  if (extras.icc_space == (grey ? "GRAY" : "RGB ")) icc = std::move(extras.icc_segments);
   auto encode = [&](int quality) {
     auto settings = format.settings;
     settings.quality = quality;
-    return grey ? image::encode_grey_jpeg(prot, quality) : image::encode_jpeg(prot, settings);
+    auto jpeg = grey ? image::encode_grey_jpeg(prot, quality) : image::encode_jpeg(prot, settings);
+    return icc.empty() ? jpeg : image::insert_segments(jpeg, icc);
   };
   auto write = [&](const std::vector<uint8_t>& jpeg) {
     return container::write_protected_jpeg(jpeg, image::decode(jpeg, "protected JPEG"), h, master);
@@ -123,7 +131,7 @@ std::vector<uint8_t> write_kept(const torch::Tensor& prot, bool grey, const cont
   const int top = format.settings.quality;
   auto jpeg = encode(top);
   auto file = write(jpeg);
-  const double cap = format.max_expansion * static_cast<double>(original_size);
+  const double cap = format.max_expansion * static_cast<double>(original.size());
   if (format.max_expansion <= 0 || file.size() <= cap || top <= kLowestFittedQuality) return file;
   const double budget = cap - static_cast<double>(file.size() - jpeg.size());
   std::vector<uint8_t> best;
@@ -162,7 +170,7 @@ std::vector<uint8_t> protect_file(const scheme::Scheme& scheme, const torch::Ten
     // A black-and-white photo gets a black-and-white protected image: HIPP's colour there would
     // be noise. Nothing restores from these pixels, so they need not stay HIPP's own.
     return write_kept(image::is_grey(rgb) ? image::to_grey(prot) : prot, image::is_grey(rgb), h, master, format,
-                      original.size());
+                      original);
   }
   std::vector<uint8_t> jpeg;
   torch::Tensor seen;
