@@ -1,6 +1,6 @@
-// libFuzzer: the protected-file reader (PNG chunk or JPEG segments, header, pixels) and the
-// key checks with a fixed key. Every failure must be a hipp::Error, never a crash, a hang or
-// another exception.
+// libFuzzer: the protected-file reader (PNG chunk or JPEG segments, header, pixels), the key
+// checks with a fixed key, and the colour chunks restore copies. Every failure must be a
+// hipp::Error, never a crash, a hang or another exception.
 #include <cstdint>
 #include <vector>
 
@@ -22,6 +22,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }();
   (void)once;
   std::vector<uint8_t> bytes(data, data + size);
+  // What restore copies into a restored PNG: never throws, whatever the file.
+  auto colour = hipp::container::colour_chunks(bytes);
+  if (!colour.empty()) (void)hipp::container::insert_after_ihdr(bytes, colour);
   try {
     auto p = hipp::container::read_protected(bytes, "fuzz");
     hipp::crypto::Key key{};

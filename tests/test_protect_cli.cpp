@@ -4,6 +4,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <zlib.h>
 
 #include "common/files.h"
 #include "container/protected_jpeg.h"
@@ -59,6 +60,42 @@ TEST_F(ProtectCli, RoundTripKeepsThumbnailAndInfoShowsTheHeader) {
   for (auto s : {"header version 3", "scheme:     hipp", "block:      8", "size:       64x64", "raw key file",
                  "(celeba64-hipp, with its encoder E)", "side data:  96 bytes, encrypted (range fit"})
     EXPECT_NE(info.output.find(s), std::string::npos) << info.output;
+}
+
+// A PNG's chunk of `type` holding `data`, whole (length, type, data, CRC).
+std::vector<uint8_t> png_chunk(const std::string& type, const std::vector<uint8_t>& data) {
+  std::vector<uint8_t> c = {0, 0, 0, 0};
+  for (int i = 0; i < 4; ++i) c[i] = static_cast<uint8_t>(data.size() >> (24 - 8 * i));
+  c.insert(c.end(), type.begin(), type.end());
+  c.insert(c.end(), data.begin(), data.end());
+  uLong crc = crc32(crc32(0, nullptr, 0), &c[4], static_cast<uInt>(4 + data.size()));
+  for (int i = 0; i < 4; ++i) c.push_back(static_cast<uint8_t>(crc >> (24 - 8 * i)));
+  return c;
+}
+
+// The protected image is in the photo's colours: a PNG photo's colour chunks (an ICC profile,
+// its gamma) travel in the protected PNG, and restore gives them back with the pixels.
+TEST_F(ProtectCli, APngsColourProfileComesBackWithIt) {
+  auto profile = hipp::read_file(test::fixture("icc/srgb.icc"));
+  std::vector<uint8_t> packed(compressBound(profile.size()));
+  uLongf packed_size = packed.size();
+  ASSERT_EQ(compress2(packed.data(), &packed_size, profile.data(), profile.size(), 9), Z_OK);
+  std::vector<uint8_t> iccp = {'s', 'R', 'G', 'B', 0, 0};  // name, its end, method 0 (zlib)
+  iccp.insert(iccp.end(), packed.begin(), packed.begin() + static_cast<std::ptrdiff_t>(packed_size));
+  auto colour = png_chunk("iCCP", iccp), gamma = png_chunk("gAMA", {0, 0, 0xB1, 0x8F});
+  colour.insert(colour.end(), gamma.begin(), gamma.end());
+  auto in = container::insert_after_ihdr(hipp::read_file(p("in.png")), colour);
+  test::write_bytes(p("icc.png"), std::string(in.begin(), in.end()));
+  auto key = " -k " + q(p("k.key"));
+  ASSERT_EQ(run_hipp("-q protect " + q(p("icc.png")) + " -o " + q(p("prot.png")) + key).code, 0);
+  ASSERT_EQ(run_hipp("-q restore " + q(p("prot.png")) + " -o " + q(p("back.png")) + key).code, 0);
+  for (auto name : {"prot.png", "back.png"}) {
+    auto file = hipp::read_file(p(name));
+    EXPECT_EQ(container::colour_chunks(file), colour) << name;
+    EXPECT_EQ(*container::find_chunk(file, "iCCP"), iccp) << name;
+  }
+  EXPECT_GT(metrics::ssim(image::load(p("back.png")), image::load(p("in.png"))), 0.99);
+  EXPECT_TRUE(container::colour_chunks(hipp::read_file(p("in.png"))).empty()) << "none where the photo has none";
 }
 
 TEST_F(ProtectCli, TwoProtectionsDifferAndBothRestore) {

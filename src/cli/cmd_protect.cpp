@@ -182,7 +182,7 @@ bool original_was_jpeg(const std::string& path) {
 }
 
 std::vector<uint8_t> encode_restored(const service::Restored& r, const RestoreArgs& a, const std::string& out) {
-  return a.jpeg_out(out) ? service::restored_jpeg(r, a.quality) : image::encode_png(r.rgb);
+  return a.jpeg_out(out) ? service::restored_jpeg(r, a.quality) : service::restored_png(r);
 }
 
 void run_restore(const RestoreArgs& a, const Globals& g) {

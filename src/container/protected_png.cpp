@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <cstring>
+#include <set>
 
 #include "common/error.h"
 #include "container/protected_jpeg.h"
@@ -354,6 +355,32 @@ std::optional<std::vector<uint8_t>> find_chunk(const std::vector<uint8_t>& png, 
     found.emplace(begin, begin + c.length);
   }
   return found;
+}
+
+std::vector<uint8_t> colour_chunks(const std::vector<uint8_t>& png) {
+  static const std::set<std::string> kColour = {"iCCP", "sRGB", "gAMA", "cHRM", "cICP"};
+  std::vector<ChunkRef> chunks;
+  try {
+    chunks = walk_chunks(png);
+  } catch (const Error&) {
+    return {};
+  }
+  std::vector<uint8_t> out;
+  for (const auto& c : chunks) {
+    if (c.type == "IDAT") break;
+    auto begin = png.begin() + static_cast<std::ptrdiff_t>(c.start);
+    if (kColour.count(c.type)) out.insert(out.end(), begin, begin + 12 + c.length);
+  }
+  return out;
+}
+
+std::vector<uint8_t> insert_after_ihdr(const std::vector<uint8_t>& png, const std::vector<uint8_t>& chunks) {
+  const auto ihdr = walk_chunks(png).front();
+  auto at = png.begin() + static_cast<std::ptrdiff_t>(ihdr.start + 12 + ihdr.length);
+  std::vector<uint8_t> out(png.begin(), at);
+  out.insert(out.end(), chunks.begin(), chunks.end());
+  out.insert(out.end(), at, png.end());
+  return out;
 }
 
 std::vector<uint8_t> write_protected_png(const torch::Tensor& protected_rgb, Header header, const crypto::Key& master) {

@@ -81,6 +81,11 @@ Header parse_header(const std::vector<uint8_t>& bytes);
 std::vector<uint8_t> add_chunk(const std::vector<uint8_t>& png, const char type[4], const std::vector<uint8_t>& payload);
 // The payload of the chunk of `type`, or nullopt if there is none; more than one is an error.
 std::optional<std::vector<uint8_t>> find_chunk(const std::vector<uint8_t>& png, const char type[4]);
+// The chunks that say what colours a PNG's values stand for (iCCP, sRGB, gAMA, cHRM, cICP),
+// whole and in order; none from a PNG whose chunks do not check out.
+std::vector<uint8_t> colour_chunks(const std::vector<uint8_t>& png);
+// `png` with `chunks` (whole chunks) right after its IHDR, where colour chunks belong.
+std::vector<uint8_t> insert_after_ihdr(const std::vector<uint8_t>& png, const std::vector<uint8_t>& chunks);
 
 // The lowest version that holds h's fields.
 uint8_t version_for(const Header& h);

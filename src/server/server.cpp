@@ -175,7 +175,7 @@ void install_routes(httplib::Server& http, const ServeOptions& o, service::Prote
     auto r = w.protector->restore(body_bytes(req), "request body");
     // A protected JPEG re-encoded since protection restores approximately: say so.
     res.set_header("X-Hipp-Restoration", r.exact ? "exact" : "approximate");
-    if (!jpeg) return send_png(res, image::encode_png(r.rgb));
+    if (!jpeg) return send_png(res, service::restored_png(r));
     auto bytes = service::restored_jpeg(r);
     res.set_content(std::string(bytes.begin(), bytes.end()), "image/jpeg");
   }));

@@ -97,6 +97,11 @@ std::vector<uint8_t> restored_jpeg(const Restored& r, int quality) {
   return image::encode_jpeg(r.rgb, js);
 }
 
+std::vector<uint8_t> restored_png(const Restored& r) {
+  auto png = image::encode_png(r.rgb);
+  return r.png_colour.empty() ? png : container::insert_after_ihdr(png, r.png_colour);
+}
+
 Restored Protector::restore(const std::vector<uint8_t>& file, const std::string& where) {
   std::lock_guard<std::mutex> lock(mu_);
   auto p = container::read_protected(file, where);
@@ -105,6 +110,7 @@ Restored Protector::restore(const std::vector<uint8_t>& file, const std::string&
   // A file that keeps its original restores it exactly whatever became of its pixels.
   out.exact = container::verify(p, master, where) || !p.header.original.empty();
   out.origin = p.header.origin;
+  out.png_colour = container::colour_chunks(file);
   scheme::Request q;
   q.name = p.header.scheme;
   q.block = p.header.block;

@@ -49,12 +49,15 @@ struct Restored {
   std::optional<container::Header::JpegOrigin> origin;
   bool exact = true;  // false: a JPEG re-encoded since protection, restored approximately
   std::vector<uint8_t> jpeg;  // a kept original, or a JPEG-native scheme's: the original JPEG itself
+  std::vector<uint8_t> png_colour;  // a protected PNG's colour chunks (its photo's): a restored PNG's too
 };
 
 // The restored photo as a JPEG: with `quality` 0, the original file itself where there is one
 // (Restored::jpeg: no generation loss); else the pixels encoded at `quality`, or at the
 // original JPEG's quality and sampling, or at 90 with 4:2:0 for a PNG original.
 std::vector<uint8_t> restored_jpeg(const Restored& r, int quality = 0);
+// The restored photo as a PNG, with the colour chunks its protected PNG carried.
+std::vector<uint8_t> restored_png(const Restored& r);
 
 class Protector {
  public:
