@@ -1,6 +1,6 @@
 // libFuzzer: image decoding (PNG and JPEG through libpng and libjpeg-turbo, other formats
 // through OpenCV), with the pixel limit checked from the header first, and the segment walk
-// that finds a JPEG's EXIF orientation and end.
+// that finds a JPEG's EXIF orientation, end and colour profile.
 #include <cstdint>
 #include <vector>
 
@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }();
   (void)once;
   std::vector<uint8_t> bytes(data, data + size);
-  (void)hipp::image::jpeg_extras(bytes);
+  (void)hipp::image::icc_profile(hipp::image::jpeg_extras(bytes));
   try {
     hipp::image::decode(bytes, "fuzz");
   } catch (const hipp::Error&) {

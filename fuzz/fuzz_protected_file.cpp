@@ -22,9 +22,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }();
   (void)once;
   std::vector<uint8_t> bytes(data, data + size);
-  // What restore copies into a restored PNG: never throws, whatever the file.
-  auto colour = hipp::container::colour_chunks(bytes);
-  if (!colour.empty()) (void)hipp::container::insert_after_ihdr(bytes, colour);
+  // What restore copies into a restored PNG: png_colour_of never throws, whatever the file.
+  auto colour = hipp::container::png_colour_of(bytes);
+  try {
+    if (!colour.empty()) (void)hipp::container::insert_after_ihdr(bytes, colour);  // into a JPEG: an Error
+  } catch (const hipp::Error&) {
+  }
   try {
     auto p = hipp::container::read_protected(bytes, "fuzz");
     hipp::crypto::Key key{};

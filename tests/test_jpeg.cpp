@@ -56,28 +56,6 @@ std::vector<uint8_t> arithmetic_coded(const std::vector<uint8_t>& jpeg) {
   return out;
 }
 
-// `jpeg` carrying `profile` as ICC APP2 segments after its JFIF segment, chunked as ICC.1 B.4
-// says (and libjpeg writes): "ICC_PROFILE\0", the chunk's number from 1, the count, the chunk.
-std::vector<uint8_t> with_icc_profile(const std::vector<uint8_t>& jpeg, const std::vector<uint8_t>& profile) {
-  constexpr size_t kChunk = 65519;
-  const size_t n = (profile.size() + kChunk - 1) / kChunk;
-  std::vector<uint8_t> segments;
-  for (size_t i = 0; i < n; ++i) {
-    const size_t len = std::min(kChunk, profile.size() - i * kChunk), total = 2 + 12 + 2 + len;
-    segments.insert(segments.end(), {0xFF, 0xE2, static_cast<uint8_t>(total >> 8), static_cast<uint8_t>(total & 0xFF)});
-    const char id[] = "ICC_PROFILE";
-    segments.insert(segments.end(), id, id + sizeof id);
-    segments.insert(segments.end(), {static_cast<uint8_t>(i + 1), static_cast<uint8_t>(n)});
-    auto from = profile.begin() + static_cast<std::ptrdiff_t>(i * kChunk);
-    segments.insert(segments.end(), from, from + static_cast<std::ptrdiff_t>(len));
-  }
-  const size_t after_jfif = 4 + (size_t(jpeg[4]) << 8 | jpeg[5]);
-  std::vector<uint8_t> out(jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(after_jfif));
-  out.insert(out.end(), segments.begin(), segments.end());
-  out.insert(out.end(), jpeg.begin() + static_cast<std::ptrdiff_t>(after_jfif), jpeg.end());
-  return out;
-}
-
 // The ICC profile libjpeg reads from `jpeg` (empty: none).
 std::vector<uint8_t> icc_profile_of(const std::vector<uint8_t>& jpeg) {
   jpeg_decompress_struct d;
@@ -374,7 +352,7 @@ TEST(ProtectedJpeg, CarriesThePhotosColourProfileWhereItFits) {
   for (bool cmyk : {false, true}) {
     auto profile = srgb;
     if (cmyk) std::copy_n("CMYK", 4, profile.begin() + 16);
-    auto input = with_icc_profile(cmyk ? written_by_libjpeg(photo(), 2, 2, true) : image::encode_jpeg(photo(), 90), profile);
+    auto input = test::with_icc_profile(cmyk ? written_by_libjpeg(photo(), 2, 2, true) : image::encode_jpeg(photo(), 90), profile);
     ASSERT_EQ(icc_profile_of(input), profile);
     EXPECT_EQ(image::jpeg_extras(input).icc_space, cmyk ? "CMYK" : "RGB ");
     service::ProtectSettings s;
@@ -385,11 +363,14 @@ TEST(ProtectedJpeg, CarriesThePhotosColourProfileWhereItFits) {
     EXPECT_EQ(read_header(file, "p.jpg").original_jxl, !cmyk) << "libjxl recompresses it, profile and all";
     EXPECT_EQ(protector.restore(file, "p.jpg").jpeg, input);
   }
-  // A profile over two segments, as found in the file.
+  // A profile over two segments, as found in the file, and joined again.
   auto big = random_bytes(70000, 3);
-  auto extras = image::jpeg_extras(with_icc_profile(image::encode_jpeg(photo(), 90), big));
+  auto extras = image::jpeg_extras(test::with_icc_profile(image::encode_jpeg(photo(), 90), big));
   EXPECT_EQ(extras.icc_segments.size(), big.size() + 2 * (4 + 14));
   EXPECT_EQ(extras.icc_space, std::string(big.begin() + 16, big.begin() + 20));
+  EXPECT_EQ(image::icc_profile(extras), big);
+  auto twice = test::with_icc_profile(test::with_icc_profile(image::encode_jpeg(photo(), 90), big), big);
+  EXPECT_TRUE(image::icc_profile(image::jpeg_extras(twice)).empty()) << "chunks repeated: no profile";
 }
 
 TEST(ProtectedJpeg, ABlackAndWhitePhotoGetsABlackAndWhiteProtectedImage) {

@@ -98,6 +98,30 @@ TEST_F(ProtectCli, APngsColourProfileComesBackWithIt) {
   EXPECT_TRUE(container::colour_chunks(hipp::read_file(p("in.png"))).empty()) << "none where the photo has none";
 }
 
+// A JPEG photo's ICC profile, in a PNG of its pixels: the protected PNG (--format png) and a
+// restored PNG carry it as an iCCP chunk.
+TEST_F(ProtectCli, AJpegsColourProfileBecomesAnIccpChunkInPngs) {
+  const auto profile = hipp::read_file(test::fixture("icc/srgb.icc"));
+  auto jpeg = test::with_icc_profile(image::encode_jpeg(image::load(p("in.png")), 90), profile);
+  test::write_bytes(p("icc.jpg"), std::string(jpeg.begin(), jpeg.end()));
+  auto profile_in = [&](const std::string& name) {
+    auto iccp = container::find_chunk(hipp::read_file(p(name.c_str())), "iCCP");
+    if (!iccp) return std::vector<uint8_t>{};
+    auto packed = std::find(iccp->begin(), iccp->end(), 0) + 2;  // after the name, its end and the method
+    std::vector<uint8_t> out(profile.size() + 1);
+    uLongf size = out.size();
+    EXPECT_EQ(uncompress(out.data(), &size, &*packed, static_cast<uLong>(iccp->end() - packed)), Z_OK) << name;
+    out.resize(size);
+    return out;
+  };
+  auto key = " -k " + q(p("k.key"));
+  ASSERT_EQ(run_hipp("-q protect " + q(p("icc.jpg")) + " -o " + q(p("kept.jpg")) + key).code, 0);
+  ASSERT_EQ(run_hipp("-q restore " + q(p("kept.jpg")) + " -o " + q(p("kept-back.png")) + key).code, 0);
+  ASSERT_EQ(run_hipp("-q protect " + q(p("icc.jpg")) + " -o " + q(p("prot.png")) + key).code, 0);
+  ASSERT_EQ(run_hipp("-q restore " + q(p("prot.png")) + " -o " + q(p("back.png")) + key).code, 0);
+  for (auto name : {"kept-back.png", "prot.png", "back.png"}) EXPECT_EQ(profile_in(name), profile) << name;
+}
+
 TEST_F(ProtectCli, TwoProtectionsDifferAndBothRestore) {
   for (auto out : {"a.png", "b.png"})
     ASSERT_EQ(run_hipp("-q protect " + q(p("in.png")) + " -o " + q(p(out)) + " -k " + q(p("k.key"))).code, 0);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <array>
 #include "common/error.h"
 #include "flow/wavelet_flow.h"
@@ -58,6 +59,28 @@ inline std::vector<uint8_t> with_exif_orientation(const std::vector<uint8_t>& jp
   std::vector<uint8_t> out(jpeg.begin(), jpeg.begin() + 2);
   out.insert(out.end(), app1.begin(), app1.end());
   out.insert(out.end(), jpeg.begin() + 2, jpeg.end());
+  return out;
+}
+
+// `jpeg` carrying `profile` as ICC APP2 segments after its JFIF segment, chunked as ICC.1 B.4
+// says (and libjpeg writes): "ICC_PROFILE\0", the chunk's number from 1, the count, the chunk.
+inline std::vector<uint8_t> with_icc_profile(const std::vector<uint8_t>& jpeg, const std::vector<uint8_t>& profile) {
+  constexpr size_t kChunk = 65519;
+  const size_t n = (profile.size() + kChunk - 1) / kChunk;
+  std::vector<uint8_t> segments;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t len = std::min(kChunk, profile.size() - i * kChunk), total = 2 + 12 + 2 + len;
+    segments.insert(segments.end(), {0xFF, 0xE2, static_cast<uint8_t>(total >> 8), static_cast<uint8_t>(total & 0xFF)});
+    const char id[] = "ICC_PROFILE";
+    segments.insert(segments.end(), id, id + sizeof id);
+    segments.insert(segments.end(), {static_cast<uint8_t>(i + 1), static_cast<uint8_t>(n)});
+    auto from = profile.begin() + static_cast<std::ptrdiff_t>(i * kChunk);
+    segments.insert(segments.end(), from, from + static_cast<std::ptrdiff_t>(len));
+  }
+  const size_t after_jfif = 4 + (size_t(jpeg[4]) << 8 | jpeg[5]);
+  std::vector<uint8_t> out(jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(after_jfif));
+  out.insert(out.end(), segments.begin(), segments.end());
+  out.insert(out.end(), jpeg.begin() + static_cast<std::ptrdiff_t>(after_jfif), jpeg.end());
   return out;
 }
 

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <set>
 
+#include <zlib.h>
+
 #include "common/error.h"
 #include "container/protected_jpeg.h"
 #include "image/image.h"
@@ -326,17 +328,46 @@ Header parse_header(const std::vector<uint8_t>& bytes) {
   return h;
 }
 
-std::vector<uint8_t> add_chunk(const std::vector<uint8_t>& png, const char type[4], const std::vector<uint8_t>& payload) {
+namespace {
+
+// A whole chunk: length, type, payload, CRC.
+std::vector<uint8_t> make_chunk(const char type[4], const std::vector<uint8_t>& payload) {
   check_type(type);
   if (payload.size() > 0x7FFFFFFFu) throw Error(ErrorKind::too_large, "PNG chunk payload too large");
-  auto chunks = walk_chunks(png);
-  size_t iend = chunks.back().start;
   std::vector<uint8_t> chunk;
   chunk.reserve(payload.size() + 12);
   put_be32(chunk, static_cast<uint32_t>(payload.size()));
   chunk.insert(chunk.end(), type, type + 4);
   chunk.insert(chunk.end(), payload.begin(), payload.end());
   put_be32(chunk, crc32(&chunk[4], 4, payload.data(), payload.size()));
+  return chunk;
+}
+
+// An iCCP chunk: the profile's name, its end, method 0 and the profile through zlib.
+std::vector<uint8_t> iccp_chunk(const std::vector<uint8_t>& profile) {
+  static const char kName[] = "ICC profile";
+  std::vector<uint8_t> payload(kName, kName + sizeof kName);
+  payload.push_back(0);
+  uLongf size = compressBound(profile.size());
+  std::vector<uint8_t> packed(size);
+  if (compress2(packed.data(), &size, profile.data(), profile.size(), Z_BEST_COMPRESSION) != Z_OK)
+    throw Error("iCCP: zlib failed");
+  payload.insert(payload.end(), packed.begin(), packed.begin() + static_cast<std::ptrdiff_t>(size));
+  return make_chunk("iCCP", payload);
+}
+
+}  // namespace
+
+std::vector<uint8_t> png_colour_of(const std::vector<uint8_t>& photo) {
+  if (!image::is_jpeg(photo)) return colour_chunks(photo);
+  auto extras = image::jpeg_extras(photo);
+  auto profile = image::icc_profile(extras);
+  return extras.icc_space == "RGB " && !profile.empty() ? iccp_chunk(profile) : std::vector<uint8_t>{};
+}
+
+std::vector<uint8_t> add_chunk(const std::vector<uint8_t>& png, const char type[4], const std::vector<uint8_t>& payload) {
+  auto chunk = make_chunk(type, payload);
+  size_t iend = walk_chunks(png).back().start;
   std::vector<uint8_t> out;
   out.reserve(png.size() + chunk.size());
   out.insert(out.end(), png.begin(), png.begin() + static_cast<std::ptrdiff_t>(iend));

@@ -86,6 +86,9 @@ std::optional<std::vector<uint8_t>> find_chunk(const std::vector<uint8_t>& png, 
 std::vector<uint8_t> colour_chunks(const std::vector<uint8_t>& png);
 // `png` with `chunks` (whole chunks) right after its IHDR, where colour chunks belong.
 std::vector<uint8_t> insert_after_ihdr(const std::vector<uint8_t>& png, const std::vector<uint8_t>& chunks);
+// What a PNG of `photo`'s pixels should carry to show them in its colours: a PNG photo's colour
+// chunks, or an iCCP chunk of a JPEG photo's ICC profile for RGB; none otherwise.
+std::vector<uint8_t> png_colour_of(const std::vector<uint8_t>& photo);
 
 // The lowest version that holds h's fields.
 uint8_t version_for(const Header& h);

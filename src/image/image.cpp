@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <zlib.h>
 
 #include "common/error.h"
@@ -143,6 +144,25 @@ JpegExtras jpeg_extras(const std::vector<uint8_t>& jpeg) {
   const size_t end = jpeg_image_end(jpeg, x);
   if (end) x.trailing_bytes = jpeg.size() - end;
   return x;
+}
+
+std::vector<uint8_t> icc_profile(const JpegExtras& x) {
+  std::map<int, std::vector<uint8_t>> chunks;  // by number
+  size_t count = 0;
+  for (size_t i = 0; i + 4 <= x.icc_segments.size();) {
+    const size_t len = size_t(x.icc_segments[i + 2]) << 8 | x.icc_segments[i + 3];
+    const uint8_t* body = &x.icc_segments[i + 4];  // note_icc kept whole ICC segments only
+    count = body[sizeof kIcc + 1];
+    if (!chunks.emplace(body[sizeof kIcc], std::vector<uint8_t>(body + sizeof kIcc + 2, body + len - 2)).second) return {};
+    i += 2 + len;
+  }
+  std::vector<uint8_t> out;
+  for (size_t n = 1; n <= count; ++n) {
+    auto it = chunks.find(static_cast<int>(n));
+    if (it == chunks.end() || chunks.size() != count) return {};
+    out.insert(out.end(), it->second.begin(), it->second.end());
+  }
+  return out;
 }
 
 std::vector<uint8_t> insert_segments(const std::vector<uint8_t>& jpeg, const std::vector<uint8_t>& segments) {

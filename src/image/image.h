@@ -49,6 +49,9 @@ struct JpegExtras {
   std::string icc_space;
 };
 JpegExtras jpeg_extras(const std::vector<uint8_t>& jpeg);
+// The ICC profile those segments carry, their chunks joined in their numbers' order (empty
+// when a chunk is missing or repeated).
+std::vector<uint8_t> icc_profile(const JpegExtras& x);
 // `jpeg` with `segments` (whole marker segments) after its start and its JFIF segment.
 std::vector<uint8_t> insert_segments(const std::vector<uint8_t>& jpeg, const std::vector<uint8_t>& segments);
 

@@ -154,9 +154,9 @@ std::vector<uint8_t> protect_file(const scheme::Scheme& scheme, const torch::Ten
   if (scheme.jpeg_native()) return protect_jpeg_native(scheme, master, h, format, stats, original);
   if (!format.jpeg) {
     auto prot = protect_checked(scheme, rgb, master, h, options, stats);  // fills h's side and repair data first
-    // The protected image is in the photo's colours: it carries a PNG photo's colour chunks,
-    // which restore gives back (outside the header, as a JPEG's profile is).
-    auto colour = container::colour_chunks(original);
+    // The protected image is in the photo's colours: it carries the photo's colour chunks (a
+    // JPEG's profile as iCCP), which restore gives back (outside the header, as in a JPEG).
+    auto colour = container::png_colour_of(original);
     auto png = container::write_protected_png(prot, h, master);
     return colour.empty() ? png : container::insert_after_ihdr(png, colour);
   }

@@ -99,7 +99,8 @@ std::vector<uint8_t> restored_jpeg(const Restored& r, int quality) {
 
 std::vector<uint8_t> restored_png(const Restored& r) {
   auto png = image::encode_png(r.rgb);
-  return r.png_colour.empty() ? png : container::insert_after_ihdr(png, r.png_colour);
+  auto colour = r.png_colour.empty() && !r.jpeg.empty() ? container::png_colour_of(r.jpeg) : r.png_colour;
+  return colour.empty() ? png : container::insert_after_ihdr(png, colour);
 }
 
 Restored Protector::restore(const std::vector<uint8_t>& file, const std::string& where) {

@@ -56,7 +56,8 @@ struct Restored {
 // (Restored::jpeg: no generation loss); else the pixels encoded at `quality`, or at the
 // original JPEG's quality and sampling, or at 90 with 4:2:0 for a PNG original.
 std::vector<uint8_t> restored_jpeg(const Restored& r, int quality = 0);
-// The restored photo as a PNG, with the colour chunks its protected PNG carried.
+// The restored photo as a PNG, with the colour chunks its protected PNG carried, or its JPEG's
+// colour profile.
 std::vector<uint8_t> restored_png(const Restored& r);
 
 class Protector {
