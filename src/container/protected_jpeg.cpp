@@ -9,7 +9,7 @@ namespace hipp::container {
 
 namespace {
 
-constexpr uint8_t kApp0 = 0xE0, kApp11 = 0xEB, kSos = 0xDA, kEoi = 0xD9;
+constexpr uint8_t kApp11 = 0xEB, kSos = 0xDA, kEoi = 0xD9;
 constexpr uint8_t kId[5] = {'h', 'i', 'p', 'p', 0};
 constexpr size_t kPrefix = sizeof kId + 2;        // identifier, index, count
 constexpr size_t kPerSegment = 65533 - kPrefix;  // a segment's length field counts itself
@@ -76,12 +76,7 @@ std::vector<uint8_t> add_segments(const std::vector<uint8_t>& jpeg, const std::v
     auto from = payload.begin() + static_cast<std::ptrdiff_t>(i * kPerSegment);
     segs.insert(segs.end(), from, from + static_cast<std::ptrdiff_t>(n));
   }
-  auto existing = header_segments(base);
-  size_t at = !existing.empty() && existing[0].marker == kApp0 ? existing[0].end : 2;
-  std::vector<uint8_t> out(base.begin(), base.begin() + static_cast<std::ptrdiff_t>(at));
-  out.insert(out.end(), segs.begin(), segs.end());
-  out.insert(out.end(), base.begin() + static_cast<std::ptrdiff_t>(at), base.end());
-  return out;
+  return image::insert_segments(base, segs);
 }
 
 std::optional<std::vector<uint8_t>> find_segments(const std::vector<uint8_t>& jpeg) {

@@ -281,10 +281,8 @@ std::string run_evaluation(const EvalOptions& o) {
     }
     service::ProtectSettings as_protect;
     as_protect.format.keep_original = o.keep_original;
-    if (o.max_expansion < 0)
-      service::fit_to_input(as_protect, user_file, set.paths[i], o.protected_quality);
-    else
-      service::fit_to_input(as_protect, user_file, set.paths[i], o.protected_quality, o.max_expansion);
+    service::fit_to_input(as_protect, user_file, set.paths[i], o.protected_quality,
+                          o.max_expansion < 0 ? service::kKeptOriginalMaxExpansion : o.max_expansion);
     as_protect.format.jpeg = o.jpeg;
     auto jpg_orig = o.jpeg ? size_t{0} : image::encode_jpeg(img, 90).size();
     double bpd_orig = NAN;

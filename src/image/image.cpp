@@ -64,9 +64,6 @@ std::pair<uint32_t, uint32_t> jpeg_size(const std::vector<uint8_t>& b) {
   return {0, 0};
 }
 
-// Where a JPEG's image ends: past the end-of-image marker that follows its last scan, walking
-// the segments and skipping each scan's entropy-coded data (where 0xFF is followed by 0x00 or
-// a restart marker); 0 if the walk finds no end.
 // An APP2 segment of an ICC profile (ICC.1, B.4): "ICC_PROFILE\0", its chunk's number from 1
 // and the chunk count, then the chunk; the first chunk opens with the profile's header, whose
 // bytes 16-19 name its colour space.
@@ -79,6 +76,9 @@ void note_icc(const uint8_t* segment, size_t len, JpegExtras& x) {
   if (body[sizeof kIcc] == 1 && segment + 2 + len >= chunk + 20) x.icc_space.assign(chunk + 16, chunk + 20);
 }
 
+// Where a JPEG's image ends: past the end-of-image marker that follows its last scan, walking
+// the segments and skipping each scan's entropy-coded data (where 0xFF is followed by 0x00 or
+// a restart marker); 0 if the walk finds no end.
 size_t jpeg_image_end(const std::vector<uint8_t>& b, JpegExtras& x) {
   size_t i = 2;
   while (i + 2 <= b.size()) {
@@ -156,10 +156,11 @@ std::vector<uint8_t> icc_profile(const JpegExtras& x) {
     if (!chunks.emplace(body[sizeof kIcc], std::vector<uint8_t>(body + sizeof kIcc + 2, body + len - 2)).second) return {};
     i += 2 + len;
   }
+  if (chunks.size() != count) return {};
   std::vector<uint8_t> out;
   for (size_t n = 1; n <= count; ++n) {
     auto it = chunks.find(static_cast<int>(n));
-    if (it == chunks.end() || chunks.size() != count) return {};
+    if (it == chunks.end()) return {};
     out.insert(out.end(), it->second.begin(), it->second.end());
   }
   return out;
