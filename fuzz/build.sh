@@ -17,9 +17,9 @@ FLAGS=(-std=c++17 -O1 -g $SAN -Isrc -Ibuild/generated -isystem /usr/include/torc
 SOURCES=(src/common/error.cpp src/common/files.cpp src/crypto/keystream.cpp src/keys/key.cpp
          src/container/protected_png.cpp src/container/protected_jpeg.cpp src/io/tensor_file.cpp
          src/image/image.cpp src/image/png_codec.cpp src/image/jpeg_codec.cpp src/image/exif.cpp
-         src/image/other_formats_opencv.cpp)
+         src/image/other_formats_opencv.cpp src/image/heif_libheif.cpp)
 LIBS=(-ltorch -ltorch_cpu -lc10 -lsodium -lpng -ljpeg -lz -lzstd -lspdlog -lfmt
-      -lopencv_core -lopencv_imgcodecs -lopencv_imgproc -lpthread)
+      -lopencv_core -lopencv_imgcodecs -lopencv_imgproc -lheif -lpthread)
 jobs=$(nproc)
 
 pch="$out/torch.pch"
@@ -79,7 +79,7 @@ core=build/libhipp_core.a
 if [ -f "$core" ]; then
   echo "fuzz/build.sh: $out/fuzz_http"
   spawn harness "$out/fuzz_http" fuzz/fuzz_http.cpp src/server/server.cpp -- "$core" "${LIBS[@]}" \
-    $(pkg-config --libs cpp-httplib libjxl) -lprotobuf
+    $(pkg-config --libs cpp-httplib libjxl libheif) -lprotobuf
 else
   echo "fuzz/build.sh: no $core (run scripts/build.sh first): fuzz_http not built"
 fi

@@ -288,6 +288,10 @@ HEADERS = {
     "jpeg-v6-raw": {"version": 6, "scheme": "hipp", "model_id": "00112233445566778899aabbccddeeff",
                     "block": 16, "width": 5, "height": 3, "original": "ff0a0000000c4a584c20",
                     "original_jxl": True, "pixel_tag": None, "origin": [85, 2, 2]},
+    # Version 7: a HEIF original kept as it is (here a stand-in: an ftyp box's start), no JPEG origin.
+    "jpeg-v7-raw": {"version": 7, "scheme": "hipp", "model_id": "00112233445566778899aabbccddeeff",
+                    "block": 16, "width": 5, "height": 3, "original": "0000001866747970686569",
+                    "original_heif": True, "pixel_tag": None},
 }
 
 

@@ -7,7 +7,9 @@
 # originals', the largest file's ratio, and the worst restoration (restored to PNG, against the
 # decoded original). N photos (default 20); needs ../shared/data.
 # QUALITY=Q first stores the same photos at quality Q (4:2:0) with hipp's own encoder: an exact
-# round trip (shuffle, protected to PNG) restored to JPEGs at Q.
+# round trip (shuffle, protected to PNG) restored to JPEGs at Q. HEIC=Q stores them as HEIC
+# instead, as phones do, with libheif's heif-enc at quality Q (Debian's libheif-examples);
+# jpeg-scramble, which takes JPEGs only, is then left out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-20}
@@ -16,21 +18,29 @@ rm -rf $O && mkdir -p $O/in
 photos=(${DATA:-../shared/data/scenes}/bsds500/test/*.jpg)  # a glob, not `ls | head`: no SIGPIPE under pipefail
 cp "${photos[@]:0:$N}" $O/in/
 build/hipp -q keygen -o $O/k.key
-if [ -n "${QUALITY:-}" ]; then
+ways=("hipp" "hipp-q90 --quality 90" "hipp-png --format png" "jpeg-scramble --scheme jpeg-scramble")
+if [ -n "${QUALITY:-}${HEIC:-}" ]; then
   build/hipp -q protect $O/in -o $O/exact --format png --scheme shuffle -k $O/k.key
   rm $O/in/*
+fi
+if [ -n "${QUALITY:-}" ]; then
   build/hipp -q restore $O/exact -o $O/in --format jpeg --quality "$QUALITY" -k $O/k.key
+elif [ -n "${HEIC:-}" ]; then
+  command -v heif-enc >/dev/null || { echo "jpeg_folder.sh: HEIC needs heif-enc (apt-get install libheif-examples)" >&2; exit 1; }
+  build/hipp -q restore $O/exact -o $O/png -k $O/k.key
+  for f in $O/png/*.png; do heif-enc -q "$HEIC" "$f" -o "$O/in/$(basename "$f" .png).heic" >/dev/null; done
+  unset 'ways[3]'
 fi
 total() { cat "$@" | wc -c; }
 orig=$(total $O/in/*)
-for way in "hipp" "hipp-q90 --quality 90" "hipp-png --format png" "jpeg-scramble --scheme jpeg-scramble"; do
+for way in "${ways[@]}"; do
   set -- $way
   name=$1; shift
   /usr/bin/time -f "%e" -o $O/$name.seconds build/hipp -q protect $O/in -o $O/$name -k $O/k.key "$@"
   build/hipp -q restore $O/$name -o $O/$name-back -k $O/k.key --format png
   worst_psnr=inf worst_ssim=1 largest=0
-  for f in $O/in/*.jpg; do
-    b=$(basename "$f" .jpg)
+  for f in $O/in/*; do
+    b=$(basename "${f%.*}")
     read -r _ ssim _ psnr _ < <(build/hipp compare "$f" $O/$name-back/$b.png)
     worst_psnr=$(awk -v a="$worst_psnr" -v b="$psnr" 'BEGIN{print (a=="inf"||b+0<a+0)?b:a}')
     worst_ssim=$(awk -v a="$worst_ssim" -v b="$ssim" 'BEGIN{print (b+0<a+0)?b:a}')

@@ -3,11 +3,12 @@
 set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config
       libtorch-dev libopencv-dev libopencv-contrib-dev opencv-data libsodium-dev libcli11-dev nlohmann-json3-dev
-      libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev libzstd-dev libjxl-dev
+      libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev libzstd-dev libjxl-dev libheif-dev
       libpng-dev libjpeg62-turbo-dev zlib1g-dev libopenblas0-openmp chromium clang)
 # libpng and libjpeg-turbo: hipp reads and writes PNG and JPEG through them directly (OpenCV
 # only for other formats), so the portable build for the GPU machine needs no OpenCV.
 # libjxl-dev: a protected JPEG keeps its original recompressed by JPEG XL, losslessly (docs/jpeg.md).
+# libheif-dev: HEIF photos (HEIC from phones, AVIF) are read and kept whole in their protected JPEG.
 # libopencv-contrib-dev, opencv-data: BRISQUE and the face cascade in `hipp eval` (their model files).
 # clang: the fuzzers (fuzz/). chromium (and npm, below): the browser test of hipp serve's page (tests/browser, puppeteer-core).
 # libopenblas0-openmp: Debian's LibTorch calls the system BLAS, by default the reference one,

@@ -261,8 +261,8 @@ TEST(Image, BadInputsFailWithTheFileName) {
   expect_error(dir / "bad.png", "not a readable image");
   expect_error(dir.path.string(), "directory");
   test::write_bytes(dir / "phone.heic", std::string("\0\0\0\x18" "ftypheic\0\0\0\0mif1heic", 24));
-  EXPECT_ERROR_KIND(image::load(dir / "phone.heic"), ErrorKind::unsupported);
-  expect_error(dir / "phone.heic", "a HEIF image (HEIC, AVIF)");
+  EXPECT_ERROR_KIND(image::load(dir / "phone.heic"), ErrorKind::damaged);  // a HEIF brand, and nothing else
+  expect_error(dir / "phone.heic", "not a readable image (HEIF: ");
 }
 
 // A small file that claims a huge image is refused from its header, before the decoder allocates.

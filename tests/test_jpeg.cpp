@@ -228,7 +228,7 @@ TEST(ProtectedJpeg, ItsProtectedImageGivesUpQualityToStayNearThePhotosSize) {
   EXPECT_LE(ratio(fitted), halfway);
   EXPECT_GT(quality(fitted), repair::kLowestFittedQuality);
   EXPECT_LT(quality(fitted), service::kKeptOriginalQuality);
-  EXPECT_EQ(protector.restore(fitted, "p.jpg").jpeg, input) << "the photo comes back whatever the quality";
+  EXPECT_EQ(protector.restore(fitted, "p.jpg").original, input) << "the photo comes back whatever the quality";
   EXPECT_EQ(quality(protect(0, 0.5)), repair::kLowestFittedQuality) << "no quality fits: the lowest";
   EXPECT_EQ(quality(protect(70, 1.0)), 70) << "a quality asked for is kept";
 }
@@ -254,7 +254,7 @@ TEST(ProtectedJpeg, HippKeepsAJpegPhotoAndGivesItBackAfterRecompression) {
     auto f = q ? add_segments(image::encode_jpeg(image::decode(file, "p.jpg"), q), *find_segments(file)) : file;
     auto r = protector.restore(f, "p.jpg");
     EXPECT_TRUE(r.exact) << q;
-    EXPECT_EQ(r.jpeg, input) << q;
+    EXPECT_EQ(r.original, input) << q;
     EXPECT_TRUE(torch::equal(r.rgb, image::decode(input, "in.jpg"))) << q;
   }
   // The kept original, damaged under a valid MAC, is refused rather than returned.
@@ -294,7 +294,7 @@ TEST(JpegXl, AJpegItCannotRecompressIsKeptAsItIs) {
   auto h = read_header(file, "p.jpg");
   EXPECT_EQ(h.version, 5);
   EXPECT_FALSE(h.original_jxl);
-  EXPECT_EQ(protector.restore(file, "p.jpg").jpeg, input);
+  EXPECT_EQ(protector.restore(file, "p.jpg").original, input);
 }
 
 // A phone photo as phones write them: turned by an EXIF tag, with a video after its image. The
@@ -315,7 +315,7 @@ TEST(ProtectedJpeg, APhotoTurnedByExifWithAVideoAfterItStandsAsShownAndComesBack
   ASSERT_EQ(prot.sizes(), shown.sizes()) << "the protected image stands as the photo is shown";
   EXPECT_GT(metrics::psnr(image::thumbnail(prot, 16), image::thumbnail(shown, 16)), 35.0);
   auto r = protector.restore(file, "p.jpg");
-  EXPECT_EQ(r.jpeg, input) << "tag and video included";
+  EXPECT_EQ(r.original, input) << "tag and video included";
   EXPECT_TRUE(torch::equal(r.rgb, shown));
 
   // Before hipp turned photos, the protected image stood as stored: such files still restore.
@@ -361,7 +361,7 @@ TEST(ProtectedJpeg, CarriesThePhotosColourProfileWhereItFits) {
     auto file = protector.protect(image::decode(input, "in.jpg"), s, nullptr, input);
     EXPECT_EQ(icc_profile_of(file), cmyk ? std::vector<uint8_t>{} : profile);
     EXPECT_EQ(read_header(file, "p.jpg").original_jxl, !cmyk) << "libjxl recompresses it, profile and all";
-    EXPECT_EQ(protector.restore(file, "p.jpg").jpeg, input);
+    EXPECT_EQ(protector.restore(file, "p.jpg").original, input);
   }
   // A profile over two segments, as found in the file, and joined again.
   auto big = random_bytes(70000, 3);
@@ -386,7 +386,7 @@ TEST(ProtectedJpeg, ABlackAndWhitePhotoGetsABlackAndWhiteProtectedImage) {
     auto prot = image::decode(file, "p.jpg");
     EXPECT_EQ(image::is_grey(prot), grey);
     EXPECT_GT(metrics::psnr(image::thumbnail(prot, 16), image::thumbnail(image::decode(input, "in.jpg"), 16)), 35.0);
-    EXPECT_EQ(protector.restore(file, "p.jpg").jpeg, input);
+    EXPECT_EQ(protector.restore(file, "p.jpg").original, input);
   }
   auto rgb = torch::tensor({10, 11, 12, 200, 0, 1}, torch::kUInt8).reshape({3, 1, 2});
   EXPECT_TRUE(torch::equal(image::to_grey(rgb)[2], torch::tensor({{7, 71}}, torch::kUInt8)));  // 22 / 3, 212 / 3, rounded

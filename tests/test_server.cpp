@@ -138,6 +138,29 @@ TEST(Server, AJpegStaysAJpegAndComesBackByteForByte) {
   ASSERT_EQ(png->status, 200) << png->body;
   EXPECT_TRUE(torch::equal(decode(png->body), image::decode(jpeg, "in.jpg")));
   EXPECT_EQ(s.client.Post("/restore?format=gif", prot->body, "image/jpeg")->status, 400);
+  EXPECT_EQ(s.client.Post("/restore?format=heif", prot->body, "image/jpeg")->status, 400) << "it kept no HEIF";
+}
+
+// A HEIF body (a phone's HEIC) with format=jpeg: a protected JPEG that keeps it (version 7),
+// whose /restore?format=heif is that very file.
+TEST(Server, AHeifComesBackByteForByte) {
+  torch::set_num_threads(2);
+  Running s(1);
+  const auto body = test::read_bytes(test::fixture("heif/scene.heic"));
+  auto prot = s.client.Post("/protect?format=jpeg", body, "image/heic");
+  ASSERT_EQ(prot->status, 200) << prot->body;
+  EXPECT_EQ(prot->get_header_value("Content-Type"), "image/jpeg");
+  auto i = json::parse(s.client.Post("/info", prot->body, "image/jpeg")->body);
+  EXPECT_EQ(i["version"], 7);
+  EXPECT_TRUE(i["original_heif"]);
+  EXPECT_EQ(i["original_bytes"], body.size());
+  auto back = s.client.Post("/restore?format=heif", prot->body, "image/jpeg");
+  ASSERT_EQ(back->status, 200) << back->body;
+  EXPECT_EQ(back->get_header_value("Content-Type"), "image/heif");
+  EXPECT_EQ(back->body, body);
+  auto png = s.client.Post("/restore", prot->body, "image/jpeg");
+  ASSERT_EQ(png->status, 200) << png->body;
+  EXPECT_TRUE(torch::equal(decode(png->body), image::decode(std::vector<uint8_t>(body.begin(), body.end()), "in.heic")));
 }
 
 TEST(Server, ErrorsAreJsonWithTheRightStatus) {

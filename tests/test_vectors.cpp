@@ -12,6 +12,7 @@
 #include "container/protected_png.h"
 #include "image/image.h"
 #include "keys/key.h"
+#include "metrics/metrics.h"
 #include "scheme/registry.h"
 #include "service/protector.h"
 #include "test_util.h"
@@ -33,6 +34,7 @@ const std::map<std::string, std::string> kPinned = {
     {"v3-smooth", "14288dab2c959937933f80fd0b20dc3bac71ad18c0476cd0fe09d7ce3f31e35d"},
     {"v5", "b326bf10e76363d93f568c1764667b38cf45e7b3f0b53d875950bcffdcd8601f"},
     {"v6", "56ba93f8e0fef27a9e26cb2b90037e66f9dcbc7630d0d8c4d29da873cfca11c6"},
+    {"v7", "5635d418b064f442af1f4250783cc642a61f6ac47b8d8c2da676cba4b75d0a0e"},
 };
 
 std::string vectors_dir(const std::string& version) {
@@ -98,9 +100,14 @@ TEST_P(Vectors, RestoreToThePixelsTheyRestoredToWhenWritten) {
     auto expected = image::load(vectors_dir(v) + "/" + stem + ".restored.png");
     const bool kept = !container::read_header(file, name).original.empty();  // the original itself: exact
     if (kept) {
-      EXPECT_TRUE(is_input(v, result.jpeg)) << name << ": the kept original is not an input, byte for byte";
+      EXPECT_TRUE(is_input(v, result.original)) << name << ": the kept original is not an input, byte for byte";
     }
-    if (stem.rfind("hipp", 0) == 0 && !kept) {
+    if (image::is_heif(result.original)) {
+      // HEIF's pixels are libheif's decoding, whose colour conversion may differ between its
+      // releases: exactly this libheif's, and near the one that wrote the vector.
+      EXPECT_TRUE(torch::equal(restored, image::decode(result.original, name))) << name;
+      EXPECT_GE(metrics::psnr(restored, expected), 35.0) << name;
+    } else if (stem.rfind("hipp", 0) == 0 && !kept) {
       // A flow's float arithmetic depends on the thread count and CPU (the sums' order), which can
       // move a value that sat on a rounding boundary by one level; anything more is a break.
       auto diff = (restored.to(torch::kInt32) - expected.to(torch::kInt32)).abs();
@@ -115,7 +122,7 @@ TEST_P(Vectors, RestoreToThePixelsTheyRestoredToWhenWritten) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, Vectors, ::testing::Values("v1", "v2", "v3", "v3-lite", "v4", "v3-all", "v4-all",
-                                                           "v3-smooth", "v5", "v6"),
+                                                           "v3-smooth", "v5", "v6", "v7"),
                          [](const auto& info) {
                            auto name = info.param;
                            name.erase(std::remove(name.begin(), name.end(), '-'), name.end());

@@ -40,7 +40,7 @@ struct RepairTally {
   double worst_before = INFINITY, worst_after = INFINITY;
   std::string floors;  // as applied, "40 dB / SSIM 0.99" (and the JPEG ones where they differed)
   void add(const repair::RepairStats& s, const repair::RepairOptions& o) {
-    if (s.original) {  // nothing to check: the file keeps the original JPEG
+    if (s.original) {  // nothing to check: the file keeps the original photo
       ++kept;
       return;
     }
@@ -51,7 +51,7 @@ struct RepairTally {
     if (floors.find(f) == std::string::npos) floors += (floors.empty() ? "" : " or ") + f;
   }
   std::string summary(const repair::RepairOptions& o) const {
-    std::string s = kept ? fmt::format("{} protected JPEG{} keep{} the original JPEG, encrypted: restore gives it back bit "
+    std::string s = kept ? fmt::format("{} protected JPEG{} keep{} the original photo, encrypted: restore gives it back bit "
                                        "for bit", kept, kept == 1 ? "" : "s", kept == 1 ? "s" : "")
                          : "";
     if (!checked) return s;
@@ -98,10 +98,18 @@ struct FormatArgs {
   std::string format = "auto";
   int quality = 0;  // JPEG quality; 0: the original's
 
-  static bool jpeg_name(const std::string& path) {
+  static std::string extension_of(const std::string& path) {
     auto e = fs::path(path).extension().string();
     std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return std::tolower(c); });
+    return e;
+  }
+  static bool jpeg_name(const std::string& path) {
+    auto e = extension_of(path);
     return e == ".jpg" || e == ".jpeg";
+  }
+  static bool heif_name(const std::string& path) {
+    auto e = extension_of(path);
+    return e == ".heic" || e == ".heif" || e == ".hif" || e == ".avif";
   }
   // An output's format: the asked one, else its name's (.jpg or .jpeg: JPEG).
   bool jpeg_out(const std::string& out) const { return format == "auto" ? jpeg_name(out) : format == "jpeg"; }
@@ -140,9 +148,14 @@ void finish_run(const RunTally& t, const char* verb, const std::string& out) {
 
 void run_protect(const ProtectArgs& a, const Globals& g) {
   a.check_single(a.inputs, a.out);
+  if (single_output(a.inputs, a.out) && FormatArgs::heif_name(a.out))
+    throw Error(ErrorKind::usage, "-o " + a.out + ": hipp writes protected images as JPEG or PNG, not HEIF: name it .jpg");
   service::Protector protector(keys::read_key_source(a.key), parse_device(g.device));
   auto plan = a.plan();
-  plan.extension = [&a](const std::string& in) { return a.extension(FormatArgs::jpeg_name(in)); };
+  // A JPEG or HEIF photo gives a protected JPEG (which keeps it), others a PNG.
+  plan.extension = [&a](const std::string& in) {
+    return a.extension(FormatArgs::jpeg_name(in) || FormatArgs::heif_name(in));
+  };
   auto jobs = plan_jobs(a.inputs, a.out, plan);
   RepairTally tally;
   service::ProtectSettings settings;
@@ -171,17 +184,23 @@ void run_protect(const ProtectArgs& a, const Globals& g) {
   finish_run(t, "protected", a.out);
 }
 
-// A folder run's restored files are JPEGs where the originals were (the header says so); a
-// file that is not a readable protected image fails later, with its own message.
-bool original_was_jpeg(const std::string& path) {
+// A folder run's restored files take their originals' format, as the header says: JPEG, HEIF
+// (named .heic) or PNG; a file that is not a readable protected image fails later, with its
+// own message.
+std::string restored_extension(const std::string& path, const RestoreArgs& a) {
+  if (a.format != "auto") return a.extension(false);
   try {
-    return container::read_header(read_file(path), path).origin.has_value();
+    auto h = container::read_header(read_file(path), path);
+    return h.original_heif ? ".heic" : h.origin ? ".jpg" : ".png";
   } catch (const Error&) {
-    return false;
+    return ".png";
   }
 }
 
-std::vector<uint8_t> encode_restored(const service::Restored& r, const RestoreArgs& a, const std::string& out) {
+// The restored file as its name says: a HEIF name gets the kept HEIF itself.
+std::vector<uint8_t> encode_restored(const service::Restored& r, const RestoreArgs& a, const std::string& in,
+                                     const std::string& out) {
+  if (a.format == "auto" && FormatArgs::heif_name(out)) return service::restored_heif(r, in);
   return a.jpeg_out(out) ? service::restored_jpeg(r, a.quality) : service::restored_png(r);
 }
 
@@ -189,7 +208,7 @@ void run_restore(const RestoreArgs& a, const Globals& g) {
   a.check_single(a.inputs, a.out);
   service::Protector protector(keys::read_key_source(a.key), parse_device(g.device));
   auto plan = a.plan();
-  plan.extension = [&a](const std::string& in) { return a.extension(a.format == "auto" && original_was_jpeg(in)); };
+  plan.extension = [&a](const std::string& in) { return restored_extension(in, a); };
   auto jobs = plan_jobs(a.inputs, a.out, plan);
   auto t = run_jobs(
       jobs, a.run("restore", g, plan.shard),
@@ -199,7 +218,7 @@ void run_restore(const RestoreArgs& a, const Globals& g) {
           spdlog::warn("{}: this protected JPEG was re-encoded or edited after protection (its pixels are not those "
                        "hipp wrote), so it restores approximately, without protect's check",
                        j.in);
-        write_output(j.out, encode_restored(r, a, j.out));
+        write_output(j.out, encode_restored(r, a, j.in, j.out));
       },
       [&](const Job& j) {
         try {
@@ -281,14 +300,15 @@ void add_protect_commands(CLI::App& app, Globals& g) {
                 "blocks are repaired too until it is met, dark and flat photos mostly (0: PSNR only). Default: 0.99, "
                 "or 0.98 for a protected JPEG")
       ->default_val(pa->repair.min_ssim);
-  add_format_options(p, *pa, "protected file's format: auto (JPEG for a JPEG photo or an output named .jpg, else "
-                             "PNG), png (lossless) or jpeg",
+  add_format_options(p, *pa, "protected file's format: auto (JPEG for a JPEG or HEIF photo or an output named .jpg, "
+                             "else PNG), png (lossless) or jpeg",
                      "protected JPEG's quality. Default for a JPEG photo: its own quality (estimated from its "
                      "quantization tables) up to 60, lowered as --max-expansion asks, since the file also keeps "
-                     "the photo itself, encrypted, and restore gives that back bit for bit; 90 for other "
-                     "originals; jpeg-scramble always keeps the original's own tables");
+                     "the photo itself, encrypted, and restore gives that back bit for bit; 60 for a HEIF photo, "
+                     "which it keeps too; 90 for other originals; jpeg-scramble always keeps the original's own "
+                     "tables");
   p->add_option("--max-expansion", pa->max_expansion,
-                "a protected JPEG that keeps its JPEG photo: the largest file, as a multiple of the photo's size, "
+                "a protected JPEG that keeps its JPEG or HEIF photo: the largest file, as a multiple of the photo's size, "
                 "that lowering the protected image's quality (down to " +
                     std::to_string(repair::kLowestFittedQuality) +
                     ") may reach; the file is bigger only where even that quality is too big (small photos "
@@ -307,8 +327,9 @@ void add_protect_commands(CLI::App& app, Globals& g) {
   auto* r = app.add_subcommand("restore", "restore the originals from protected images with their key");
   r->add_option("inputs", ra->inputs, "protected PNGs or JPEGs, or folders of them")->required();
   r->add_option("-o,--out", ra->out, "output image (one input) or folder")->required();
-  add_format_options(r, *ra, "restored file's format: auto (a JPEG for a JPEG original or an output named .jpg, "
-                             "else PNG), png or jpeg",
+  add_format_options(r, *ra, "restored file's format: auto (the original's: a JPEG for a JPEG original or an "
+                             "output named .jpg; the HEIF file itself for a HEIF original or an output named "
+                             ".heic, .heif or .avif; else PNG), png or jpeg",
                      "restored JPEG's quality (default: the original JPEG's; 90 for other originals)");
   r->add_option("-k,--key", ra->key, "the key file (or passphrase file) used to protect")->required();
   add_run_options(r, *ra);

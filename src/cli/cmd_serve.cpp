@@ -59,7 +59,7 @@ void add_serve_commands(CLI::App& app, Globals& g) {
   auto* cmd = app.add_subcommand(
       "serve",
       "serve protect/restore over HTTP with this key: GET /health; POST /protect[?scheme=&model=&block=] (image "
-      "bytes -> protected PNG); POST /restore[?format=jpeg] (protected PNG -> PNG; 403 on a wrong key); POST /info (-> JSON). "
+      "bytes -> protected PNG); POST /restore[?format=jpeg|heif] (protected file -> PNG; 403 on a wrong key); POST /info (-> JSON). "
       "Every POST needs 'Authorization: Bearer TOKEN'. Errors are JSON {\"error\": ..., \"kind\": ...}");
   cmd->add_option("-k,--key", a->key, "key file from `hipp keygen`, or a text file holding a passphrase")->required();
   cmd->add_option("--token-file", a->token_file,

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "container/protected_jpeg.h"
+#include "image/heif.h"
 #include "image/image.h"
 
 namespace hipp::container {
@@ -196,7 +197,7 @@ std::array<uint8_t, 16> pixel_tag_for(const torch::Tensor& rgb, const crypto::Ke
 }
 
 uint8_t version_for(const Header& h) {
-  return h.original_jxl ? 6 : !h.original.empty() ? 5 : h.pixel_tag || h.origin ? 4 : 3;
+  return h.original_heif ? 7 : h.original_jxl ? 6 : !h.original.empty() ? 5 : h.pixel_tag || h.origin ? 4 : 3;
 }
 
 void check_writable(const Header& h) {
@@ -216,6 +217,9 @@ std::vector<uint8_t> serialize(const Header& h) {
   if (h.version < 5 && !h.original.empty()) throw Error("hipp header: versions 1 to 4 hold no original");
   if (h.version < 6 && h.original_jxl) throw Error("hipp header: versions 1 to 5 hold no recompressed original");
   if (h.original_jxl && h.original.empty()) throw Error("hipp header: a recompressed original without the original");
+  if (h.original_heif && (h.version < 7 || h.original.empty() || h.original_jxl))
+    throw Error("hipp header: a HEIF original needs version 7, and is kept as it is");
+  if (h.version >= 7 && !h.original.empty() && !h.original_heif) throw Error("hipp header: version 7 keeps HEIF originals only");
   if (!h.original.empty() && !h.repair.empty()) throw Error("hipp header: an original and repair data");
   if (!valid_scheme(h.scheme)) throw Error("hipp header: scheme must be 1-255 printable ASCII characters");
   const bool model = !all_zero(h.model_id);
@@ -278,6 +282,8 @@ Header parse_header(const std::vector<uint8_t>& bytes) {
     throw Error(ErrorKind::damaged, "damaged hipp header (a recompressed original without the original)");
   h.passphrase = flags & kFlagPassphrase;
   h.original_jxl = flags & kFlagOriginalJxl;
+  h.original_heif = h.version >= 7 && (flags & kFlagOriginal);
+  if (h.original_heif && h.original_jxl) throw Error(ErrorKind::damaged, "damaged hipp header (a HEIF original recompressed)");
   uint8_t n = r.u8();
   r.need(n);
   h.scheme.assign(reinterpret_cast<const char*>(&bytes[r.pos]), n);
@@ -359,10 +365,14 @@ std::vector<uint8_t> iccp_chunk(const std::vector<uint8_t>& profile) {
 }  // namespace
 
 std::vector<uint8_t> png_colour_of(const std::vector<uint8_t>& photo) {
-  if (!image::is_jpeg(photo)) return colour_chunks(photo);
-  auto extras = image::jpeg_extras(photo);
-  auto profile = image::icc_profile(extras);
-  return extras.icc_space == "RGB " && !profile.empty() ? iccp_chunk(profile) : std::vector<uint8_t>{};
+  std::vector<uint8_t> profile;
+  if (image::is_heif(photo))
+    profile = image::heif_icc_profile(photo);
+  else if (image::is_jpeg(photo))
+    profile = image::icc_profile(image::jpeg_extras(photo));
+  else
+    return colour_chunks(photo);
+  return image::icc_space(profile) == "RGB " ? iccp_chunk(profile) : std::vector<uint8_t>{};
 }
 
 std::vector<uint8_t> add_chunk(const std::vector<uint8_t>& png, const char type[4], const std::vector<uint8_t>& payload) {

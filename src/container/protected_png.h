@@ -23,10 +23,11 @@ namespace hipp::container {
 // (repair/repair.h), version 4 protected JPEGs (protected_jpeg.h: a tag over the decoded
 // pixels, the MAC then over the header alone) and the original's JPEG settings, version 5 the
 // original JPEG itself, encrypted (a protected JPEG of a JPEG), version 6 that original
-// recompressed losslessly by JPEG XL; files of every earlier version still restore. A writer
+// recompressed losslessly by JPEG XL, version 7 a HEIF original (HEIC, AVIF) kept in its
+// place; files of every earlier version still restore. A writer
 // uses the lowest version that holds its fields, so a protected PNG of a PNG is still version 3
 // and older hipp releases read it.
-inline constexpr uint8_t kHeaderVersion = 6;
+inline constexpr uint8_t kHeaderVersion = 7;
 inline constexpr char kChunkType[5] = "hiPp";  // ancillary, private, safe-to-copy
 
 struct Header {
@@ -45,6 +46,9 @@ struct Header {
   // Version 6: `original` holds the JPEG recompressed by JPEG XL (image/jpeg_xl.h), which
   // gives back the same bytes, before encryption.
   bool original_jxl = false;
+  // Version 7: `original` holds a HEIF file (HEIC, AVIF) as it is, not a JPEG. A reader knows
+  // it from the version (a version 7 file keeps no JPEG); the bytes are checked once decrypted.
+  bool original_heif = false;
   // Version 4. Set when the pixels are stored lossily (a JPEG): a keyed tag of the pixels as
   // hipp's decoder gives them, so that restore can tell a file as written from one re-encoded
   // since; the MAC then covers the header alone.
@@ -69,7 +73,7 @@ struct Header {
 // the side data (96 bytes for a 64x64 image at block 8); without a model 16 fewer (the chunk
 // adds 12 bytes of length, type and CRC). Version 2 is the same without bit3, version 1 also
 // without bit2; version 4 added bits 4 and 5, version 5 bit 6 (never with bit 3), version 6
-// bit 7 (only with bit 6). serialize writes h.version (1 to kHeaderVersion: the MAC of an older
+// bit 7 (only with bit 6); in version 7 bit 6 means a HEIF original, and bit 7 is refused. serialize writes h.version (1 to kHeaderVersion: the MAC of an older
 // file is over its own version's bytes) and refuses fields that version cannot hold.
 std::vector<uint8_t> serialize(const Header& h);
 // Throws hipp::Error (no file name) on a bad magic, unsupported version or malformed layout.
@@ -87,7 +91,7 @@ std::vector<uint8_t> colour_chunks(const std::vector<uint8_t>& png);
 // `png` with `chunks` (whole chunks) right after its IHDR, where colour chunks belong.
 std::vector<uint8_t> insert_after_ihdr(const std::vector<uint8_t>& png, const std::vector<uint8_t>& chunks);
 // What a PNG of `photo`'s pixels should carry to show them in its colours: a PNG photo's colour
-// chunks, or an iCCP chunk of a JPEG photo's ICC profile for RGB; none otherwise.
+// chunks, or an iCCP chunk of a JPEG or HEIF photo's ICC profile for RGB; none otherwise.
 std::vector<uint8_t> png_colour_of(const std::vector<uint8_t>& photo);
 
 // The lowest version that holds h's fields.

@@ -20,7 +20,8 @@ namespace {
 bool is_image_name(const fs::path& p) {
   auto ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
-  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp" || ext == ".webp";
+  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp" || ext == ".webp" || ext == ".heic" ||
+         ext == ".heif" || ext == ".hif" || ext == ".avif";
 }
 
 // FNV-1a: unlike std::hash, the same on every platform and build, so splits are reproducible.

@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "image/codecs.h"
+#include "image/heif.h"
 
 namespace hipp::image {
 namespace fs = std::filesystem;
@@ -105,14 +106,6 @@ size_t jpeg_image_end(const std::vector<uint8_t>& b, JpegExtras& x) {
   return 0;
 }
 
-// An ISO media file whose brand says HEIF (HEIC from phones, AVIF): hipp reads none yet, and
-// says so rather than "not a readable image".
-bool is_heif(const std::vector<uint8_t>& b) {
-  if (b.size() < 12 || !std::equal(b.begin() + 4, b.begin() + 8, "ftyp")) return false;
-  static const char* kBrands[] = {"heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1", "avif", "avis"};
-  return std::any_of(std::begin(kBrands), std::end(kBrands), [&](const char* k) { return std::equal(k, k + 4, b.begin() + 8); });
-}
-
 std::string megapixels(uint64_t n) {
   if (n < 100000) return std::to_string(n) + " pixels";
   char buf[32];
@@ -166,6 +159,26 @@ std::vector<uint8_t> icc_profile(const JpegExtras& x) {
   return out;
 }
 
+std::string icc_space(const std::vector<uint8_t>& profile) {
+  return profile.size() >= 20 ? std::string(profile.begin() + 16, profile.begin() + 20) : std::string();
+}
+
+std::vector<uint8_t> icc_segments(const std::vector<uint8_t>& profile) {
+  constexpr size_t kChunk = 65535 - 2 - sizeof kIcc - 2;  // a segment's length counts itself
+  const size_t count = (profile.size() + kChunk - 1) / kChunk;
+  if (count > 255) return {};  // more than a JPEG can number
+  std::vector<uint8_t> out;
+  for (size_t n = 0; n < count; ++n) {
+    const size_t from = n * kChunk, size = std::min(kChunk, profile.size() - from), len = 2 + sizeof kIcc + 2 + size;
+    out.insert(out.end(), {0xFF, 0xE2, static_cast<uint8_t>(len >> 8), static_cast<uint8_t>(len)});
+    out.insert(out.end(), kIcc, kIcc + sizeof kIcc);
+    out.insert(out.end(), {static_cast<uint8_t>(n + 1), static_cast<uint8_t>(count)});
+    out.insert(out.end(), profile.begin() + static_cast<std::ptrdiff_t>(from),
+               profile.begin() + static_cast<std::ptrdiff_t>(from + size));
+  }
+  return out;
+}
+
 std::vector<uint8_t> insert_segments(const std::vector<uint8_t>& jpeg, const std::vector<uint8_t>& segments) {
   if (!is_jpeg(jpeg)) throw Error("insert_segments: not a JPEG");
   size_t at = 2;
@@ -175,6 +188,12 @@ std::vector<uint8_t> insert_segments(const std::vector<uint8_t>& jpeg, const std
   out.insert(out.end(), segments.begin(), segments.end());
   out.insert(out.end(), jpeg.begin() + static_cast<std::ptrdiff_t>(at), jpeg.end());
   return out;
+}
+
+bool is_heif(const std::vector<uint8_t>& b) {
+  if (b.size() < 12 || !std::equal(b.begin() + 4, b.begin() + 8, "ftyp")) return false;
+  static const char* kBrands[] = {"heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1", "avif", "avis"};
+  return std::any_of(std::begin(kBrands), std::end(kBrands), [&](const char* k) { return std::equal(k, k + 4, b.begin() + 8); });
 }
 
 bool is_jpeg(const std::vector<uint8_t>& b) {
@@ -189,8 +208,7 @@ void require_rgb(const torch::Tensor& rgb, const std::string& who) {
 torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name, Orientation orientation) {
   if (bytes.empty()) throw Error(name + ": empty file");
   if (is_png(bytes) && !png_complete(bytes)) throw Error(ErrorKind::damaged, name + ": truncated PNG (no end chunk)");
-  if (is_heif(bytes))
-    throw Error(ErrorKind::unsupported, name + ": a HEIF image (HEIC, AVIF), which this hipp does not read: convert it to JPEG first");
+  if (is_heif(bytes)) return decode_heif(bytes, name);  // libheif applies its rotation itself
   auto [w, h] = header_size(bytes);
   check_pixels(w, h, name);
   codec::Converted c;

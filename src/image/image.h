@@ -9,8 +9,8 @@
 
 namespace hipp::image {
 
-// Loads PNG and JPEG (and, in the full build, anything else OpenCV reads) as 8-bit RGB, turned
-// as a JPEG's EXIF orientation says. Grey is expanded to three equal channels; CMYK, 16-bit and
+// Loads PNG and JPEG (and, in the full build, HEIF and anything else OpenCV reads) as 8-bit
+// RGB, turned as a JPEG's EXIF orientation (a HEIF's rotation) says. Grey is expanded to three equal channels; CMYK, 16-bit and
 // RGBA are converted with a warning. Throws hipp::Error naming the file when it is missing,
 // empty, truncated or not an image.
 torch::Tensor load(const std::string& path);
@@ -52,6 +52,11 @@ JpegExtras jpeg_extras(const std::vector<uint8_t>& jpeg);
 // The ICC profile those segments carry, their chunks joined in their numbers' order (empty
 // when a chunk is missing or repeated).
 std::vector<uint8_t> icc_profile(const JpegExtras& x);
+// An ICC profile's colour space ("RGB ", "GRAY", "CMYK"; empty when too short to say).
+std::string icc_space(const std::vector<uint8_t>& profile);
+// `profile` as the APP2 segments that carry it in a JPEG (ICC.1, B.4); none when it would
+// take more than 255.
+std::vector<uint8_t> icc_segments(const std::vector<uint8_t>& profile);
 // `jpeg` with `segments` (whole marker segments) after its start and its JFIF segment.
 std::vector<uint8_t> insert_segments(const std::vector<uint8_t>& jpeg, const std::vector<uint8_t>& segments);
 
@@ -59,6 +64,9 @@ std::vector<uint8_t> insert_segments(const std::vector<uint8_t>& jpeg, const std
 void require_rgb(const torch::Tensor& rgb, const std::string& who);
 // True when `bytes` start with the JPEG signature.
 bool is_jpeg(const std::vector<uint8_t>& bytes);
+// True when `bytes` are an ISO media file whose brand says HEIF (HEIC from phones, AVIF), which
+// the full build reads through libheif (image/heif.h).
+bool is_heif(const std::vector<uint8_t>& bytes);
 
 // What a PNG holds decides how zlib should work on it.
 enum class PngContent {

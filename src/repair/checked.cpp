@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "container/protected_jpeg.h"
+#include "image/heif.h"
 #include "image/jpeg_xl.h"
 #include "repair/block_coding.h"
 
@@ -10,32 +11,34 @@ namespace {
 
 constexpr const char* kOriginalLabel = "hipp/original";
 
-// A version 5 or 6 file's original: the JPEG as the user had it, whatever became of the pixels.
+// A version 5 to 7 file's original: the file as the user had it (a JPEG, or in version 7 a
+// HEIF), whatever became of the pixels.
 torch::Tensor kept_original(const container::Parsed& p, const crypto::Key& master, const std::string& where,
-                            std::vector<uint8_t>* restored_jpeg) {
-  auto jpeg = crypt(p.header.original, master, p.header.nonce, kOriginalLabel);
+                            std::vector<uint8_t>* restored_original) {
+  auto file = crypt(p.header.original, master, p.header.nonce, kOriginalLabel);
   auto damaged = [&](const std::string& why) { return Error(ErrorKind::damaged, "damaged hipp file (the kept original " + why + ")"); };
   if (p.header.original_jxl) {
     try {
-      jpeg = image::jpeg_xl_unpack(jpeg);
+      file = image::jpeg_xl_unpack(file);
     } catch (const Error& e) {
       if (e.kind == ErrorKind::unsupported) throw;  // a build without libjxl
       throw damaged("is " + std::string(e.what()));
     }
   }
-  if (!image::is_jpeg(jpeg)) throw damaged("is not a JPEG");
+  if (p.header.original_heif ? !image::is_heif(file) : !image::is_jpeg(file))
+    throw damaged(p.header.original_heif ? "is not a HEIF file" : "is not a JPEG");
   torch::Tensor rgb;
   try {
-    rgb = image::decode(jpeg, where);
+    rgb = image::decode(file, where);
   } catch (const Error& e) {
-    if (e.kind == ErrorKind::too_large) throw;  // over this run's --max-pixels: the user's to raise
+    if (e.kind == ErrorKind::too_large || e.kind == ErrorKind::unsupported) throw;  // --max-pixels; a build without libheif
     throw damaged("does not decode");
   }
   // Its size as shown or, for files protected before hipp turned photos as their EXIF says, as stored.
-  auto [stored_w, stored_h] = image::header_size(jpeg);
+  auto [stored_w, stored_h] = image::header_size(file);
   auto fits = [&](int64_t h, int64_t w) { return h == p.rgb.size(1) && w == p.rgb.size(2); };
   if (!fits(rgb.size(1), rgb.size(2)) && !fits(stored_h, stored_w)) throw damaged("is not the protected image's size");
-  if (restored_jpeg) *restored_jpeg = std::move(jpeg);
+  if (restored_original) *restored_original = std::move(file);
   return rgb;
 }
 
@@ -60,7 +63,7 @@ torch::Tensor protect_checked(const scheme::Scheme& scheme, const torch::Tensor&
 }
 
 torch::Tensor restore_checked(const scheme::Scheme& scheme, const container::Parsed& p, const crypto::Key& master,
-                              const std::string& where, std::vector<uint8_t>* restored_jpeg) {
+                              const std::string& where, std::vector<uint8_t>* restored_original) {
   if (scheme.jpeg_native()) {
     if (p.jpeg.empty()) throw Error(where + ": a " + scheme.name() + " image must be a JPEG; this one is not");
     auto now = image::jpeg_settings_of(p.jpeg, where);
@@ -69,10 +72,10 @@ torch::Tensor restore_checked(const scheme::Scheme& scheme, const container::Par
                   scheme.name() + " scrambled: it cannot be restored");
     auto jpeg = scheme.restore_jpeg(p.jpeg, master, p.header.nonce, p.header.side);
     auto rgb = image::decode(jpeg, where);
-    if (restored_jpeg) *restored_jpeg = std::move(jpeg);
+    if (restored_original) *restored_original = std::move(jpeg);
     return rgb;
   }
-  if (!p.header.original.empty()) return kept_original(p, master, where, restored_jpeg);
+  if (!p.header.original.empty()) return kept_original(p, master, where, restored_original);
   auto restored = scheme.restore(p.rgb, master, p.header.nonce, p.header.side);
   if (p.header.repair.empty()) return restored;
   return apply_repair(restored, crypt(p.header.repair, master, p.header.nonce), p.header.block, where);
@@ -106,6 +109,17 @@ std::vector<uint8_t> protect_jpeg_native(const scheme::Scheme& scheme, const cry
   return container::write_protected_jpeg(jpeg, seen, h, master);
 }
 
+// The APP2 segments of the original's ICC profile where it fits the protected image's
+// components: a JPEG's own segments, or a HEIF's profile cut into segments.
+std::vector<uint8_t> icc_segments_for(const std::vector<uint8_t>& original, bool grey) {
+  if (image::is_heif(original)) {
+    auto profile = image::heif_icc_profile(original);
+    return image::icc_space(profile) == (grey ? "GRAY" : "RGB ") ? image::icc_segments(profile) : std::vector<uint8_t>{};
+  }
+  auto extras = image::jpeg_extras(original);
+  return extras.icc_space == (grey ? "GRAY" : "RGB ") ? std::move(extras.icc_segments) : std::vector<uint8_t>{};
+}
+
 // A file that keeps its original, its protected image at format.settings.quality or, where
 // that file would outgrow format.max_expansion times the original's size, at the highest
 // quality down to kLowestFittedQuality whose file fits (or at that lowest one). The header's
@@ -116,9 +130,7 @@ std::vector<uint8_t> write_kept(const torch::Tensor& prot, bool grey, const cont
   // The protected image is in the photo's colours, so it carries the photo's colour profile
   // (a phone's Display P3, say) where that profile fits its components; else viewers would
   // show its thumbnail in other colours than the photo's.
-  auto extras = image::jpeg_extras(original);
-  std::vector<uint8_t> icc;
-  if (extras.icc_space == (grey ? "GRAY" : "RGB ")) icc = std::move(extras.icc_segments);
+  auto icc = icc_segments_for(original, grey);
   auto encode = [&](int quality) {
     auto settings = format.settings;
     settings.quality = quality;
@@ -167,7 +179,10 @@ std::vector<uint8_t> protect_file(const scheme::Scheme& scheme, const torch::Ten
     h.side.clear(), h.repair.clear();
     auto prot = scheme.protect(rgb, master, h.nonce, &h.side);
     h.side.clear();
-    auto packed = image::jpeg_xl_pack(original);
+    // A JPEG recompressed by JPEG XL where that gives it back; a HEIF as it is (its HEVC or
+    // AV1 leaves an entropy coder little to gain).
+    h.original_heif = image::is_heif(original);
+    auto packed = h.original_heif ? std::nullopt : image::jpeg_xl_pack(original);
     h.original_jxl = packed.has_value();
     h.original = crypt(packed ? *packed : original, master, h.nonce, kOriginalLabel);
     if (stats) *stats = unchecked(rgb, h.block), stats->original = true;

@@ -25,9 +25,10 @@ torch::Tensor protect_checked(const scheme::Scheme& scheme, const torch::Tensor&
 
 // Restores a verified protected file: the scheme's restoration plus its repair data, if any. A
 // JPEG-native scheme restores the original JPEG itself, and a file that carries the original
-// (version 5) gives it back; `restored_jpeg` receives that JPEG if given.
+// (versions 5 to 7) gives it back; `restored_original` receives that file (a JPEG, or a HEIF
+// from version 7) if given.
 torch::Tensor restore_checked(const scheme::Scheme& scheme, const container::Parsed& p, const crypto::Key& master,
-                              const std::string& where, std::vector<uint8_t>* restored_jpeg = nullptr);
+                              const std::string& where, std::vector<uint8_t>* restored_original = nullptr);
 
 // The protected file's encoding: a lossless PNG, or a JPEG at these settings. A protected JPEG
 // of a JPEG photo carries the photo itself, encrypted, unless keep_original is off (then restore
@@ -40,8 +41,10 @@ struct FileFormat {
   // the protected image's quality from settings.quality (down to kLowestFittedQuality) may
   // reach; 0: settings.quality as it is.
   double max_expansion = 0;
-  // Whether a protected file of `input` keeps it: a JPEG photo protected to a JPEG.
-  bool keeps(const std::vector<uint8_t>& input) const { return jpeg && keep_original && image::is_jpeg(input); }
+  // Whether a protected file of `input` keeps it: a JPEG or HEIF photo protected to a JPEG.
+  bool keeps(const std::vector<uint8_t>& input) const {
+    return jpeg && keep_original && (image::is_jpeg(input) || image::is_heif(input));
+  }
 };
 
 // The lowest quality max_expansion lowers a protected image to: below it JPEG's blocks show.

@@ -101,12 +101,13 @@ T number_param(const httplib::Request& req, const char* name, T absent) {
   }
 }
 
-// Whether the request asks for JPEG (format=jpeg) rather than PNG, the default.
-bool wants_jpeg(const httplib::Request& req) {
-  if (!req.has_param("format")) return false;
+// The format a request asks for: png (the default), jpeg, or where `heif` is offered heif.
+std::string format_param(const httplib::Request& req, bool heif = false) {
+  if (!req.has_param("format")) return "png";
   const auto format = req.get_param_value("format");
-  if (format != "png" && format != "jpeg") throw Error(ErrorKind::usage, "query parameter format must be png or jpeg");
-  return format == "jpeg";
+  if (format != "png" && format != "jpeg" && !(heif && format == "heif"))
+    throw Error(ErrorKind::usage, std::string("query parameter format must be png") + (heif ? ", jpeg or heif" : " or jpeg"));
+  return format;
 }
 
 }  // namespace
@@ -164,20 +165,21 @@ void install_routes(httplib::Server& http, const ServeOptions& o, service::Prote
     if (!(max_expansion >= 0 && max_expansion <= 100))
       throw Error(ErrorKind::usage, "query parameter max_expansion must be 0..100");
     service::fit_to_input(s, body, "request body", quality, max_expansion);
-    s.format.jpeg = wants_jpeg(req);
+    s.format.jpeg = format_param(req) == "jpeg";
     s.repair = repair::floors_for(s.repair, s.format.jpeg, req.has_param("min_psnr"), req.has_param("min_ssim"));
     auto bytes = w.protector->protect(image::decode(body, "request body"), s, nullptr, body);
     res.set_content(std::string(bytes.begin(), bytes.end()), s.format.jpeg ? "image/jpeg" : "image/png");
   }));
   http.Post("/restore", guarded(o, &pool, [](const httplib::Request& req, httplib::Response& res, Work& w) {
-    // PNG unless asked: format=jpeg gives the original JPEG itself where the file kept it.
-    const bool jpeg = wants_jpeg(req);
+    // PNG unless asked: format=jpeg gives the original JPEG itself where the file kept it, and
+    // format=heif the kept HEIF (HEIC, AVIF).
+    const auto format = format_param(req, true);
     auto r = w.protector->restore(body_bytes(req), "request body");
     // A protected JPEG re-encoded since protection restores approximately: say so.
     res.set_header("X-Hipp-Restoration", r.exact ? "exact" : "approximate");
-    if (!jpeg) return send_png(res, service::restored_png(r));
-    auto bytes = service::restored_jpeg(r);
-    res.set_content(std::string(bytes.begin(), bytes.end()), "image/jpeg");
+    if (format == "png") return send_png(res, service::restored_png(r));
+    auto bytes = format == "heif" ? service::restored_heif(r, "request body") : service::restored_jpeg(r);
+    res.set_content(std::string(bytes.begin(), bytes.end()), format == "heif" ? "image/heif" : "image/jpeg");
   }));
   http.Post("/info", guarded(o, nullptr, [](const httplib::Request& req, httplib::Response& res, Work&) {
     auto h = container::read_header(body_bytes(req), "request body");
@@ -185,6 +187,7 @@ void install_routes(httplib::Server& http, const ServeOptions& o, service::Prote
                          {"block", h.block}, {"width", h.width}, {"height", h.height},
                          {"side_bytes", h.side.size()}, {"repair_bytes", h.repair.size()},
                          {"original_bytes", h.original.size()}, {"original_jpeg_xl", h.original_jxl},
+                         {"original_heif", h.original_heif},
                          {"key", h.passphrase ? "passphrase" : "raw"}, {"lossy_pixels", h.pixel_tag.has_value()},
                          {"original_jpeg_quality", h.origin ? json(h.origin->quality) : json(nullptr)}}),
                     "application/json");

@@ -31,11 +31,12 @@ void fit_to_input(ProtectSettings& s, const std::vector<uint8_t>& input, const s
   // the photo's size (docs/jpeg.md). Otherwise the original's quality and full-resolution
   // chroma: the protected details are colourful, and halving their chroma costs more in
   // restoration (and repair data) than it saves in bytes.
-  const bool keeps = s.format.keep_original && s.origin;
+  const bool heif = image::is_heif(input);
+  const bool keeps = s.format.keep_original && (s.origin || heif);
   s.format.settings.quality = quality ? quality : keeps ? std::min(from_input, kKeptOriginalQuality) : from_input;
   s.format.max_expansion = keeps && !quality ? max_expansion : 0;  // a quality asked for is kept
-  s.format.settings.luma_h = keeps ? s.origin->luma_h : 1;
-  s.format.settings.luma_v = keeps ? s.origin->luma_v : 1;
+  s.format.settings.luma_h = s.origin && keeps ? s.origin->luma_h : heif ? 2 : 1;
+  s.format.settings.luma_v = s.origin && keeps ? s.origin->luma_v : heif ? 2 : 1;
 }
 
 // Schemes are cached by what they were resolved to; baselines run at their default settings,
@@ -90,7 +91,7 @@ bool Protector::verifies(const std::vector<uint8_t>& png) {
 }
 
 std::vector<uint8_t> restored_jpeg(const Restored& r, int quality) {
-  if (!r.jpeg.empty() && !quality) return r.jpeg;
+  if (image::is_jpeg(r.original) && !quality) return r.original;
   image::JpegSettings js;
   if (r.origin) js = *r.origin;
   if (quality) js.quality = quality;
@@ -99,8 +100,15 @@ std::vector<uint8_t> restored_jpeg(const Restored& r, int quality) {
 
 std::vector<uint8_t> restored_png(const Restored& r) {
   auto png = image::encode_png(r.rgb);
-  auto colour = r.png_colour.empty() && !r.jpeg.empty() ? container::png_colour_of(r.jpeg) : r.png_colour;
+  auto colour = r.png_colour.empty() && !r.original.empty() ? container::png_colour_of(r.original) : r.png_colour;
   return colour.empty() ? png : container::insert_after_ihdr(png, colour);
+}
+
+std::vector<uint8_t> restored_heif(const Restored& r, const std::string& where) {
+  if (!image::is_heif(r.original))
+    throw Error(ErrorKind::usage, where + ": its original was not a HEIF photo, so it cannot be restored to one: name the "
+                                          "output .jpg or .png");
+  return r.original;
 }
 
 Restored Protector::restore(const std::vector<uint8_t>& file, const std::string& where) {
@@ -117,7 +125,7 @@ Restored Protector::restore(const std::vector<uint8_t>& file, const std::string&
   q.block = p.header.block;
   q.model_id = p.header.model_id;  // zeros for a scheme without a model
   const scheme::Scheme& scheme = scheme_for(scheme::resolve(q, p.rgb.size(1), p.rgb.size(2)));
-  out.rgb = repair::restore_checked(scheme, p, master, where, &out.jpeg);
+  out.rgb = repair::restore_checked(scheme, p, master, where, &out.original);
   return out;
 }
 

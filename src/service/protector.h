@@ -39,8 +39,9 @@ inline constexpr double kKeptOriginalMaxExpansion = 1.3;
 
 // Fits `s` to the input file as the user has it: a JPEG original is recorded (restore writes a
 // JPEG back at its quality), and a protected JPEG takes `quality` (0: the original's, or 90 for
-// a PNG original; when it keeps its JPEG original, at most kKeptOriginalQuality, lowered as
-// `max_expansion` asks) and, when it keeps its original, that original's chroma sampling.
+// a PNG original; when it keeps its JPEG or HEIF original, at most kKeptOriginalQuality, lowered
+// as `max_expansion` asks) and, when it keeps a JPEG, that JPEG's chroma sampling (a HEIF's:
+// 4:2:0).
 void fit_to_input(ProtectSettings& s, const std::vector<uint8_t>& input, const std::string& name, int quality,
                   double max_expansion = kKeptOriginalMaxExpansion);
 
@@ -48,17 +49,21 @@ struct Restored {
   torch::Tensor rgb;  // uint8 [3,H,W]
   std::optional<container::Header::JpegOrigin> origin;
   bool exact = true;  // false: a JPEG re-encoded since protection, restored approximately
-  std::vector<uint8_t> jpeg;  // a kept original, or a JPEG-native scheme's: the original JPEG itself
+  // A kept original (a JPEG, or a HEIF), or a JPEG-native scheme's original JPEG: the file itself.
+  std::vector<uint8_t> original;
   std::vector<uint8_t> png_colour;  // a protected PNG's colour chunks (its photo's): a restored PNG's too
 };
 
-// The restored photo as a JPEG: with `quality` 0, the original file itself where there is one
-// (Restored::jpeg: no generation loss); else the pixels encoded at `quality`, or at the
-// original JPEG's quality and sampling, or at 90 with 4:2:0 for a PNG original.
+// The restored photo as a JPEG: with `quality` 0, the original JPEG itself where there is one
+// (Restored::original: no generation loss); else the pixels encoded at `quality`, or at the
+// original JPEG's quality and sampling, or at 90 with 4:2:0 for other originals.
 std::vector<uint8_t> restored_jpeg(const Restored& r, int quality = 0);
 // The restored photo as a PNG, with the colour chunks its protected PNG carried, or its JPEG's
 // colour profile.
 std::vector<uint8_t> restored_png(const Restored& r);
+// The restored photo as the HEIF file it was (format version 7). Throws hipp::Error (usage)
+// when the protected file kept no HEIF, naming `where`.
+std::vector<uint8_t> restored_heif(const Restored& r, const std::string& where);
 
 class Protector {
  public:
