@@ -27,7 +27,7 @@ if [ -n "${QUALITY:-}" ]; then
   build/hipp -q restore $O/exact -o $O/in --format jpeg --quality "$QUALITY" -k $O/k.key
 elif [ -n "${HEIC:-}" ]; then
   command -v heif-enc >/dev/null || { echo "jpeg_folder.sh: HEIC needs heif-enc (apt-get install libheif-examples)" >&2; exit 1; }
-  build/hipp -q restore $O/exact -o $O/png -k $O/k.key
+  build/hipp -q restore $O/exact -o $O/png --format png -k $O/k.key
   for f in $O/png/*.png; do heif-enc -q "$HEIC" "$f" -o "$O/in/$(basename "$f" .png).heic" >/dev/null; done
   unset 'ways[3]'
 fi
