@@ -292,6 +292,11 @@ HEADERS = {
     "jpeg-v7-raw": {"version": 7, "scheme": "hipp", "model_id": "00112233445566778899aabbccddeeff",
                     "block": 16, "width": 5, "height": 3, "original": "0000001866747970686569",
                     "original_heif": True, "pixel_tag": None},
+    # Version 7 in a PNG: a 16-bit or transparent PNG original kept as it is (a stand-in: the PNG
+    # signature), under a passphrase; no pixel tag, so the MAC covers the pixels.
+    "png-v7-passphrase": {"version": 7, "scheme": "hipp", "model_id": "00112233445566778899aabbccddeeff",
+                          "block": 8, "width": 5, "height": 3, "salt": "f0e1d2c3b4a5968778695a4b3c2d1e0f",
+                          "ops": 2, "mem_kib": 65536, "original": "89504e470d0a1a0a", "original_as_is": True},
 }
 
 

@@ -81,7 +81,7 @@ container::Header header_from(const json& f) {
   if (f.contains("repair")) h.repair = unhex(f["repair"]);
   if (f.contains("original")) h.original = unhex(f["original"]);
   h.original_jxl = f.value("original_jxl", false);
-  h.original_heif = f.value("original_heif", false);
+  h.original_as_is = f.value("original_heif", false) || f.value("original_as_is", false);
   if (f.contains("pixel_tag")) h.pixel_tag = unhex_array<16>(f["pixel_tag"]);
   if (f.contains("origin")) h.origin = container::Header::JpegOrigin{f["origin"][0], f["origin"][1], f["origin"][2]};
   h.nonce = unhex_array<24>(f["nonce"]);

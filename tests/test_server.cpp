@@ -152,7 +152,7 @@ TEST(Server, AHeifComesBackByteForByte) {
   EXPECT_EQ(prot->get_header_value("Content-Type"), "image/jpeg");
   auto i = json::parse(s.client.Post("/info", prot->body, "image/jpeg")->body);
   EXPECT_EQ(i["version"], 7);
-  EXPECT_TRUE(i["original_heif"]);
+  EXPECT_EQ(i["original_format"], "heif");
   EXPECT_EQ(i["original_bytes"], body.size());
   auto back = s.client.Post("/restore?format=heif", prot->body, "image/jpeg");
   ASSERT_EQ(back->status, 200) << back->body;

@@ -34,7 +34,7 @@ const std::map<std::string, std::string> kPinned = {
     {"v3-smooth", "14288dab2c959937933f80fd0b20dc3bac71ad18c0476cd0fe09d7ce3f31e35d"},
     {"v5", "b326bf10e76363d93f568c1764667b38cf45e7b3f0b53d875950bcffdcd8601f"},
     {"v6", "56ba93f8e0fef27a9e26cb2b90037e66f9dcbc7630d0d8c4d29da873cfca11c6"},
-    {"v7", "5635d418b064f442af1f4250783cc642a61f6ac47b8d8c2da676cba4b75d0a0e"},
+    {"v7", "b4b0b21bc406b24decc70bb407612fd43eab184c72e2acf7497d9f888c6f08fd"},
 };
 
 std::string vectors_dir(const std::string& version) {

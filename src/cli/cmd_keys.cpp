@@ -94,9 +94,9 @@ void add_key_commands(CLI::App& app, Globals& g) {
                                                (h.original_jxl ? " recompressed by JPEG XL" : "") +
                                                ", encrypted (restore gives it back bit for bit)")
                   << "\n";
-      if (h.original_heif)
-        std::cout << "original:   HEIF, kept: " << h.original.size() << " bytes as it is, encrypted (restore gives it back bit "
-                  << "for bit)\n";
+      if (h.original_as_is)
+        std::cout << "original:   " << (container::kept_format(h) == "heif" ? "HEIF" : "PNG") << ", kept: " << h.original.size()
+                  << " bytes as it is, encrypted (restore gives it back bit for bit)\n";
       if (!h.side.empty())
         std::cout << "side data:  " << h.side.size() << " bytes, encrypted"
                   << (scheme::side_data_of(h.scheme).empty() ? "" : " (" + scheme::side_data_of(h.scheme) + ")") << "\n";

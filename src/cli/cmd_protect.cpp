@@ -51,7 +51,7 @@ struct RepairTally {
     if (floors.find(f) == std::string::npos) floors += (floors.empty() ? "" : " or ") + f;
   }
   std::string summary(const repair::RepairOptions& o) const {
-    std::string s = kept ? fmt::format("{} protected JPEG{} keep{} the original photo, encrypted: restore gives it back bit "
+    std::string s = kept ? fmt::format("{} protected file{} keep{} the original photo, encrypted: restore gives it back bit "
                                        "for bit", kept, kept == 1 ? "" : "s", kept == 1 ? "s" : "")
                          : "";
     if (!checked) return s;
@@ -176,7 +176,10 @@ void run_protect(const ProtectArgs& a, const Globals& g) {
         service::fit_to_input(s, bytes, j.in, a.quality, a.max_expansion);
         s.format.jpeg = a.jpeg_out(j.out);
         s.repair = repair::floors_for(a.repair, s.format.jpeg, a.psnr_given, a.ssim_given);
-        write_output(j.out, protector.protect(image::decode(bytes, j.in), s, &st, bytes));
+        // What 8-bit RGB loses is worth a warning only where the file does not keep the photo.
+        auto conversions = s.format.keeps(bytes) ? image::Conversions::silent : image::Conversions::warn;
+        auto rgb = image::decode(bytes, j.in, image::Orientation::apply, conversions);
+        write_output(j.out, protector.protect(rgb, s, &st, bytes));
         tally.add(st, s.repair);
       },
       [&](const Job& j) { return protector.verifies(read_file(j.out)); });
@@ -191,7 +194,7 @@ std::string restored_extension(const std::string& path, const RestoreArgs& a) {
   if (a.format != "auto") return a.extension(false);
   try {
     auto h = container::read_header(read_file(path), path);
-    return h.original_heif ? ".heic" : h.origin ? ".jpg" : ".png";
+    return container::kept_format(h) == "heif" ? ".heic" : h.origin ? ".jpg" : ".png";
   } catch (const Error&) {
     return ".png";
   }

@@ -49,10 +49,6 @@ void put_be32(std::vector<uint8_t>& out, uint32_t v) {
   for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<uint8_t>(v >> s));
 }
 
-bool is_png(const std::vector<uint8_t>& b) {
-  return b.size() >= sizeof kPngSignature && std::memcmp(b.data(), kPngSignature, sizeof kPngSignature) == 0;
-}
-
 bool is_letter(uint8_t c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
 struct ChunkRef {
@@ -63,7 +59,7 @@ struct ChunkRef {
 
 // Every chunk from IHDR to IEND, each CRC checked. Bytes after IEND are ignored (as libpng does).
 std::vector<ChunkRef> walk_chunks(const std::vector<uint8_t>& png) {
-  if (!is_png(png)) throw Error(ErrorKind::not_protected, "not a PNG file");
+  if (!image::is_png(png)) throw Error(ErrorKind::not_protected, "not a PNG file");
   std::vector<ChunkRef> chunks;
   size_t pos = sizeof kPngSignature;
   for (;;) {
@@ -196,8 +192,14 @@ std::array<uint8_t, 16> pixel_tag_for(const torch::Tensor& rgb, const crypto::Ke
   return subkey_tag(master, nonce, "pixels", {{c.data_ptr<uint8_t>(), static_cast<size_t>(c.numel())}});
 }
 
+std::string kept_format(const Header& h) {
+  if (h.original.empty()) return "";
+  if (!h.original_as_is) return "jpeg";
+  return h.pixel_tag ? "heif" : "png";
+}
+
 uint8_t version_for(const Header& h) {
-  return h.original_heif ? 7 : h.original_jxl ? 6 : !h.original.empty() ? 5 : h.pixel_tag || h.origin ? 4 : 3;
+  return h.original_as_is ? 7 : h.original_jxl ? 6 : !h.original.empty() ? 5 : h.pixel_tag || h.origin ? 4 : 3;
 }
 
 void check_writable(const Header& h) {
@@ -217,9 +219,10 @@ std::vector<uint8_t> serialize(const Header& h) {
   if (h.version < 5 && !h.original.empty()) throw Error("hipp header: versions 1 to 4 hold no original");
   if (h.version < 6 && h.original_jxl) throw Error("hipp header: versions 1 to 5 hold no recompressed original");
   if (h.original_jxl && h.original.empty()) throw Error("hipp header: a recompressed original without the original");
-  if (h.original_heif && (h.version < 7 || h.original.empty() || h.original_jxl))
-    throw Error("hipp header: a HEIF original needs version 7, and is kept as it is");
-  if (h.version >= 7 && !h.original.empty() && !h.original_heif) throw Error("hipp header: version 7 keeps HEIF originals only");
+  if (h.original_as_is && (h.version < 7 || h.original.empty() || h.original_jxl))
+    throw Error("hipp header: an original kept as it is needs version 7, and no JPEG XL");
+  if (h.version >= 7 && !h.original.empty() && !h.original_as_is)
+    throw Error("hipp header: version 7 keeps HEIF and PNG originals only");
   if (!h.original.empty() && !h.repair.empty()) throw Error("hipp header: an original and repair data");
   if (!valid_scheme(h.scheme)) throw Error("hipp header: scheme must be 1-255 printable ASCII characters");
   const bool model = !all_zero(h.model_id);
@@ -282,8 +285,8 @@ Header parse_header(const std::vector<uint8_t>& bytes) {
     throw Error(ErrorKind::damaged, "damaged hipp header (a recompressed original without the original)");
   h.passphrase = flags & kFlagPassphrase;
   h.original_jxl = flags & kFlagOriginalJxl;
-  h.original_heif = h.version >= 7 && (flags & kFlagOriginal);
-  if (h.original_heif && h.original_jxl) throw Error(ErrorKind::damaged, "damaged hipp header (a HEIF original recompressed)");
+  h.original_as_is = h.version >= 7 && (flags & kFlagOriginal);
+  if (h.original_as_is && h.original_jxl) throw Error(ErrorKind::damaged, "damaged hipp header (a version 7 original recompressed)");
   uint8_t n = r.u8();
   r.need(n);
   h.scheme.assign(reinterpret_cast<const char*>(&bytes[r.pos]), n);
@@ -477,7 +480,7 @@ Header read_jpeg_header(const std::vector<uint8_t>& bytes, const std::string& na
 
 Header read_header(const std::vector<uint8_t>& bytes, const std::string& name) {
   if (bytes.empty()) throw Error(ErrorKind::damaged, name + ": empty file");
-  if (is_png(bytes)) return read_png_header(bytes, name);
+  if (image::is_png(bytes)) return read_png_header(bytes, name);
   if (image::is_jpeg(bytes)) return read_jpeg_header(bytes, name);
   throw Error(ErrorKind::not_protected, name + ": neither a PNG nor a JPEG file, so not a hipp protected image (those are made by 'hipp protect')");
 }
@@ -495,7 +498,7 @@ Parsed read_protected(const std::vector<uint8_t>& bytes, const std::string& name
 }
 
 Parsed read_protected_png(const std::vector<uint8_t>& bytes, const std::string& name) {
-  if (!bytes.empty() && !is_png(bytes))
+  if (!bytes.empty() && !image::is_png(bytes))
     throw Error(ErrorKind::not_protected, name + ": " + (image::is_jpeg(bytes) ? "a JPEG image" : "not a PNG file") +
                 ", so not a protected PNG");
   return read_protected(bytes, name);

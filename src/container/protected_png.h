@@ -23,8 +23,8 @@ namespace hipp::container {
 // (repair/repair.h), version 4 protected JPEGs (protected_jpeg.h: a tag over the decoded
 // pixels, the MAC then over the header alone) and the original's JPEG settings, version 5 the
 // original JPEG itself, encrypted (a protected JPEG of a JPEG), version 6 that original
-// recompressed losslessly by JPEG XL, version 7 a HEIF original (HEIC, AVIF) kept in its
-// place; files of every earlier version still restore. A writer
+// recompressed losslessly by JPEG XL, version 7 the original kept as it is where it is a HEIF
+// (HEIC, AVIF) or a PNG that 8-bit RGB would lose something of; files of every earlier version still restore. A writer
 // uses the lowest version that holds its fields, so a protected PNG of a PNG is still version 3
 // and older hipp releases read it.
 inline constexpr uint8_t kHeaderVersion = 7;
@@ -46,9 +46,10 @@ struct Header {
   // Version 6: `original` holds the JPEG recompressed by JPEG XL (image/jpeg_xl.h), which
   // gives back the same bytes, before encryption.
   bool original_jxl = false;
-  // Version 7: `original` holds a HEIF file (HEIC, AVIF) as it is, not a JPEG. A reader knows
-  // it from the version (a version 7 file keeps no JPEG); the bytes are checked once decrypted.
-  bool original_heif = false;
+  // Version 7: `original` holds the photo's file as it is, not a JPEG: in a protected JPEG (one
+  // with a pixel tag) a HEIF (HEIC, AVIF), in a protected PNG a PNG (one whose 16-bit samples
+  // or transparency 8-bit RGB would lose). The bytes are checked once decrypted.
+  bool original_as_is = false;
   // Version 4. Set when the pixels are stored lossily (a JPEG): a keyed tag of the pixels as
   // hipp's decoder gives them, so that restore can tell a file as written from one re-encoded
   // since; the MAC then covers the header alone.
@@ -73,7 +74,8 @@ struct Header {
 // the side data (96 bytes for a 64x64 image at block 8); without a model 16 fewer (the chunk
 // adds 12 bytes of length, type and CRC). Version 2 is the same without bit3, version 1 also
 // without bit2; version 4 added bits 4 and 5, version 5 bit 6 (never with bit 3), version 6
-// bit 7 (only with bit 6); in version 7 bit 6 means a HEIF original, and bit 7 is refused. serialize writes h.version (1 to kHeaderVersion: the MAC of an older
+// bit 7 (only with bit 6); in version 7 bit 6 means an original kept as it is (a HEIF, or in a PNG a PNG), and bit 7 is
+// refused. serialize writes h.version (1 to kHeaderVersion: the MAC of an older
 // file is over its own version's bytes) and refuses fields that version cannot hold.
 std::vector<uint8_t> serialize(const Header& h);
 // Throws hipp::Error (no file name) on a bad magic, unsupported version or malformed layout.
@@ -93,6 +95,10 @@ std::vector<uint8_t> insert_after_ihdr(const std::vector<uint8_t>& png, const st
 // What a PNG of `photo`'s pixels should carry to show them in its colours: a PNG photo's colour
 // chunks, or an iCCP chunk of a JPEG or HEIF photo's ICC profile for RGB; none otherwise.
 std::vector<uint8_t> png_colour_of(const std::vector<uint8_t>& photo);
+
+// What a file's kept original is, from its header alone: "jpeg", "heif", "png", or "" when it
+// keeps none.
+std::string kept_format(const Header& h);
 
 // The lowest version that holds h's fields.
 uint8_t version_for(const Header& h);

@@ -13,9 +13,9 @@ namespace hipp::image {
 
 // The primary image of a HEIF file as uint8 [3,H,W]; its size is checked against
 // --max-pixels before decoding. Alpha is dropped and deeper samples reduced to 8 bits, with a
-// warning naming `name`. Throws hipp::Error: damaged when libheif cannot read it, unsupported
+// warning naming `name` if `warn`. Throws hipp::Error: damaged when libheif cannot read it, unsupported
 // in a build without libheif.
-torch::Tensor decode_heif(const std::vector<uint8_t>& bytes, const std::string& name);
+torch::Tensor decode_heif(const std::vector<uint8_t>& bytes, const std::string& name, bool warn = true);
 
 // The primary image's ICC colour profile ("prof" or "rICC"), empty without one or without libheif.
 std::vector<uint8_t> heif_icc_profile(const std::vector<uint8_t>& bytes);

@@ -45,7 +45,7 @@ Primary primary(const std::vector<uint8_t>& bytes, const std::string& name) {
 
 }  // namespace
 
-torch::Tensor decode_heif(const std::vector<uint8_t>& bytes, const std::string& name) {
+torch::Tensor decode_heif(const std::vector<uint8_t>& bytes, const std::string& name, bool warn) {
   auto p = primary(bytes, name);
   check_pixels(static_cast<uint64_t>(heif_image_handle_get_width(p.handle.get())),
                static_cast<uint64_t>(heif_image_handle_get_height(p.handle.get())), name);
@@ -60,8 +60,8 @@ torch::Tensor decode_heif(const std::vector<uint8_t>& bytes, const std::string& 
   if (!plane || w <= 0 || h <= 0) throw Error(ErrorKind::damaged, name + ": not a readable image (HEIF: no pixels)");
   auto rgb = torch::empty({h, w, 3}, torch::kUInt8);
   for (int y = 0; y < h; ++y) std::memcpy(rgb.data_ptr<uint8_t>() + int64_t{y} * w * 3, plane + int64_t{y} * stride, size_t(w) * 3);
-  if (heif_image_handle_has_alpha_channel(p.handle.get())) spdlog::warn("{}: alpha channel dropped (RGBA converted to RGB)", name);
-  if (heif_image_handle_get_luma_bits_per_pixel(p.handle.get()) > 8) spdlog::warn("{}: deeper than 8 bits, converted to 8 bits", name);
+  if (warn && heif_image_handle_has_alpha_channel(p.handle.get())) spdlog::warn("{}: alpha channel dropped (RGBA converted to RGB)", name);
+  if (warn && heif_image_handle_get_luma_bits_per_pixel(p.handle.get()) > 8) spdlog::warn("{}: deeper than 8 bits, converted to 8 bits", name);
   return rgb.permute({2, 0, 1}).contiguous();
 }
 

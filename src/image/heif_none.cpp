@@ -4,7 +4,7 @@
 
 namespace hipp::image {
 
-torch::Tensor decode_heif(const std::vector<uint8_t>&, const std::string& name) {
+torch::Tensor decode_heif(const std::vector<uint8_t>&, const std::string& name, bool) {
   throw Error(ErrorKind::unsupported, name + ": a HEIF image (HEIC, AVIF), which this build of hipp does not read (no libheif): convert it to JPEG first");
 }
 

@@ -20,11 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_png(const std::vector<uint8_t>& b) {
-  static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-  return b.size() >= 8 && std::equal(kSig, kSig + 8, b.begin());
-}
-
 // A PNG ends with its IEND chunk (some writers pad after it); checked here so a truncated file
 // gets one clear message instead of libpng's own line on stderr as well.
 bool png_complete(const std::vector<uint8_t>& b) {
@@ -196,6 +191,23 @@ bool is_heif(const std::vector<uint8_t>& b) {
   return std::any_of(std::begin(kBrands), std::end(kBrands), [&](const char* k) { return std::equal(k, k + 4, b.begin() + 8); });
 }
 
+bool is_png(const std::vector<uint8_t>& b) {
+  static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  return b.size() >= 8 && std::equal(kSig, kSig + 8, b.begin());
+}
+
+bool png_beyond_8bit_rgb(const std::vector<uint8_t>& b) {
+  if (!is_png(b) || b.size() < 33) return false;
+  if (b[24] == 16 || b[25] == 4 || b[25] == 6) return true;  // IHDR: bit depth, colour type (grey or RGB with alpha)
+  for (size_t i = 8; i + 8 <= b.size();) {  // a tRNS chunk before the image data: transparency
+    const size_t len = be32(&b[i]);
+    if (std::equal(&b[i + 4], &b[i + 8], "tRNS")) return true;
+    if (std::equal(&b[i + 4], &b[i + 8], "IDAT") || len > b.size()) return false;
+    i += 12 + len;
+  }
+  return false;
+}
+
 bool is_jpeg(const std::vector<uint8_t>& b) {
   return b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
 }
@@ -205,10 +217,12 @@ void require_rgb(const torch::Tensor& rgb, const std::string& who) {
     throw Error(who + ": expected a uint8 RGB image [3,H,W]");
 }
 
-torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name, Orientation orientation) {
+torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name, Orientation orientation,
+                     Conversions conversions) {
   if (bytes.empty()) throw Error(name + ": empty file");
   if (is_png(bytes) && !png_complete(bytes)) throw Error(ErrorKind::damaged, name + ": truncated PNG (no end chunk)");
-  if (is_heif(bytes)) return decode_heif(bytes, name);  // libheif applies its rotation itself
+  const bool warn = conversions == Conversions::warn;
+  if (is_heif(bytes)) return decode_heif(bytes, name, warn);  // libheif applies its rotation itself
   auto [w, h] = header_size(bytes);
   check_pixels(w, h, name);
   codec::Converted c;
@@ -216,7 +230,7 @@ torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name,
              : is_jpeg(bytes) ? codec::decode_jpeg(bytes, name, c)
                               : codec::decode_other(bytes, name, c);
   check_pixels(static_cast<uint64_t>(rgb.size(2)), static_cast<uint64_t>(rgb.size(1)), name);  // other formats
-  say(c, name);
+  if (warn) say(c, name);
   return orientation == Orientation::apply ? codec::apply_orientation(rgb, c.orientation) : rgb;
 }
 

@@ -20,9 +20,12 @@ torch::Tensor load(const std::string& path);
 // and its thumbnail stand as the photo does; or leave the pixels as stored, for what works on
 // the JPEG's own blocks (the JPEG-native schemes).
 enum class Orientation { apply, as_stored };
+// Whether decode warns of what 8-bit RGB loses (16-bit, alpha, CMYK): not where the file itself
+// is what the user gets back (a kept original).
+enum class Conversions { warn, silent };
 // Decodes an in-memory encoded image; `name` only labels errors.
 torch::Tensor decode(const std::vector<uint8_t>& bytes, const std::string& name,
-                     Orientation orientation = Orientation::apply);
+                     Orientation orientation = Orientation::apply, Conversions conversions = Conversions::warn);
 
 // The most pixels (width x height) a decoded image may have, process-wide. PNG and JPEG are
 // checked from their header before anything is decoded, so a small file that claims a huge
@@ -64,6 +67,11 @@ std::vector<uint8_t> insert_segments(const std::vector<uint8_t>& jpeg, const std
 void require_rgb(const torch::Tensor& rgb, const std::string& who);
 // True when `bytes` start with the JPEG signature.
 bool is_jpeg(const std::vector<uint8_t>& bytes);
+// True when `bytes` start with the PNG signature.
+bool is_png(const std::vector<uint8_t>& bytes);
+// True for a PNG that 8-bit RGB would lose something of: 16-bit samples or transparency (an
+// alpha channel or a tRNS chunk). From its header and chunk list; nothing is decoded.
+bool png_beyond_8bit_rgb(const std::vector<uint8_t>& bytes);
 // True when `bytes` are an ISO media file whose brand says HEIF (HEIC from phones, AVIF), which
 // the full build reads through libheif (image/heif.h).
 bool is_heif(const std::vector<uint8_t>& bytes);

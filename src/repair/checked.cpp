@@ -11,8 +11,8 @@ namespace {
 
 constexpr const char* kOriginalLabel = "hipp/original";
 
-// A version 5 to 7 file's original: the file as the user had it (a JPEG, or in version 7 a
-// HEIF), whatever became of the pixels.
+// A version 5 to 7 file's original: the file as the user had it (a JPEG, or in version 7 a HEIF
+// or a PNG), whatever became of the pixels.
 torch::Tensor kept_original(const container::Parsed& p, const crypto::Key& master, const std::string& where,
                             std::vector<uint8_t>* restored_original) {
   auto file = crypt(p.header.original, master, p.header.nonce, kOriginalLabel);
@@ -25,11 +25,12 @@ torch::Tensor kept_original(const container::Parsed& p, const crypto::Key& maste
       throw damaged("is " + std::string(e.what()));
     }
   }
-  if (p.header.original_heif ? !image::is_heif(file) : !image::is_jpeg(file))
-    throw damaged(p.header.original_heif ? "is not a HEIF file" : "is not a JPEG");
+  const auto format = container::kept_format(p.header);
+  if (format == "heif" ? !image::is_heif(file) : format == "png" ? !image::is_png(file) : !image::is_jpeg(file))
+    throw damaged("is not a " + std::string(format == "heif" ? "HEIF file" : format == "png" ? "PNG" : "JPEG"));
   torch::Tensor rgb;
-  try {
-    rgb = image::decode(file, where);
+  try {  // silent: what 8-bit RGB loses comes back with the file
+    rgb = image::decode(file, where, image::Orientation::apply, image::Conversions::silent);
   } catch (const Error& e) {
     if (e.kind == ErrorKind::too_large || e.kind == ErrorKind::unsupported) throw;  // --max-pixels; a build without libheif
     throw damaged("does not decode");
@@ -109,6 +110,14 @@ std::vector<uint8_t> protect_jpeg_native(const scheme::Scheme& scheme, const cry
   return container::write_protected_jpeg(jpeg, seen, h, master);
 }
 
+// A protected PNG with the photo's colour chunks (a JPEG's or HEIF's profile as iCCP): its pixels
+// are in the photo's colours, and restore gives the chunks back (outside the header, as in a
+// JPEG).
+std::vector<uint8_t> with_colour(const std::vector<uint8_t>& png, const std::vector<uint8_t>& original) {
+  auto colour = container::png_colour_of(original);
+  return colour.empty() ? png : container::insert_after_ihdr(png, colour);
+}
+
 // The APP2 segments of the original's ICC profile where it fits the protected image's
 // components: a JPEG's own segments, or a HEIF's profile cut into segments.
 std::vector<uint8_t> icc_segments_for(const std::vector<uint8_t>& original, bool grey) {
@@ -164,32 +173,30 @@ std::vector<uint8_t> protect_file(const scheme::Scheme& scheme, const torch::Ten
                                   container::Header h, const RepairOptions& options, const FileFormat& format,
                                   RepairStats* stats, const std::vector<uint8_t>& original) {
   if (scheme.jpeg_native()) return protect_jpeg_native(scheme, master, h, format, stats, original);
-  if (!format.jpeg) {
-    auto prot = protect_checked(scheme, rgb, master, h, options, stats);  // fills h's side and repair data first
-    // The protected image is in the photo's colours: it carries the photo's colour chunks (a
-    // JPEG's profile as iCCP), which restore gives back (outside the header, as in a JPEG).
-    auto colour = container::png_colour_of(original);
-    auto png = container::write_protected_png(prot, h, master);
-    return colour.empty() ? png : container::insert_after_ihdr(png, colour);
-  }
   if (format.keeps(original)) {
-    // The photo itself, encrypted: restore gives it back bit for bit, recompressed or not, and
-    // it costs less than repairing HIPP's restoration through the JPEG (docs/jpeg.md). Restore
-    // reads only the original, so the scheme's side data is not stored.
+    // The photo itself, encrypted: restore gives it back bit for bit. For a JPEG or HEIF that
+    // costs less than repairing HIPP's restoration through the JPEG (docs/jpeg.md); for a 16-bit
+    // or transparent PNG it is what 8-bit RGB pixels cannot give back. Restore reads only the
+    // original, so the scheme's side data is not stored.
     h.side.clear(), h.repair.clear();
     auto prot = scheme.protect(rgb, master, h.nonce, &h.side);
     h.side.clear();
-    // A JPEG recompressed by JPEG XL where that gives it back; a HEIF as it is (its HEVC or
-    // AV1 leaves an entropy coder little to gain).
-    h.original_heif = image::is_heif(original);
-    auto packed = h.original_heif ? std::nullopt : image::jpeg_xl_pack(original);
+    // A JPEG recompressed by JPEG XL where that gives it back; a HEIF or PNG as it is (HEVC,
+    // AV1 and deflate leave an entropy coder little to gain).
+    h.original_as_is = !image::is_jpeg(original);
+    auto packed = h.original_as_is ? std::nullopt : image::jpeg_xl_pack(original);
     h.original_jxl = packed.has_value();
     h.original = crypt(packed ? *packed : original, master, h.nonce, kOriginalLabel);
     if (stats) *stats = unchecked(rgb, h.block), stats->original = true;
+    if (!format.jpeg) return with_colour(container::write_protected_png(prot, h, master), original);
     // A black-and-white photo gets a black-and-white protected image: HIPP's colour there would
     // be noise. Nothing restores from these pixels, so they need not stay HIPP's own.
     return write_kept(image::is_grey(rgb) ? image::to_grey(prot) : prot, image::is_grey(rgb), h, master, format,
                       original);
+  }
+  if (!format.jpeg) {
+    auto prot = protect_checked(scheme, rgb, master, h, options, stats);  // fills h's side and repair data first
+    return with_colour(container::write_protected_png(prot, h, master), original);
   }
   std::vector<uint8_t> jpeg;
   torch::Tensor seen;

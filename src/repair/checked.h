@@ -41,9 +41,11 @@ struct FileFormat {
   // the protected image's quality from settings.quality (down to kLowestFittedQuality) may
   // reach; 0: settings.quality as it is.
   double max_expansion = 0;
-  // Whether a protected file of `input` keeps it: a JPEG or HEIF photo protected to a JPEG.
+  // Whether a protected file of `input` keeps it: a JPEG or HEIF photo protected to a JPEG, or a
+  // PNG with 16-bit samples or transparency protected to a PNG.
   bool keeps(const std::vector<uint8_t>& input) const {
-    return jpeg && keep_original && (image::is_jpeg(input) || image::is_heif(input));
+    if (!keep_original) return false;
+    return jpeg ? image::is_jpeg(input) || image::is_heif(input) : image::png_beyond_8bit_rgb(input);
   }
 };
 

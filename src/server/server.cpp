@@ -187,7 +187,7 @@ void install_routes(httplib::Server& http, const ServeOptions& o, service::Prote
                          {"block", h.block}, {"width", h.width}, {"height", h.height},
                          {"side_bytes", h.side.size()}, {"repair_bytes", h.repair.size()},
                          {"original_bytes", h.original.size()}, {"original_jpeg_xl", h.original_jxl},
-                         {"original_heif", h.original_heif},
+                         {"original_format", container::kept_format(h)},
                          {"key", h.passphrase ? "passphrase" : "raw"}, {"lossy_pixels", h.pixel_tag.has_value()},
                          {"original_jpeg_quality", h.origin ? json(h.origin->quality) : json(nullptr)}}),
                     "application/json");

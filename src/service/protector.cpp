@@ -99,6 +99,7 @@ std::vector<uint8_t> restored_jpeg(const Restored& r, int quality) {
 }
 
 std::vector<uint8_t> restored_png(const Restored& r) {
+  if (image::is_png(r.original)) return r.original;  // kept whole: its 16 bits and transparency
   auto png = image::encode_png(r.rgb);
   auto colour = r.png_colour.empty() && !r.original.empty() ? container::png_colour_of(r.original) : r.png_colour;
   return colour.empty() ? png : container::insert_after_ihdr(png, colour);

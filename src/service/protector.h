@@ -49,7 +49,7 @@ struct Restored {
   torch::Tensor rgb;  // uint8 [3,H,W]
   std::optional<container::Header::JpegOrigin> origin;
   bool exact = true;  // false: a JPEG re-encoded since protection, restored approximately
-  // A kept original (a JPEG, or a HEIF), or a JPEG-native scheme's original JPEG: the file itself.
+  // A kept original (a JPEG, HEIF or PNG), or a JPEG-native scheme's original JPEG: the file itself.
   std::vector<uint8_t> original;
   std::vector<uint8_t> png_colour;  // a protected PNG's colour chunks (its photo's): a restored PNG's too
 };
@@ -58,8 +58,8 @@ struct Restored {
 // (Restored::original: no generation loss); else the pixels encoded at `quality`, or at the
 // original JPEG's quality and sampling, or at 90 with 4:2:0 for other originals.
 std::vector<uint8_t> restored_jpeg(const Restored& r, int quality = 0);
-// The restored photo as a PNG, with the colour chunks its protected PNG carried, or its JPEG's
-// colour profile.
+// The restored photo as a PNG: the original PNG itself where the file kept it, else its pixels
+// with the colour chunks its protected PNG carried, or its JPEG's or HEIF's colour profile.
 std::vector<uint8_t> restored_png(const Restored& r);
 // The restored photo as the HEIF file it was (format version 7). Throws hipp::Error (usage)
 // when the protected file kept no HEIF, naming `where`.

@@ -1,5 +1,11 @@
-// HEIF photos (HEIC, AVIF): read through libheif, protected to a JPEG that keeps the photo as
-// it is (format version 7), restored bit for bit, and the CLI's names for them.
+// Originals kept as they are (format version 7): HEIF photos (HEIC, AVIF), read through libheif
+// and protected to a JPEG that keeps the file, and PNGs with 16-bit samples or transparency,
+// protected to a PNG that keeps the file; both restored bit for bit, and the CLI's names for
+// them.
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
 #include "container/protected_jpeg.h"
 #include "image/heif.h"
 #include "image/image.h"
@@ -24,13 +30,35 @@ service::Protector test_protector(int seed = 5) {
 // `input` protected as `hipp protect` does to a JPEG (or, with jpeg false, a PNG).
 std::vector<uint8_t> protect_photo(service::Protector& protector, const std::vector<uint8_t>& input, bool jpeg = true) {
   service::ProtectSettings s;
-  service::fit_to_input(s, input, "in.heic", 0);
+  service::fit_to_input(s, input, "in", 0);
   s.format.jpeg = jpeg;
   s.repair = repair::floors_for(s.repair, jpeg, false, false);
-  return protector.protect(image::decode(input, "in.heic"), s, nullptr, input);
+  return protector.protect(image::decode(input, "in", image::Orientation::apply, image::Conversions::silent), s, nullptr,
+                           input);
 }
 
 std::string q(const std::string& s) { return "'" + s + "'"; }
+
+// A 64x64 photo as a PNG OpenCV writes: 8-bit RGB, 16-bit RGB, RGBA, or grey with alpha.
+std::vector<uint8_t> png_of(const std::string& kind) {
+  auto rgb = image::center_crop_resize(image::load(test::fixture("scenes/forest.jpg")), 64, 1.0);
+  auto hwc = rgb.permute({1, 2, 0}).flip(2).contiguous();  // BGR for OpenCV
+  cv::Mat bgr(64, 64, CV_8UC3, hwc.data_ptr<uint8_t>()), out;
+  if (kind == "rgb") out = bgr;
+  if (kind == "16-bit") bgr.convertTo(out, CV_16U, 257.0, 3);
+  if (kind == "rgba") {
+    cv::cvtColor(bgr, out, cv::COLOR_BGR2BGRA);
+    out(cv::Rect(0, 0, 20, 64)).forEach<cv::Vec4b>([](cv::Vec4b& p, const int*) { p[3] = 40; });
+  }
+  if (kind == "grey-alpha") {
+    cv::Mat grey;
+    cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
+    cv::cvtColor(grey, out, cv::COLOR_GRAY2BGRA);
+  }
+  std::vector<uint8_t> bytes;
+  EXPECT_TRUE(cv::imencode(".png", out, bytes)) << kind;
+  return bytes;
+}
 
 }  // namespace
 
@@ -77,7 +105,7 @@ TEST(ProtectedHeif, KeepsThePhotoAndGivesItBackBitForBit) {
     ASSERT_TRUE(image::is_jpeg(file)) << name;
     auto h = container::read_header(file, "p.jpg");
     EXPECT_EQ(h.version, 7) << name;
-    EXPECT_TRUE(h.original_heif && !h.original_jxl && !h.origin) << name;
+    EXPECT_TRUE(h.original_as_is && !h.original_jxl && !h.origin) << name;
     auto r = protector.restore(file, "p.jpg");
     EXPECT_EQ(r.original, input) << name;
     EXPECT_EQ(service::restored_heif(r, "p.jpg"), input);
@@ -122,16 +150,16 @@ TEST(ProtectedHeif, VersionSevenHoldsHeifOriginalsOnly) {
   h.width = h.height = 8;
   h.nonce = test::filled<24>(1);
   h.original = {1, 2, 3};
-  h.original_heif = true;
+  h.original_as_is = true;
   h.version = 6;
   EXPECT_ERROR_HAS(container::serialize(h), "needs version 7");
   h.version = 7;
   auto b = container::serialize(h);
-  EXPECT_TRUE(container::parse_header(b).original_heif);
-  h.original_heif = false;
-  EXPECT_ERROR_HAS(container::serialize(h), "version 7 keeps HEIF originals only");
+  EXPECT_TRUE(container::parse_header(b).original_as_is);
+  h.original_as_is = false;
+  EXPECT_ERROR_HAS(container::serialize(h), "version 7 keeps HEIF and PNG originals only");
   h.version = 6;
-  EXPECT_FALSE(container::parse_header(container::serialize(h)).original_heif) << "a version 6 original is a JPEG";
+  EXPECT_FALSE(container::parse_header(container::serialize(h)).original_as_is) << "a version 6 original is a JPEG";
   b[5] |= 0x80;  // flags: "recompressed by JPEG XL", which a HEIF original never is
   EXPECT_ERROR_KIND(container::parse_header(b), ErrorKind::damaged);
 }
@@ -164,4 +192,59 @@ TEST(HeifCli, ProtectsToAJpegAndRestoresTheHeifByName) {
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("its original was not a HEIF photo"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(p("y.heic")));
+}
+
+TEST(KeptPng, OnlyA16BitOrTransparentPngIsKept) {
+  EXPECT_FALSE(image::png_beyond_8bit_rgb(png_of("rgb")));
+  for (auto kind : {"16-bit", "rgba", "grey-alpha"}) EXPECT_TRUE(image::png_beyond_8bit_rgb(png_of(kind))) << kind;
+  EXPECT_FALSE(image::png_beyond_8bit_rgb(heif_fixture("scene.heic")));
+  auto protector = test_protector();
+  auto plain = container::read_header(protect_photo(protector, png_of("rgb"), false), "p.png");
+  EXPECT_TRUE(plain.original.empty()) << "an 8-bit RGB PNG restores from its pixels, as before";
+  EXPECT_EQ(plain.version, 3);
+}
+
+TEST(KeptPng, A16BitOrTransparentPngComesBackBitForBit) {
+  auto protector = test_protector();
+  for (auto kind : {"16-bit", "rgba", "grey-alpha"}) {
+    auto input = png_of(kind);
+    auto file = protect_photo(protector, input, false);
+    auto h = container::read_header(file, "p.png");
+    EXPECT_EQ(h.version, 7) << kind;
+    EXPECT_EQ(container::kept_format(h), "png") << kind;
+    auto r = protector.restore(file, "p.png");
+    EXPECT_EQ(service::restored_png(r), input) << kind << ": the very file, its 16 bits and alpha included";
+    EXPECT_TRUE(torch::equal(r.rgb, image::decode(input, kind, image::Orientation::apply, image::Conversions::silent)));
+    auto prot = image::decode(file, "p.png");
+    EXPECT_GT(metrics::thumbnail_psnr(prot, r.rgb, h.block), 30.0) << kind;
+    EXPECT_ERROR_KIND(service::restored_heif(r, "p.png"), ErrorKind::usage);
+    auto wrong = test_protector(6);
+    EXPECT_ERROR_KIND(wrong.restore(file, "p.png"), ErrorKind::wrong_key);
+  }
+}
+
+TEST(KeptPng, ProtectedToAJpegItIsNotKept) {
+  auto protector = test_protector();
+  auto h = container::read_header(protect_photo(protector, png_of("rgba"), true), "p.jpg");
+  EXPECT_TRUE(h.original.empty()) << "a protected JPEG keeps JPEG and HEIF photos only";
+}
+
+TEST(KeptPng, TheCliGivesTheFileBack) {
+  test::TempDir dir;
+  auto p = [&](const char* n) { return (dir / n); };
+  ASSERT_EQ(run_hipp("keygen -o " + q(p("k.key"))).code, 0);
+  const std::string key = " -k " + q(p("k.key"));
+  auto input = png_of("rgba");
+  test::write_bytes(p("logo.png"), std::string(input.begin(), input.end()));
+  auto r = run_hipp("protect " + q(p("logo.png")) + " -o " + q(p("prot.png")) + key);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("1 protected file keeps the original photo"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("alpha channel dropped"), std::string::npos) << "the file keeps it: " << r.output;
+  auto info = run_hipp("info " + q(p("prot.png")));
+  EXPECT_NE(info.output.find("original:   PNG, kept: " + std::to_string(input.size()) + " bytes"), std::string::npos)
+      << info.output;
+  r = run_hipp("restore " + q(p("prot.png")) + " -o " + q(p("back.png")) + key);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output.find("alpha channel dropped"), std::string::npos) << "nothing is dropped: " << r.output;
+  EXPECT_EQ(test::read_bytes(p("back.png")), std::string(input.begin(), input.end()));
 }
