@@ -467,6 +467,26 @@ TEST(JpegScramble, RestoresTheOriginalsCoefficientsExactlyAtAboutItsSize) {
   EXPECT_LT(metrics::ssim(decoded, guess), 0.5);
 }
 
+// Its protected JPEG is in the photo's colours and components: it carries the photo's colour
+// profile, whatever its colour space, and the restored JPEG gets it back.
+TEST(JpegScramble, CarriesThePhotosColourProfileAndGivesItBack) {
+  auto icc = test::read_bytes(test::fixture("icc/srgb.icc"));
+  auto profile = std::vector<uint8_t>(icc.begin(), icc.end());
+  auto original = test::with_icc_profile(user_jpeg(), profile);
+  auto scheme = scheme::make("jpeg-scramble", 16);
+  auto key = test::filled<32>(3);
+  auto h = header_for("jpeg-scramble", 16);
+  h.origin = Header::JpegOrigin{90, 2, 2};
+  auto file = repair::protect_file(*scheme, torch::Tensor(), key, h, {}, {true, {}}, nullptr, original);
+  EXPECT_EQ(image::icc_profile(image::jpeg_extras(file)), profile);
+  auto p = read_protected(file, "p.jpg");
+  EXPECT_TRUE(verify(p, key, "p.jpg"));
+  std::vector<uint8_t> restored;
+  auto rgb = repair::restore_checked(*scheme, p, key, "p.jpg", &restored);
+  EXPECT_EQ(image::icc_profile(image::jpeg_extras(restored)), profile);
+  EXPECT_TRUE(torch::equal(rgb, image::decode(original, "o")));
+}
+
 TEST(JpegScramble, SurvivesRecompressionButNotAnotherSubsamplingOrAPngInput) {
   auto original = user_jpeg();
   auto decoded = image::decode(original, "o");

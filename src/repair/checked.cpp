@@ -43,6 +43,17 @@ torch::Tensor kept_original(const container::Parsed& p, const crypto::Key& maste
   return rgb;
 }
 
+// The APP2 segments of the original's ICC profile where it fits the protected image's
+// components: a JPEG's own segments, or a HEIF's profile cut into segments.
+std::vector<uint8_t> icc_segments_for(const std::vector<uint8_t>& original, bool grey) {
+  if (image::is_heif(original)) {
+    auto profile = image::heif_icc_profile(original);
+    return image::icc_space(profile) == (grey ? "GRAY" : "RGB ") ? image::icc_segments(profile) : std::vector<uint8_t>{};
+  }
+  auto extras = image::jpeg_extras(original);
+  return extras.icc_space == (grey ? "GRAY" : "RGB ") ? std::move(extras.icc_segments) : std::vector<uint8_t>{};
+}
+
 // What protect reports where no check ran: the block count alone.
 RepairStats unchecked(const torch::Tensor& rgb, int block) {
   RepairStats st;
@@ -72,6 +83,7 @@ torch::Tensor restore_checked(const scheme::Scheme& scheme, const container::Par
       throw Error(where + ": re-encoded with another chroma subsampling since protection, which moves the blocks " +
                   scheme.name() + " scrambled: it cannot be restored");
     auto jpeg = scheme.restore_jpeg(p.jpeg, master, p.header.nonce, p.header.side);
+    if (auto icc = image::jpeg_extras(p.jpeg).icc_segments; !icc.empty()) jpeg = image::insert_segments(jpeg, icc);
     auto rgb = image::decode(jpeg, where);
     if (restored_original) *restored_original = std::move(jpeg);
     return rgb;
@@ -91,7 +103,8 @@ std::vector<uint8_t> protect_jpeg_native(const scheme::Scheme& scheme, const cry
                                          const std::vector<uint8_t>& original) {
   if (!image::is_jpeg(original)) throw Error(ErrorKind::usage, scheme.name() + " protects JPEG photos only (this one is not a JPEG)");
   if (!format.jpeg) throw Error(ErrorKind::usage, scheme.name() + " writes protected JPEGs only (not --format png)");
-  // Its restoration is the JPEG's coefficients, rewritten: what else the file holds is lost.
+  // Its restoration is the JPEG's coefficients, rewritten, with its colour profile (below): what
+  // else the file holds would be lost.
   auto extras = image::jpeg_extras(original);
   if (extras.orientation != 1 || extras.trailing_bytes)
     throw Error(ErrorKind::unsupported,
@@ -101,7 +114,10 @@ std::vector<uint8_t> protect_jpeg_native(const scheme::Scheme& scheme, const cry
                                                    " bytes after its image (a motion photo's video, say)") +
                     ": use --scheme hipp, which keeps the whole file");
   h.repair.clear();
+  // The protected JPEG has the photo's components and colours, so it carries the photo's colour
+  // profile, which restore gives back with the coefficients (outside the header).
   auto jpeg = scheme.protect_jpeg(original, master, h.nonce, &h.side);
+  if (!extras.icc_segments.empty()) jpeg = image::insert_segments(jpeg, extras.icc_segments);
   auto seen = image::decode(jpeg, "protected JPEG");
   auto back = image::decode(scheme.restore_jpeg(jpeg, master, h.nonce, h.side), "restored JPEG");
   if (!torch::equal(back, image::decode(original, "original", image::Orientation::as_stored)))
@@ -116,17 +132,6 @@ std::vector<uint8_t> protect_jpeg_native(const scheme::Scheme& scheme, const cry
 std::vector<uint8_t> with_colour(const std::vector<uint8_t>& png, const std::vector<uint8_t>& original) {
   auto colour = container::png_colour_of(original);
   return colour.empty() ? png : container::insert_after_ihdr(png, colour);
-}
-
-// The APP2 segments of the original's ICC profile where it fits the protected image's
-// components: a JPEG's own segments, or a HEIF's profile cut into segments.
-std::vector<uint8_t> icc_segments_for(const std::vector<uint8_t>& original, bool grey) {
-  if (image::is_heif(original)) {
-    auto profile = image::heif_icc_profile(original);
-    return image::icc_space(profile) == (grey ? "GRAY" : "RGB ") ? image::icc_segments(profile) : std::vector<uint8_t>{};
-  }
-  auto extras = image::jpeg_extras(original);
-  return extras.icc_space == (grey ? "GRAY" : "RGB ") ? std::move(extras.icc_segments) : std::vector<uint8_t>{};
 }
 
 // A file that keeps its original, its protected image at format.settings.quality or, where
