@@ -1,11 +1,12 @@
 // Drives hipp serve's page in headless Chromium as a person would: enter the token, protect a
 // photo (exact restoration), check original | protected | thumbnail appear, restore the
 // downloaded protected file, and save what came back for run_page_test.sh to compare.
-// Usage: node page_test.mjs URL TOKEN PHOTO OUTDIR
+// With JPEG, also protect that JPEG photo (a protected JPEG keeping it) and restore the very file.
+// Usage: node page_test.mjs URL TOKEN PHOTO OUTDIR [JPEG]
 import puppeteer from "puppeteer-core";
 import fs from "node:fs";
 
-const [url, token, photo, outdir] = process.argv.slice(2);
+const [url, token, photo, outdir, jpeg] = process.argv.slice(2);
 const fail = (msg) => { console.error("page_test: " + msg); process.exit(1); };
 
 const browser = await puppeteer.launch({
@@ -56,6 +57,24 @@ try {
                                    || document.querySelector("#restored .error"), { timeout: 120000 });
   if (await page.$("#restored .error")) fail("restore failed: " + await page.$eval("#restored .error", (e) => e.textContent));
   fs.writeFileSync(outdir + "/restored.png", Buffer.from(await bytes("#restored .name a")));
+
+  // A JPEG photo: a protected JPEG that keeps it, and a download of the very file.
+  if (jpeg) {
+    await (await page.$("#files")).uploadFile(jpeg);
+    await page.waitForFunction(() => document.querySelector("#results .row:nth-child(2) .name a")
+                                     || document.querySelector("#results .error"), { timeout: 120000 });
+    if (await page.$("#results .error")) fail("protect failed: " + await page.$eval("#results .error", (e) => e.textContent));
+    const name = await page.$eval("#results .row:nth-child(2) .name a", (a) => a.download);
+    if (!name.endsWith(".protected.jpg")) fail("a JPEG photo gave " + name);
+    fs.writeFileSync(outdir + "/protected.jpg", Buffer.from(await bytes("#results .row:nth-child(2) .name a")));
+    await (await page.$("#rfiles")).uploadFile(outdir + "/protected.jpg");
+    await page.waitForFunction(() => document.querySelector("#restored .row:nth-child(2) .name a")
+                                     || document.querySelector("#restored .error"), { timeout: 120000 });
+    if (await page.$("#restored .error")) fail("restore failed: " + await page.$eval("#restored .error", (e) => e.textContent));
+    const back = await page.$eval("#restored .row:nth-child(2) .name a", (a) => a.download);
+    if (!back.endsWith(".restored.jpg")) fail("the restored JPEG is named " + back);
+    fs.writeFileSync(outdir + "/restored.jpg", Buffer.from(await bytes("#restored .row:nth-child(2) .name a")));
+  }
   await page.screenshot({ path: outdir + "/page.png", fullPage: true });
   if (errors.length) fail("script errors on the page: " + errors.join("; "));
   console.log("page_test: protected and restored through the page");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The browser test of hipp serve's page (page_test.mjs): starts a server with a token file on a
 # free port, drives the page in headless Chromium, and requires the restored download to equal
-# the original pixel for pixel. Exit 77 (skipped) without Chromium or puppeteer-core
+# the original pixel for pixel, and a JPEG photo's restored download to be that JPEG, byte for byte. Exit 77 (skipped) without Chromium or puppeteer-core
 # (scripts/setup.sh installs both). Usage: run_page_test.sh HIPP_BINARY [KEEP_DIR]
 set -euo pipefail
 HIPP=$1
@@ -29,7 +29,9 @@ for _ in $(seq 100); do
 done
 [ -n "$port" ] || { cat "$dir/serve.log"; echo "run_page_test.sh: the server did not start"; exit 1; }
 photo=$(realpath "$here/../vectors/v3/forest44.png")  # Chromium refuses uploads from paths with ..
-CHROMIUM=$chromium node "$here/page_test.mjs" "http://127.0.0.1:$port/" "$(cat "$dir/token")" "$photo" "$dir"
+jpeg=$(realpath "$here/../fixtures/scenes/forest.jpg")
+CHROMIUM=$chromium node "$here/page_test.mjs" "http://127.0.0.1:$port/" "$(cat "$dir/token")" "$photo" "$dir" "$jpeg"
+cmp "$jpeg" "$dir/restored.jpg" || { echo "run_page_test.sh: the restored JPEG is not the photo, byte for byte"; exit 1; }
 "$HIPP" compare "$photo" "$dir/restored.png" | tee "$dir/compare.txt"
 grep -q "psnr inf dB" "$dir/compare.txt" || { echo "run_page_test.sh: the restored download differs from the original"; exit 1; }
 "$HIPP" -q restore "$dir/protected.png" -k "$dir/k.key" -o "$dir/cli-restored.png"  # the page's download is a real protected file
