@@ -107,10 +107,7 @@ struct FormatArgs {
     auto e = extension_of(path);
     return e == ".jpg" || e == ".jpeg";
   }
-  static bool heif_name(const std::string& path) {
-    auto e = extension_of(path);
-    return e == ".heic" || e == ".heif" || e == ".hif" || e == ".avif";
-  }
+  static bool heif_name(const std::string& path) { return image::is_heif_extension(extension_of(path)); }
   // An output's format: the asked one, else its name's (.jpg or .jpeg: JPEG).
   bool jpeg_out(const std::string& out) const { return format == "auto" ? jpeg_name(out) : format == "jpeg"; }
   // A single output named .png or .jpg must not contradict --format.

@@ -20,8 +20,8 @@ namespace {
 bool is_image_name(const fs::path& p) {
   auto ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
-  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp" || ext == ".webp" || ext == ".heic" ||
-         ext == ".heif" || ext == ".hif" || ext == ".avif";
+  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp" || ext == ".webp" ||
+         image::is_heif_extension(ext);
 }
 
 // FNV-1a: unlike std::hash, the same on every platform and build, so splits are reproducible.

@@ -191,6 +191,10 @@ bool is_heif(const std::vector<uint8_t>& b) {
   return std::any_of(std::begin(kBrands), std::end(kBrands), [&](const char* k) { return std::equal(k, k + 4, b.begin() + 8); });
 }
 
+bool is_heif_extension(const std::string& ext) {
+  return ext == ".heic" || ext == ".heif" || ext == ".hif" || ext == ".avif";
+}
+
 bool is_png(const std::vector<uint8_t>& b) {
   static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
   return b.size() >= 8 && std::equal(kSig, kSig + 8, b.begin());

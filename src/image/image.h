@@ -72,6 +72,9 @@ bool is_png(const std::vector<uint8_t>& bytes);
 // True for a PNG that 8-bit RGB would lose something of: 16-bit samples or transparency (an
 // alpha channel or a tRNS chunk). From its header and chunk list; nothing is decoded.
 bool png_beyond_8bit_rgb(const std::vector<uint8_t>& bytes);
+// True for a file extension (lower case, with its dot) that names a HEIF file: .heic, .heif,
+// .hif, .avif.
+bool is_heif_extension(const std::string& ext);
 // True when `bytes` are an ISO media file whose brand says HEIF (HEIC from phones, AVIF), which
 // the full build reads through libheif (image/heif.h).
 bool is_heif(const std::vector<uint8_t>& bytes);

@@ -59,18 +59,20 @@ try {
   fs.writeFileSync(outdir + "/restored.png", Buffer.from(await bytes("#restored .name a")));
 
   // A JPEG photo: a protected JPEG that keeps it, and a download of the very file.
+  // Waits for the second row of a section to get its download link, or fails with its error.
+  const secondRowDone = async (section, what) => {
+    await page.waitForFunction((s) => document.querySelector(s + " .row:nth-child(2) .name a")
+                                      || document.querySelector(s + " .error"), { timeout: 120000 }, section);
+    if (await page.$(section + " .error")) fail(what + " failed: " + await page.$eval(section + " .error", (e) => e.textContent));
+  };
   if (jpeg) {
     await (await page.$("#files")).uploadFile(jpeg);
-    await page.waitForFunction(() => document.querySelector("#results .row:nth-child(2) .name a")
-                                     || document.querySelector("#results .error"), { timeout: 120000 });
-    if (await page.$("#results .error")) fail("protect failed: " + await page.$eval("#results .error", (e) => e.textContent));
+    await secondRowDone("#results", "protect");
     const name = await page.$eval("#results .row:nth-child(2) .name a", (a) => a.download);
     if (!name.endsWith(".protected.jpg")) fail("a JPEG photo gave " + name);
     fs.writeFileSync(outdir + "/protected.jpg", Buffer.from(await bytes("#results .row:nth-child(2) .name a")));
     await (await page.$("#rfiles")).uploadFile(outdir + "/protected.jpg");
-    await page.waitForFunction(() => document.querySelector("#restored .row:nth-child(2) .name a")
-                                     || document.querySelector("#restored .error"), { timeout: 120000 });
-    if (await page.$("#restored .error")) fail("restore failed: " + await page.$eval("#restored .error", (e) => e.textContent));
+    await secondRowDone("#restored", "restore");
     const back = await page.$eval("#restored .row:nth-child(2) .name a", (a) => a.download);
     if (!back.endsWith(".restored.jpg")) fail("the restored JPEG is named " + back);
     fs.writeFileSync(outdir + "/restored.jpg", Buffer.from(await bytes("#restored .row:nth-child(2) .name a")));
