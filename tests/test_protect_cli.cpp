@@ -259,6 +259,13 @@ TEST_F(ProtectCli, FoldersKeepNamesAndExistingOutputsAreNotReplaced) {
   EXPECT_EQ(run_hipp("-q protect " + q(p("album")) + " -o " + q(p("prot")) + " -k " + q(p("k.key")) + " --force").code, 0);
 }
 
+TEST_F(ProtectCli, AnOutputEndingInASlashIsANewFolderForOneFile) {
+  ASSERT_EQ(run_hipp("-q protect " + q(p("in.png")) + " -o " + q(p("prot") + "/") + " -k " + q(p("k.key"))).code, 0);
+  ASSERT_TRUE(std::filesystem::exists(p("prot/in.png")));
+  ASSERT_EQ(run_hipp("-q restore " + q(p("prot/in.png")) + " -o " + q(p("back") + "/") + " -k " + q(p("k.key"))).code, 0);
+  EXPECT_EQ(image::load(p("back/in.png")).sizes(), (std::vector<int64_t>{3, 64, 64}));
+}
+
 TEST_F(ProtectCli, AFolderRunGoesOnPastBrokenFilesAndExitsNonZero) {
   namespace fs = std::filesystem;
   fs::create_directories(p("album"));

@@ -257,7 +257,7 @@ void add_protect_commands(CLI::App& app, Globals& g) {
   auto pa = std::make_shared<ProtectArgs>();
   auto* p = app.add_subcommand("protect", "turn photos into protected images (PNG, or JPEG for JPEG photos) that keep their thumbnail");
   p->add_option("inputs", pa->inputs, "images or folders of images")->required();
-  p->add_option("-o,--out", pa->out, "output file (one input) or folder (several inputs or a folder)")->required();
+  p->add_option("-o,--out", pa->out, "output file (one input) or folder (several inputs, a folder, or a path ending in /)")->required();
   p->add_option("-k,--key", pa->key, "key file from `hipp keygen`, or a text file holding a passphrase")->required();
   p->add_option("--model", pa->model, "HIPP model: a shipped model name or a folder (default: up to 64 px "
                                       "the face model celeba64-hipp; up to 192 px celeba128-wavelet for a photo "
@@ -326,7 +326,7 @@ void add_protect_commands(CLI::App& app, Globals& g) {
   auto ra = std::make_shared<RestoreArgs>();
   auto* r = app.add_subcommand("restore", "restore the originals from protected images with their key");
   r->add_option("inputs", ra->inputs, "protected PNGs or JPEGs, or folders of them")->required();
-  r->add_option("-o,--out", ra->out, "output image (one input) or folder")->required();
+  r->add_option("-o,--out", ra->out, "output image (one input) or folder (several inputs, a folder, or a path ending in /)")->required();
   add_format_options(r, *ra, "restored file's format: auto (the original's: a JPEG for a JPEG original or an "
                              "output named .jpg; the HEIF file itself for a HEIF original or an output named "
                              ".heic, .heif or .avif; else PNG), png or jpeg",

@@ -43,7 +43,9 @@ bool in_shard(const std::string& key, const Shard& shard) {
 }
 
 bool single_output(const std::vector<std::string>& inputs, const std::string& out) {
-  return inputs.size() == 1 && !fs::is_directory(inputs[0]) && !fs::is_directory(out);
+  // "-o new/" names a folder that does not exist yet, as it does for cp and rsync.
+  const bool folder = fs::is_directory(out) || (!out.empty() && out.back() == '/');
+  return inputs.size() == 1 && !fs::is_directory(inputs[0]) && !folder;
 }
 
 std::vector<Job> plan_jobs(const std::vector<std::string>& inputs, const std::string& out, const PlanOptions& o) {

@@ -29,7 +29,8 @@ struct PlanOptions {
   Shard shard;
 };
 // Expands folders (recursively) and maps each input to its output path. One input file with an
-// output that is not a folder is a single job; anything else writes into the folder `out`.
+// output that is not a folder (an existing one, or a path ending in '/') is a single job;
+// anything else writes into the folder `out`.
 std::vector<Job> plan_jobs(const std::vector<std::string>& inputs, const std::string& out, const PlanOptions& o);
 bool single_output(const std::vector<std::string>& inputs, const std::string& out);
 
