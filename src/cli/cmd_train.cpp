@@ -8,6 +8,18 @@
 
 namespace hipp::cli {
 
+void add_run_options(CLI::App& cmd, train::RunControl& o) {
+  cmd.add_option("--clip", o.clip, "gradient-norm clip")->default_val(50.0)->check(CLI::PositiveNumber);
+  cmd.add_flag("--resume", o.resume, "continue from <out>/checkpoint.weights, or from the weights alone");
+  cmd.add_option("--checkpoint-minutes", o.checkpoint_minutes, "minutes between checkpoints")->default_val(5.0);
+  cmd.add_option("--time-limit", o.time_limit_minutes, "stop cleanly (with a checkpoint) after this many minutes")
+      ->default_val(0.0);
+  cmd.add_option("--log-every", o.log_every, "steps between train_log.jsonl lines")
+      ->default_val(50)->check(CLI::PositiveNumber);
+  cmd.add_option("--limit", o.limit, "use at most this many training images (0: all)")->default_val(0);
+  cmd.add_option("--seed", o.seed, "random seed")->default_val(0);
+}
+
 void add_train_commands(CLI::App& app, Globals& g) {
   auto* train = app.add_subcommand("train", "train a model: a face flow, HIPP's encoder E, or the thumbnail attack");
   train->require_subcommand(1);
@@ -78,12 +90,7 @@ void add_train_commands(CLI::App& app, Globals& g) {
   cmd->add_option("--decay-start", o->decay_start,
                   "step where that cosine starts (give the same value when resuming, so the curve continues)")
       ->default_val(0)->check(CLI::NonNegativeNumber);
-  cmd->add_option("--clip", o->clip, "gradient-norm clip")->default_val(50.0)->check(CLI::PositiveNumber);
-  cmd->add_flag("--resume", o->resume, "continue from <out>/checkpoint.weights, or from the weights alone");
-  cmd->add_option("--checkpoint-minutes", o->checkpoint_minutes, "minutes between checkpoints")->default_val(5.0);
-  cmd->add_option("--time-limit", o->time_limit_minutes, "stop cleanly (with a checkpoint) after this many minutes")
-      ->default_val(0.0);
-  cmd->add_option("--log-every", o->log_every, "steps between train_log.jsonl lines")->default_val(50);
+  add_run_options(*cmd, *o);
   cmd->add_option("--eval-every", o->eval_every, "steps between held-out bits/dim evaluations (0: never)")
       ->default_val(1000);
   cmd->add_option("--eval-images", o->eval_images, "held-out images evaluated")->default_val(512);
@@ -92,8 +99,6 @@ void add_train_commands(CLI::App& app, Globals& g) {
   cmd->add_option("--noise", o->noise, "Gaussian noise (std, grey levels) added to training inputs; bounds how "
                   "sharp the flow gets, so HIPP's restoration survives 8-bit rounding")
       ->default_val(0.0)->check(CLI::Range(0.0, 64.0));
-  cmd->add_option("--limit", o->limit, "use at most this many training images (0: all)")->default_val(0);
-  cmd->add_option("--seed", o->seed, "random seed")->default_val(0);
   cmd->callback([o, coupling, positional, &g] {
     apply_globals(g);
     if (*positional) {
@@ -141,14 +146,8 @@ void add_attack_train_command(CLI::App& train, Globals& g) {
   cmd->add_option("--iters", o->iters, "total optimisation steps (a resumed run counts earlier ones)")
       ->default_val(20000)->check(CLI::PositiveNumber);
   cmd->add_option("--lr", o->lr, "learning rate (Adam)")->default_val(2e-4)->check(CLI::PositiveNumber);
-  cmd->add_option("--clip", o->clip, "gradient-norm clip")->default_val(50.0)->check(CLI::PositiveNumber);
-  cmd->add_flag("--resume", o->resume, "continue from <out>/checkpoint.weights, or from the weights alone");
-  cmd->add_option("--checkpoint-minutes", o->checkpoint_minutes, "minutes between checkpoints")->default_val(5.0);
-  cmd->add_option("--time-limit", o->time_limit_minutes, "stop cleanly (with a checkpoint) after this many minutes")
-      ->default_val(0.0);
+  add_run_options(*cmd, *o);
   cmd->add_option("--eval-images", o->eval_images, "held-out images for the final PSNR")->default_val(256);
-  cmd->add_option("--limit", o->limit, "use at most this many training images (0: all)")->default_val(0);
-  cmd->add_option("--seed", o->seed, "random seed")->default_val(0);
   cmd->callback([o, &g] {
     apply_globals(g);
     o->device = g.device;

@@ -41,17 +41,10 @@ void add_encoder_train_command(CLI::App& train, Globals& g) {
       ->default_val(10.0)->check(CLI::NonNegativeNumber);
   cmd->add_option("--lambda2", o->lambda2, "weight of restoration (MSE after 8-bit rounding)")
       ->default_val(200.0)->check(CLI::PositiveNumber);
-  cmd->add_option("--clip", o->clip, "gradient-norm clip")->default_val(50.0)->check(CLI::PositiveNumber);
-  cmd->add_flag("--resume", o->resume, "continue from <out>/checkpoint.weights, or from the weights alone");
-  cmd->add_option("--checkpoint-minutes", o->checkpoint_minutes, "minutes between checkpoints")->default_val(5.0);
-  cmd->add_option("--time-limit", o->time_limit_minutes, "stop cleanly (with a checkpoint) after this many minutes")
-      ->default_val(0.0);
-  cmd->add_option("--log-every", o->log_every, "steps between log lines")->default_val(50)->check(CLI::PositiveNumber);
+  add_run_options(*cmd, *o);
   cmd->add_option("--eval-every", o->eval_every, "steps between held-out evaluations (0: only at the end)")
       ->default_val(1000);
   cmd->add_option("--eval-images", o->eval_images, "held-out images evaluated")->default_val(64);
-  cmd->add_option("--limit", o->limit, "use at most this many training images (0: all)")->default_val(0);
-  cmd->add_option("--seed", o->seed, "random seed")->default_val(0);
   cmd->callback([o, &g] {
     apply_globals(g);
     o->device = g.device;

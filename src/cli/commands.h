@@ -5,6 +5,10 @@
 #include <functional>
 #include <string>
 
+namespace hipp::train {
+struct RunControl;
+}
+
 namespace hipp::cli {
 
 // Options every subcommand shares, parsed before the subcommand runs.
@@ -16,6 +20,9 @@ struct Globals {
 };
 
 void add_train_commands(CLI::App& app, Globals& g);
+// The options every `hipp train` command shares (train::RunControl) but --out, which each
+// describes itself: clip, resume, checkpoints, time limit, log, limit, seed.
+void add_run_options(CLI::App& cmd, train::RunControl& o);
 void add_attack_train_command(CLI::App& train, Globals& g);   // under `train`
 void add_encoder_train_command(CLI::App& train, Globals& g);  // under `train`
 void add_flow_commands(CLI::App& app, Globals& g);

@@ -7,11 +7,12 @@
 #include <vector>
 
 #include "attack/thumbnail_attack.h"
+#include "train/loop.h"
 #include "train/training_data.h"
 
 namespace hipp::train {
 
-struct AttackTrainOptions {
+struct AttackTrainOptions : RunControl {
   std::vector<std::string> data;       // image folders/files, or packed sets (*.tensors)
   std::vector<std::string> test_data;  // held-out set given directly (then no split of `data`)
   DataSpec spec;
@@ -21,16 +22,7 @@ struct AttackTrainOptions {
   int64_t iters = 20000;
   double lr = 2e-4;
   double coarse_weight = 0.5;  // weight of the intermediate output's L1
-  double clip = 50.0;          // gradient-norm clip (the flow trainer's default)
-  std::string out;
-  bool resume = false;
-  double checkpoint_minutes = 5.0;
-  double time_limit_minutes = 0;  // 0 = none
-  int64_t log_every = 50;
   int64_t eval_images = 256;
-  int64_t limit = 0;
-  std::string device = "cpu";
-  uint64_t seed = 0;
 };
 
 struct AttackTrainResult {

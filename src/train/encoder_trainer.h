@@ -15,11 +15,12 @@
 #include <vector>
 
 #include "hipp/encoder.h"
+#include "train/loop.h"
 #include "train/training_data.h"
 
 namespace hipp::train {
 
-struct EncoderTrainOptions {
+struct EncoderTrainOptions : RunControl {
   std::string flow;                    // wavelet flow folder (frozen G)
   std::vector<std::string> data;       // image folders/files, or packed sets (*.tensors)
   std::vector<std::string> test_data;  // held-out set given directly (then no split of `data`)
@@ -32,17 +33,8 @@ struct EncoderTrainOptions {
   double beta1 = 0.0, beta2 = 0.99, eps = 1e-8;
   double lambda1 = 10.0;   // naturalness
   double lambda2 = 200.0;  // restoration
-  double clip = 50.0;      // gradient-norm clip (the flow trainer's default)
-  std::string out;
-  bool resume = false;
-  double checkpoint_minutes = 5.0;
-  double time_limit_minutes = 0;  // 0 = none
-  int64_t log_every = 50;
   int64_t eval_every = 1000;
   int64_t eval_images = 64;
-  int64_t limit = 0;
-  std::string device = "cpu";
-  uint64_t seed = 0;
 };
 
 struct EncoderTrainResult {

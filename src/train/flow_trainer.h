@@ -7,11 +7,12 @@
 
 #include "flow/glow.h"
 #include "flow/wavelet_flow.h"
+#include "train/loop.h"
 #include "train/training_data.h"
 
 namespace hipp::train {
 
-struct FlowTrainOptions {
+struct FlowTrainOptions : RunControl {
   std::vector<std::string> data;       // image folders/files, or packed sets (*.tensors)
   std::vector<std::string> test_data;  // held-out set given directly (then no split of `data`)
   std::string identity_file;  // CelebA identity list: split train/test by person
@@ -33,22 +34,13 @@ struct FlowTrainOptions {
   int64_t warmup = 500;
   double lr_final = -1;      // < 0: constant lr; else a cosine to this by `iters`
   int64_t decay_start = 0;   // step where the cosine starts
-  double clip = 50.0;  // gradient-norm clip
-  std::string out;
-  bool resume = false;
-  double checkpoint_minutes = 5.0;
-  double time_limit_minutes = 0;  // 0 = none; stops cleanly with a checkpoint
-  int64_t log_every = 50;
   int64_t eval_every = 1000;
   int64_t eval_images = 512;
   int64_t sample_every = 1000;
   double temperature = 0.7;
-  int64_t limit = 0;  // use at most this many training images (0 = all)
   // Gaussian noise (std in grey levels) added to training inputs. A flow trained so cannot
   // be sharper than this, which bounds how much it amplifies 8-bit rounding (HIPP).
   double noise = 0;
-  std::string device = "cpu";
-  uint64_t seed = 0;
 };
 
 

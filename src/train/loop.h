@@ -42,6 +42,20 @@ struct ResumePoint {
 void check_out_folder(const std::string& out, const std::string& weights_path, bool resume, const std::string& what);
 ResumePoint load_resume_point(const std::string& out, const std::string& weights_path);
 
+// What every trainer's options share: where the run writes, how it stops, checkpoints and
+// resumes, and what it may use.
+struct RunControl {
+  std::string out;  // output folder: weights, checkpoint.weights, train_log.jsonl
+  bool resume = false;
+  double clip = 50.0;  // gradient-norm clip
+  double checkpoint_minutes = 5.0;
+  double time_limit_minutes = 0;  // 0 = none; stops cleanly with a checkpoint
+  int64_t log_every = 50;
+  int64_t limit = 0;  // use at most this many training images (0 = all)
+  std::string device = "cpu";
+  uint64_t seed = 0;
+};
+
 struct LoopOptions {
   std::string label;  // of the progress line: "train flow"
   std::string out;    // folder of train_log.jsonl
