@@ -29,8 +29,10 @@ struct Quadratic {
   train::LoopResult run(const std::string& out, int64_t iters, train::RunState start = {}, double clip = 50.0,
                         double time_limit_minutes = 0, double checkpoint_minutes = 60) {
     std::filesystem::create_directories(out);  // as the trainers do before the loop
-    train::LoopOptions o{"test", out, iters, 2, train::LrSchedule{0.05, 0.05, 0, 0, 0, iters}, clip,
-                         checkpoint_minutes, time_limit_minutes, 1, start.step > 0};
+    train::RunControl run;
+    run.out = out, run.clip = clip, run.checkpoint_minutes = checkpoint_minutes;
+    run.time_limit_minutes = time_limit_minutes, run.log_every = 1, run.resume = start.step > 0;
+    train::LoopOptions o{"test", iters, 2, train::LrSchedule{0.05, 0.05, 0, 0, 0, iters}, run};
     train::LoopHooks h;
     h.loss = [this] { return loss(++calls); };
     h.after_step = [](int64_t, double) { return std::string(); };

@@ -88,8 +88,7 @@ AttackTrainResult train_attack(const AttackTrainOptions& o) {
   };
   // Clipped like the flow trainer (--clip 50): Adam's steps hardly depend on the gradients'
   // scale, so the clip changes a normal run little and bounds a blow-up.
-  const LoopOptions loop{"train attack", o.out, o.iters, o.batch, LrSchedule{o.lr, o.lr, 0, 0, 0, o.iters},
-                         o.clip, o.checkpoint_minutes, o.time_limit_minutes, o.log_every, o.resume};
+  const LoopOptions loop{"train attack", o.iters, o.batch, LrSchedule{o.lr, o.lr, 0, 0, 0, o.iters}, o};
   auto run = run_training(adam, loop, start, hooks);
   spdlog::info("wrote {} (step {})", weights_path, run.state.step);
   result.step = run.state.step;

@@ -221,8 +221,7 @@ EncoderTrainResult train_encoder(const EncoderTrainOptions& o) {
   hooks.at_end = evaluate;
   // Clipped like the flow trainer (--clip 50): Adam's steps hardly depend on the gradients'
   // scale, so the clip changes a normal run little and bounds a blow-up.
-  const LoopOptions loop{"train encoder", o.out, o.iters, o.batch, LrSchedule{o.lr, o.lr, 0, 0, 0, o.iters},
-                         o.clip, o.checkpoint_minutes, o.time_limit_minutes, o.log_every, o.resume};
+  const LoopOptions loop{"train encoder", o.iters, o.batch, LrSchedule{o.lr, o.lr, 0, 0, 0, o.iters}, o};
   auto run = run_training(adam, loop, start, hooks);
   spdlog::info("held-out restoration {:.2f} dB with E, {:.2f} dB without; bits/dim gap {:.4f}", result.test_psnr,
                result.baseline_psnr, result.test_bpd_gap);

@@ -170,8 +170,7 @@ FlowTrainResult train_flow(const FlowTrainOptions& o) {
       spdlog::info("held-out bits/dim {:.4f} at step {}", test_bpd, step);
     }
   };
-  const LoopOptions loop{"train flow", o.out, o.iters, o.batch, schedule, o.clip, o.checkpoint_minutes,
-                         o.time_limit_minutes, o.log_every, o.resume};
+  const LoopOptions loop{"train flow", o.iters, o.batch, schedule, o};
   auto run = run_training(adam, loop, start, hooks);
   spdlog::info("wrote {} (step {})", weights_path, run.state.step);
   return {run.state.step, run.loss, test_bpd, run.images_per_second};

@@ -49,23 +49,23 @@ ResumePoint load_resume_point(const std::string& out, const std::string& weights
 
 LoopResult run_training(Adam& adam, const LoopOptions& o, RunState start, const LoopHooks& hooks) {
   RunState st = start;
-  std::ofstream log((fs::path(o.out) / kTrainLogName).string(), std::ios::app);
+  std::ofstream log((fs::path(o.run.out) / kTrainLogName).string(), std::ios::app);
   StopOnSignal stop;
   Progress progress(o.label, o.iters, st.step);
-  CheckpointClock checkpoint_clock(o.checkpoint_minutes);
+  CheckpointClock checkpoint_clock(o.run.checkpoint_minutes);
   auto seconds = [&] { return start.seconds + progress.elapsed_seconds(); };
   LoopResult result;
   double window = 0;
   int64_t window_n = 0, skipped = 0, bad_in_a_row = 0;
   while (st.step < o.iters && !stop.requested()) {
-    if (o.time_limit_minutes > 0 && progress.elapsed_seconds() > o.time_limit_minutes * 60) {
+    if (o.run.time_limit_minutes > 0 && progress.elapsed_seconds() > o.run.time_limit_minutes * 60) {
       spdlog::info("time limit reached at step {}", st.step);
       break;
     }
     auto loss_t = hooks.loss();
     adam.zero_grad();
     loss_t.backward();
-    double gnorm = torch::nn::utils::clip_grad_norm_(adam.params(), o.clip);
+    double gnorm = torch::nn::utils::clip_grad_norm_(adam.params(), o.run.clip);
     double loss = loss_t.item<double>();
     if (!std::isfinite(loss) || !std::isfinite(gnorm)) {
       // Skip the update; persistent non-finite steps mean the run has diverged.
@@ -85,7 +85,7 @@ LoopResult run_training(Adam& adam, const LoopOptions& o, RunState start, const 
     ++window_n;
     std::string extra = hooks.after_step(st.step, loss);
     result.images_per_second = (st.step - start.step) * o.batch / std::max(1e-9, progress.elapsed_seconds());
-    if (st.step % o.log_every == 0 || st.step == o.iters) {
+    if (st.step % o.run.log_every == 0 || st.step == o.iters) {
       result.loss = window / window_n;
       json line = {{"step", st.step},     {"loss", result.loss},     {"lr", lr},
                    {"grad_norm", gnorm},  {"images_seen", st.images_seen},
@@ -107,7 +107,7 @@ LoopResult run_training(Adam& adam, const LoopOptions& o, RunState start, const 
   if (window_n > 0) result.loss = window / window_n;
   if (hooks.at_end) hooks.at_end(st.step);
   st.seconds = seconds();
-  if (st.step > start.step || !o.resumed) hooks.save(st);
+  if (st.step > start.step || !o.run.resume) hooks.save(st);
   progress.finish(st.step);
   if (stop.requested()) spdlog::warn("interrupted at step {}: checkpoint written, continue with --resume", st.step);
   result.state = st;

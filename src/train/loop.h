@@ -58,15 +58,12 @@ struct RunControl {
 
 struct LoopOptions {
   std::string label;  // of the progress line: "train flow"
-  std::string out;    // folder of train_log.jsonl
   int64_t iters = 1;  // total steps, earlier runs included
   int64_t batch = 1;  // images per step
   LrSchedule lr;
-  double clip = 50.0;  // gradient-norm clip
-  double checkpoint_minutes = 5.0;
-  double time_limit_minutes = 0;  // 0 = none
-  int64_t log_every = 50;
-  bool resumed = false;  // a resumed run that makes no step leaves its checkpoint alone
+  // Read here: out (train_log.jsonl's folder), clip, checkpoint_minutes, time_limit_minutes,
+  // log_every, and resume (a resumed run that makes no step leaves its checkpoint alone).
+  RunControl run;
 };
 
 struct LoopHooks {
