@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "image/image.h"
+#include "image/jpeg_segments.h"
 #include "image/jpeg_transcode.h"
 #include "metrics/metrics.h"
 #include "metrics/naturalness.h"
@@ -323,6 +324,39 @@ TEST(Image, OnlyPhotoFormatsReachOpenCv) {
 // is checked again on the size libjpeg read, before it decodes (fuzz_image_decode found a 314-byte
 // file that made the decoder fill 180 MP first). This one's quantization tables are undefined,
 // which fails only once decoding starts: too_large shows the check came first.
+// The walk behind every header parser: every scan of a progressive JPEG with restart markers,
+// fill bytes before a marker, and a stop where the visitor asks for one.
+TEST(Image, TheSegmentWalkReachesEveryScanAndTheEnd) {
+  torch::manual_seed(8);
+  auto rgb = torch::randint(0, 256, {3, 40, 56}, torch::kUInt8);
+  auto jpeg = cv_encode(".jpg", cv::Mat(40, 56, CV_8UC3, rgb.permute({1, 2, 0}).contiguous().data_ptr<uint8_t>()),
+                        {cv::IMWRITE_JPEG_PROGRESSIVE, 1, cv::IMWRITE_JPEG_RST_INTERVAL, 2});
+  jpeg.insert(jpeg.begin() + 2, {0xFF, 0xFF});  // fill bytes before the first segment
+  std::vector<uint8_t> markers;
+  auto walk = image::walk_jpeg_segments(jpeg, [&](const image::JpegSegment& s) {
+    markers.push_back(s.marker);
+    EXPECT_EQ(jpeg[s.body - 3], s.marker);
+    EXPECT_EQ(size_t{jpeg[s.body - 2]} << 8 | jpeg[s.body - 1], s.end - s.body + 2);
+    return true;
+  });
+  EXPECT_EQ(walk.stop, image::JpegWalk::end_of_image);
+  EXPECT_EQ(walk.pos, jpeg.size());
+  EXPECT_EQ(std::count(markers.begin(), markers.end(), 0xDA), 10);  // libjpeg's progression for colour
+  EXPECT_EQ(markers.front(), 0xE0);
+
+  size_t sof_end = 0;
+  walk = image::walk_jpeg_segments(jpeg, [&](const image::JpegSegment& s) {
+    sof_end = s.end;
+    return s.marker != 0xC2;
+  });
+  EXPECT_EQ(walk.stop, image::JpegWalk::stopped);
+  EXPECT_EQ(walk.pos, sof_end);
+
+  std::vector<uint8_t> cut(jpeg.begin(), jpeg.end() - 3);
+  EXPECT_NE(image::walk_jpeg_segments(cut, [](const image::JpegSegment&) { return true; }).stop,
+            image::JpegWalk::end_of_image);
+}
+
 TEST(Image, PixelLimitHoldsWhenTheSegmentWalkMissesTheSize) {
   auto file = test::read_bytes(fixture("fuzz/jpeg-size-hidden-from-segment-walk.jpg"));
   const std::vector<uint8_t> bytes(file.begin(), file.end());

@@ -4,43 +4,44 @@
 
 #include "common/error.h"
 #include "image/image.h"
+#include "image/jpeg_segments.h"
 
 namespace hipp::container {
 
 namespace {
 
-constexpr uint8_t kApp11 = 0xEB, kSos = 0xDA, kEoi = 0xD9;
+constexpr uint8_t kApp11 = 0xEB, kSos = 0xDA;
 constexpr uint8_t kId[5] = {'h', 'i', 'p', 'p', 0};
 constexpr size_t kPrefix = sizeof kId + 2;        // identifier, index, count
 constexpr size_t kPerSegment = 65533 - kPrefix;  // a segment's length field counts itself
 constexpr size_t kMaxSegments = 255;
 
 struct Segment {
-  size_t start;   // offset of the 0xFF of its marker
+  size_t start;   // offset of its first 0xFF
+  size_t body;    // after marker and length
   size_t end;     // one past its last byte
-  uint8_t marker;
   bool hipp;      // an APP11 segment with hipp's identifier
 };
 
-// The segments from SOI up to (not including) the first scan; markers without a length
-// (RSTn, TEM) do not occur there.
+// The segments from SOI up to (not including) the first scan.
 std::vector<Segment> header_segments(const std::vector<uint8_t>& b) {
   if (!image::is_jpeg(b)) throw Error("not a JPEG file");
   std::vector<Segment> out;
-  size_t pos = 2;
-  for (;;) {
-    if (pos >= b.size() || b[pos] != 0xFF) throw Error(ErrorKind::damaged, "damaged JPEG: no marker at byte " + std::to_string(pos));
-    size_t start = pos;
-    while (pos < b.size() && b[pos] == 0xFF) ++pos;  // fill bytes
-    if (pos >= b.size()) throw Error(ErrorKind::damaged, "damaged JPEG: truncated before its image data");
-    uint8_t marker = b[pos++];
-    if (marker == kSos || marker == kEoi) return out;
-    if (b.size() - pos < 2) throw Error(ErrorKind::damaged, "damaged JPEG: truncated before its image data");
-    size_t len = size_t{b[pos]} << 8 | b[pos + 1];
-    if (len < 2 || b.size() - pos < len) throw Error(ErrorKind::damaged, "damaged JPEG: bad segment length at byte " + std::to_string(pos));
-    bool hipp = marker == kApp11 && len >= 2 + kPrefix && std::memcmp(&b[pos + 2], kId, sizeof kId) == 0;
-    out.push_back({start, pos + len, marker, hipp});
-    pos += len;
+  auto walk = image::walk_jpeg_segments(b, [&](const image::JpegSegment& s) {
+    if (s.marker == kSos) return false;
+    const bool hipp = s.marker == kApp11 && s.end - s.body >= kPrefix && std::memcmp(&b[s.body], kId, sizeof kId) == 0;
+    out.push_back({s.start, s.body, s.end, hipp});
+    return true;
+  });
+  switch (walk.stop) {
+    case image::JpegWalk::no_marker:
+      throw Error(ErrorKind::damaged, "damaged JPEG: no marker at byte " + std::to_string(walk.pos));
+    case image::JpegWalk::truncated:
+      throw Error(ErrorKind::damaged, "damaged JPEG: truncated before its image data");
+    case image::JpegWalk::bad_length:
+      throw Error(ErrorKind::damaged, "damaged JPEG: bad segment length at byte " + std::to_string(walk.pos));
+    default:
+      return out;
   }
 }
 
@@ -84,7 +85,7 @@ std::optional<std::vector<uint8_t>> find_segments(const std::vector<uint8_t>& jp
   size_t expected = 0, count = 0;
   for (auto& s : header_segments(jpeg)) {
     if (!s.hipp) continue;
-    size_t body = s.start + 4 + sizeof kId;  // after marker, length and identifier
+    size_t body = s.body + sizeof kId;  // after the identifier
     size_t index = jpeg[body], n = jpeg[body + 1];
     if (expected == 0) count = n;
     if (index != expected || n != count || n == 0)

@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "image/codecs.h"
 #include "image/heif.h"
+#include "image/jpeg_segments.h"
 
 namespace hipp::image {
 namespace fs = std::filesystem;
@@ -38,67 +39,43 @@ std::atomic<uint64_t> g_max_pixels{kDefaultMaxPixels};
 
 uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
 
-// The first start-of-frame marker's size (SOF0-SOF15 but DHT, JPG and DAC), walking the
-// segments before the first scan.
+// The first start-of-frame marker's size (SOF0-SOF15 but DHT, JPG and DAC), from the segments
+// before the first scan.
 std::pair<uint32_t, uint32_t> jpeg_size(const std::vector<uint8_t>& b) {
-  size_t i = 2;
-  while (i + 4 <= b.size()) {
-    if (b[i] != 0xFF) return {0, 0};
-    const uint8_t m = b[i + 1];
-    if (m == 0xFF) {  // fill byte
-      ++i;
-      continue;
-    }
-    const size_t len = size_t(b[i + 2]) << 8 | b[i + 3];
+  std::pair<uint32_t, uint32_t> size{0, 0};
+  walk_jpeg_segments(b, [&](const JpegSegment& s) {
+    const uint8_t m = s.marker;
     if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) {
-      if (i + 9 > b.size() || len < 7) return {0, 0};
-      return {uint32_t(b[i + 7]) << 8 | b[i + 8], uint32_t(b[i + 5]) << 8 | b[i + 6]};
+      if (s.end - s.body >= 5) size = {uint32_t(b[s.body + 3]) << 8 | b[s.body + 4], uint32_t(b[s.body + 1]) << 8 | b[s.body + 2]};
+      return false;
     }
-    if (m == 0xDA || len < 2) return {0, 0};  // a scan before any frame: not a JPEG we read
-    i += 2 + len;
-  }
-  return {0, 0};
+    return m != 0xDA;  // a scan before any frame: not a JPEG we read
+  });
+  return size;
 }
 
 // An APP2 segment of an ICC profile (ICC.1, B.4): "ICC_PROFILE\0", its chunk's number from 1
 // and the chunk count, then the chunk; the first chunk opens with the profile's header, whose
 // bytes 16-19 name its colour space.
 constexpr char kIcc[] = "ICC_PROFILE";  // with its terminating zero: 12 bytes
-void note_icc(const uint8_t* segment, size_t len, JpegExtras& x) {
-  const uint8_t* body = segment + 4;
-  if (len < 2 + sizeof kIcc + 2 || !std::equal(kIcc, kIcc + sizeof kIcc, body)) return;
-  x.icc_segments.insert(x.icc_segments.end(), segment, segment + 2 + len);
+void note_icc(const std::vector<uint8_t>& b, const JpegSegment& s, JpegExtras& x) {
+  const uint8_t* body = &b[s.body];
+  const size_t n = s.end - s.body;
+  if (n < sizeof kIcc + 2 || !std::equal(kIcc, kIcc + sizeof kIcc, body)) return;
+  x.icc_segments.insert(x.icc_segments.end(), body - 4, body + n);  // from the marker, fill bytes left out
   const uint8_t* chunk = body + sizeof kIcc + 2;
-  if (body[sizeof kIcc] == 1 && segment + 2 + len >= chunk + 20) x.icc_space.assign(chunk + 16, chunk + 20);
+  if (body[sizeof kIcc] == 1 && n >= sizeof kIcc + 2 + 20) x.icc_space.assign(chunk + 16, chunk + 20);
 }
 
-// Where a JPEG's image ends: past the end-of-image marker that follows its last scan, walking
-// the segments and skipping each scan's entropy-coded data (where 0xFF is followed by 0x00 or
-// a restart marker); 0 if the walk finds no end.
+// Where a JPEG's image ends: past the end-of-image marker that follows its last scan; 0 if the
+// walk finds no end. Notes the EXIF orientation and the ICC profile's segments on the way.
 size_t jpeg_image_end(const std::vector<uint8_t>& b, JpegExtras& x) {
-  size_t i = 2;
-  while (i + 2 <= b.size()) {
-    if (b[i] != 0xFF) return 0;
-    const uint8_t m = b[i + 1];
-    if (m == 0xFF) {  // fill byte
-      ++i;
-      continue;
-    }
-    if (m == 0xD9) return i + 2;
-    if (m >= 0xD0 && m <= 0xD7) {  // a restart marker between scans' data
-      i += 2;
-      continue;
-    }
-    if (i + 4 > b.size()) return 0;
-    const size_t len = size_t(b[i + 2]) << 8 | b[i + 3];
-    if (len < 2 || i + 2 + len > b.size()) return 0;
-    if (m == 0xE1 && x.orientation == 1) x.orientation = codec::exif_orientation(&b[i + 4], len - 2);
-    if (m == 0xE2) note_icc(&b[i], len, x);
-    i += 2 + len;
-    if (m != 0xDA) continue;
-    while (i + 1 < b.size() && !(b[i] == 0xFF && b[i + 1] != 0x00 && !(b[i + 1] >= 0xD0 && b[i + 1] <= 0xD7))) ++i;
-  }
-  return 0;
+  auto walk = walk_jpeg_segments(b, [&](const JpegSegment& s) {
+    if (s.marker == 0xE1 && x.orientation == 1) x.orientation = codec::exif_orientation(&b[s.body], s.end - s.body);
+    if (s.marker == 0xE2) note_icc(b, s, x);
+    return true;
+  });
+  return walk.stop == JpegWalk::end_of_image ? walk.pos : 0;
 }
 
 std::string megapixels(uint64_t n) {
