@@ -16,7 +16,7 @@ FLAGS=(-std=c++17 -O1 -g $SAN -Isrc -Ibuild/generated -isystem /usr/include/torc
        $(pkg-config --cflags cpp-httplib) -fsanitize=fuzzer-no-link)
 SOURCES=(src/common/error.cpp src/common/files.cpp src/crypto/keystream.cpp src/keys/key.cpp
          src/container/protected_png.cpp src/container/protected_jpeg.cpp src/io/tensor_file.cpp
-         src/image/image.cpp src/image/png_codec.cpp src/image/jpeg_codec.cpp src/image/exif.cpp
+         src/image/image.cpp src/image/jpeg_segments.cpp src/image/png_codec.cpp src/image/jpeg_codec.cpp src/image/exif.cpp
          src/image/other_formats_opencv.cpp src/image/heif_libheif.cpp)
 LIBS=(-ltorch -ltorch_cpu -lc10 -lsodium -lpng -ljpeg -lz -lzstd -lspdlog -lfmt
       -lopencv_core -lopencv_imgcodecs -lopencv_imgproc -lheif -lpthread)
