@@ -320,10 +320,6 @@ TEST(Image, OnlyPhotoFormatsReachOpenCv) {
   EXPECT_ERROR_KIND(image::decode(std::vector<uint8_t>(crash.begin(), crash.end()), "fuzz"), ErrorKind::damaged);
 }
 
-// libjpeg skips garbage between segments, which image::header_size's walk does not, so the limit
-// is checked again on the size libjpeg read, before it decodes (fuzz_image_decode found a 314-byte
-// file that made the decoder fill 180 MP first). This one's quantization tables are undefined,
-// which fails only once decoding starts: too_large shows the check came first.
 // The walk behind every header parser: every scan of a progressive JPEG with restart markers,
 // fill bytes before a marker, and a stop where the visitor asks for one.
 TEST(Image, TheSegmentWalkReachesEveryScanAndTheEnd) {
@@ -357,6 +353,10 @@ TEST(Image, TheSegmentWalkReachesEveryScanAndTheEnd) {
             image::JpegWalk::end_of_image);
 }
 
+// libjpeg skips garbage between segments, which image::header_size's walk does not, so the limit
+// is checked again on the size libjpeg read, before it decodes (fuzz_image_decode found a 314-byte
+// file that made the decoder fill 180 MP first). This one's quantization tables are undefined,
+// which fails only once decoding starts: too_large shows the check came first.
 TEST(Image, PixelLimitHoldsWhenTheSegmentWalkMissesTheSize) {
   auto file = test::read_bytes(fixture("fuzz/jpeg-size-hidden-from-segment-walk.jpg"));
   const std::vector<uint8_t> bytes(file.begin(), file.end());
